@@ -1,0 +1,8 @@
+/** The cairn command: thin, every subcommand calls into a room. */
+module dev.cairn.cli {
+    requires dev.cairn.training;
+    requires info.picocli;
+    requires com.fasterxml.jackson.databind;
+    opens dev.cairn.cli to info.picocli;
+    exports dev.cairn.cli;
+}
