@@ -2,5 +2,5 @@
 module dev.cairn.ledger {
     requires org.bouncycastle.provider;
     requires com.fasterxml.jackson.databind;
-    // exports dev.cairn.ledger; (added with the room's first public type)
+    exports dev.cairn.ledger;
 }
