@@ -1,0 +1,57 @@
+package dev.cairn.ledger;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/** Whole-file writes that readers see either entirely or not at all: temp file, fsync, rename, fsync dir. */
+final class AtomicFiles {
+    private AtomicFiles() {}
+
+    static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+    /** Writes bytes to {@code target}; {@code ownerOnly} makes the file mode 600 from the moment it exists. */
+    static void write(Path target, byte[] bytes, boolean ownerOnly) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        FileAttribute<?>[] attrs = ownerOnly && POSIX
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
+                        Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))}
+                : new FileAttribute<?>[0];
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", attrs);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) ch.write(buf);
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            fsyncDir(dir);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Makes a rename or create in {@code dir} durable (a no-op where directories cannot be opened). */
+    static void fsyncDir(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // Windows cannot open directories; the rename is still atomic there.
+        }
+    }
+}
