@@ -2,5 +2,5 @@
 module dev.cairn.data {
     requires transitive dev.cairn.ledger;
     requires com.fasterxml.jackson.databind;
-    // exports dev.cairn.data; (added with the room's first public type)
+    exports dev.cairn.data;
 }
