@@ -1,6 +1,9 @@
 /** The cairn command: thin, every subcommand calls into a room. */
 module dev.cairn.cli {
     requires dev.cairn.training;
+    requires dev.cairn.ledger;
+    requires dev.cairn.data;
+    requires dev.cairn.governance;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     opens dev.cairn.cli to info.picocli;

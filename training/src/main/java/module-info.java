@@ -1,8 +1,6 @@
 /** The deterministic trainer, recipes, checkpoints and state digests; later governed runs and verification. */
 module dev.cairn.training {
     requires transitive dev.cairn.model;
-    requires transitive dev.cairn.data;
-    requires transitive dev.cairn.governance;
     requires com.fasterxml.jackson.databind;
-    // exports dev.cairn.training; (added with the room's first public type)
+    exports dev.cairn.training;
 }
