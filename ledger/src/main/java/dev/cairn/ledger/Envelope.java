@@ -128,8 +128,33 @@ public record Envelope(String payloadType, byte[] payload, List<Signature> signa
         return new Envelope(type, payload, out);
     }
 
-    /** An envelope whose signatures all verified, with its statement and signers (in signature order). */
-    public record Verified(Envelope envelope, Statement statement, List<Identity> signers) {}
+    /**
+     * An envelope whose signatures all verified, with its statement and signers (in signature order). Only
+     * {@link #verify} makes one, so holding one proves the check was done (the log then need not redo it).
+     */
+    public static final class Verified {
+        private final Envelope envelope;
+        private final Statement statement;
+        private final List<Identity> signers;
+
+        private Verified(Envelope envelope, Statement statement, List<Identity> signers) {
+            this.envelope = envelope;
+            this.statement = statement;
+            this.signers = List.copyOf(signers);
+        }
+
+        public Envelope envelope() {
+            return envelope;
+        }
+
+        public Statement statement() {
+            return statement;
+        }
+
+        public List<Identity> signers() {
+            return signers;
+        }
+    }
 
     /** Verifies with the signer keys named in each statement's predicate ({@link KeyResolver#SELF_DESCRIBED}). */
     public Verified verify() {
