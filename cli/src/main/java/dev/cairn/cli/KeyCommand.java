@@ -1,0 +1,132 @@
+package dev.cairn.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.ledger.Identity;
+import dev.cairn.ledger.KeyStore;
+import dev.cairn.ledger.LedgerException;
+import dev.cairn.ledger.LedgerHome;
+import dev.cairn.ledger.SigningKey;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code cairn key new|show}: Ed25519 identities in {@code HOME/keys}. */
+@Command(name = "key", description = "Make and show Ed25519 identities (HOME/keys).",
+        subcommands = {KeyCommand.New.class, KeyCommand.Show.class})
+public final class KeyCommand implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Prints the error as one line on err and returns the exit code 1. */
+    static int fail(CommandSpec spec, RuntimeException e) {
+        spec.commandLine().getErr().println("cairn: " + e.getMessage());
+        spec.commandLine().getErr().flush();
+        return 1;
+    }
+
+    static void printJson(CommandSpec spec, ObjectNode n) {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new LedgerException("cannot print JSON: " + e.getMessage());
+        }
+        out.flush();
+    }
+
+    static ObjectNode describe(String name, Identity id, KeyStore ks) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("name", name);
+        n.put("public_key", id.publicKeyHex());
+        n.put("key_id", id.keyId());
+        n.put("public_key_file", ks.publicKeyPath(name).toString());
+        return n;
+    }
+
+    @Command(name = "new", description = "Make an Ed25519 key pair NAME.key (owner-only) and NAME.pub.")
+    static final class New implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin HomeOption home;
+        @Parameters(paramLabel = "NAME", description = "Key name (letters, digits, '.', '_', '-').") String name;
+        @Option(names = "--passphrase-file", paramLabel = "F",
+                description = "Encrypt the private key (scrypt + AES-256-GCM) with the first line of F.") Path passphraseFile;
+        @Option(names = "--json", description = "Print JSON.") boolean json;
+
+        @Override
+        public Integer call() {
+            try {
+                if (LedgerHome.LOG_KEY.equals(name)) throw new LedgerException("the name " + name + " is reserved for the log's key");
+                KeyStore ks = new LedgerHome(home.dir()).keys();
+                char[] pass = passphraseFile == null ? null : KeyStore.readPassphraseFile(passphraseFile);
+                SigningKey key = ks.create(name, pass);
+                boolean encrypted = pass != null;
+                if (pass != null) Arrays.fill(pass, '\0');
+                ObjectNode n = describe(name, key.identity(), ks);
+                n.put("private_key_file", ks.privateKeyPath(name).toString());
+                n.put("encrypted", encrypted);
+                if (json) {
+                    printJson(spec, n);
+                } else {
+                    PrintWriter out = spec.commandLine().getOut();
+                    out.println("created key " + name + (encrypted ? " (passphrase-encrypted)" : ""));
+                    out.println("public_key " + key.identity().publicKeyHex());
+                    out.println("key_id     " + key.identity().keyId());
+                    out.println("private    " + ks.privateKeyPath(name) + " (owner read/write only)");
+                    out.println("public     " + ks.publicKeyPath(name));
+                    out.flush();
+                }
+                return 0;
+            } catch (LedgerException e) {
+                return fail(spec, e);
+            }
+        }
+    }
+
+    @Command(name = "show", description = "Print a key's public key and key id (hex SHA-256 of the raw public key).")
+    static final class Show implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin HomeOption home;
+        @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--json", description = "Print JSON.") boolean json;
+
+        @Override
+        public Integer call() {
+            try {
+                KeyStore ks = new LedgerHome(home.dir()).keys();
+                Identity id = ks.loadPublic(name);
+                boolean hasPrivate = java.nio.file.Files.exists(ks.privateKeyPath(name));
+                boolean encrypted = hasPrivate && ks.isEncrypted(name);
+                if (json) {
+                    ObjectNode n = describe(name, id, ks);
+                    n.put("has_private_key", hasPrivate);
+                    n.put("encrypted", encrypted);
+                    printJson(spec, n);
+                } else {
+                    PrintWriter out = spec.commandLine().getOut();
+                    out.println("name       " + name);
+                    out.println("public_key " + id.publicKeyHex());
+                    out.println("key_id     " + id.keyId());
+                    out.println("private    " + (hasPrivate ? (encrypted ? "present, passphrase-encrypted" : "present") : "absent"));
+                    out.flush();
+                }
+                return 0;
+            } catch (LedgerException e) {
+                return fail(spec, e);
+            }
+        }
+    }
+}
