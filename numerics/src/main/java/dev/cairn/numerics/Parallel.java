@@ -1,0 +1,139 @@
+package dev.cairn.numerics;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A small fixed pool for data-parallel loops. Work is split by <em>output ownership</em>: every task writes
+ * outputs no other task touches, and the value of each output never depends on which thread computed it, so
+ * results are identical for any thread count (DESIGN.md, determinism rules). Tasks are claimed dynamically;
+ * that is safe precisely because of output ownership.
+ *
+ * <p>Workers spin briefly before parking: a training step opens a few hundred short parallel regions, and
+ * a park/unpark round trip per region would cost more than the region itself.
+ */
+public final class Parallel implements AutoCloseable {
+    /** A task over the half-open range [from, to). */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int from, int to);
+    }
+
+    /** A task that also learns which worker (0..threads-1) runs it, for per-worker scratch buffers. */
+    @FunctionalInterface
+    public interface WorkerTask {
+        void run(int task, int worker);
+    }
+
+    private static final int SPIN = 1 << 14;
+
+    private final int threads;
+    private final Thread[] workers;
+    private volatile WorkerTask job;
+    private volatile int jobTasks;
+    private final AtomicInteger nextTask = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile long generation;
+    private volatile boolean closed;
+    private volatile Thread caller;
+    private volatile Throwable failure;
+
+    public Parallel(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        for (int w = 1; w < threads; w++) {
+            int id = w;
+            Thread t = new Thread(() -> workerLoop(id), "cairn-worker-" + w);
+            t.setDaemon(true);
+            workers[w - 1] = t;
+            t.start();
+        }
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Runs task(i, worker) for every i in [0, tasks); returns when all are done. */
+    public void forEach(int tasks, WorkerTask task) {
+        if (tasks <= 0) return;
+        if (threads == 1 || tasks == 1) {
+            for (int i = 0; i < tasks; i++) task.run(i, 0);
+            return;
+        }
+        caller = Thread.currentThread();
+        job = task;
+        jobTasks = tasks;
+        nextTask.set(0);
+        pending.set(threads - 1);
+        generation = generation + 1; // publish (volatile write after the fields above)
+        for (Thread w : workers) LockSupport.unpark(w);
+        try {
+            drain(task, tasks, 0);
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            nextTask.set(tasks); // the others stop claiming work
+        }
+        int spins = 0;
+        while (pending.get() != 0) {
+            if (++spins > SPIN) LockSupport.parkNanos(this, 20_000);
+            else Thread.onSpinWait();
+        }
+        job = null;
+        Throwable f = failure;
+        if (f != null) {
+            failure = null;
+            if (f instanceof RuntimeException re) throw re;
+            if (f instanceof Error e) throw e;
+            throw new IllegalStateException(f);
+        }
+    }
+
+    /** Splits [0, n) into at most threads contiguous chunks (each at least minChunk long) and runs them. */
+    public void forRange(int n, int minChunk, RangeTask task) {
+        if (n <= 0) return;
+        int chunks = Math.max(1, Math.min(threads, n / Math.max(1, minChunk)));
+        if (chunks == 1) {
+            task.run(0, n);
+            return;
+        }
+        forEach(chunks, (c, w) -> task.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
+    }
+
+    private void drain(WorkerTask task, int tasks, int worker) {
+        int i;
+        while ((i = nextTask.getAndIncrement()) < tasks) task.run(i, worker);
+    }
+
+    private void workerLoop(int id) {
+        long seen = 0;
+        while (!closed) {
+            long g = generation;
+            if (g == seen) {
+                int spins = 0;
+                while (generation == seen && !closed) {
+                    if (++spins > SPIN) LockSupport.park(this);
+                    else Thread.onSpinWait();
+                }
+                continue;
+            }
+            seen = g;
+            WorkerTask task = job;
+            try {
+                if (task != null) drain(task, jobTasks, id);
+            } catch (Throwable t) {
+                failure = t;
+                nextTask.set(Integer.MAX_VALUE / 2);
+            } finally {
+                if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) LockSupport.unpark(w);
+    }
+}

@@ -1,0 +1,486 @@
+package dev.cairn.numerics;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels, bit-identical to {@link ScalarKernels}. The width is fixed per JVM (a static final
+ * species keeps C2's intrinsics constant-folded): -Dcairn.vector.bits=128|256|512, default the CPU's
+ * preferred width. Ragged edges fall back to the scalar reference code, which computes the same thing.
+ */
+final class VectorKernels extends ScalarKernels {
+    static final VectorSpecies<Float> S = pickSpecies();
+    static final int W = S.length();
+    static final VectorKernels INSTANCE = new VectorKernels();
+
+    /** Rows of A per cache block; a multiple of the 6-row micro-kernel. */
+    private static final int MC = 96;
+
+    private static VectorSpecies<Float> pickSpecies() {
+        String bits = System.getProperty("cairn.vector.bits", "");
+        return switch (bits) {
+            case "" -> FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 128 ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_128;
+            case "128" -> FloatVector.SPECIES_128;
+            case "256" -> FloatVector.SPECIES_256;
+            case "512" -> FloatVector.SPECIES_512;
+            default -> throw new IllegalArgumentException("cairn.vector.bits must be 128, 256 or 512, got " + bits);
+        };
+    }
+
+    private VectorKernels() {}
+
+    @Override
+    public String name() {
+        return "vector-" + S.vectorBitSize();
+    }
+
+    // ---------------------------------------------------------------- matrix product
+
+    @Override
+    public void gemm(int M, int N, int K, float[] a, int aOff, int sm, int sk,
+                     float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                     float[] bias, int biasOff, boolean acc) {
+        final int nr = 2 * W;
+        final int nPanels = N - N % nr;
+        for (int m0 = 0; m0 < M; m0 += MC) {
+            int m1 = Math.min(M, m0 + MC);
+            for (int n = 0; n < nPanels; n += nr) {
+                int m = m0;
+                for (; m + 6 <= m1; m += 6) micro6x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (; m < m1; m++) micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            }
+            int n = nPanels;
+            if (n + W <= N) {
+                int m = m0;
+                for (; m + 6 <= m1; m += 6) micro6x1(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (; m < m1; m++) micro1x1(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                n += W;
+            }
+            if (n < N) {
+                for (int m = m0; m < m1; m++) gemmRowTail(m, n, N, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            }
+        }
+    }
+
+    private static FloatVector init(float[] c, int ci, float[] bias, int bi, boolean acc) {
+        if (acc) return FloatVector.fromArray(S, c, ci);
+        if (bias != null) return FloatVector.fromArray(S, bias, bi);
+        return FloatVector.zero(S);
+    }
+
+    private static void micro6x2(int m, int n, int K, float[] a, int aOff, int sm, int sk,
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                 float[] bias, int biasOff, boolean acc) {
+        int c0 = cOff + m * ldc + n, bi = biasOff + n;
+        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc);
+        FloatVector c10 = init(c, c0 + ldc, bias, bi, acc), c11 = init(c, c0 + ldc + W, bias, bi + W, acc);
+        FloatVector c20 = init(c, c0 + 2 * ldc, bias, bi, acc), c21 = init(c, c0 + 2 * ldc + W, bias, bi + W, acc);
+        FloatVector c30 = init(c, c0 + 3 * ldc, bias, bi, acc), c31 = init(c, c0 + 3 * ldc + W, bias, bi + W, acc);
+        FloatVector c40 = init(c, c0 + 4 * ldc, bias, bi, acc), c41 = init(c, c0 + 4 * ldc + W, bias, bi + W, acc);
+        FloatVector c50 = init(c, c0 + 5 * ldc, bias, bi, acc), c51 = init(c, c0 + 5 * ldc + W, bias, bi + W, acc);
+        int ap = aOff + m * sm, bp = bOff + n;
+        for (int k = 0; k < K; k++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
+            FloatVector av = FloatVector.broadcast(S, a[ap]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[ap + sm]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[ap + 2 * sm]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[ap + 3 * sm]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[ap + 4 * sm]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[ap + 5 * sm]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            ap += sk;
+            bp += ldb;
+        }
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + W);
+        c10.intoArray(c, c0 + ldc); c11.intoArray(c, c0 + ldc + W);
+        c20.intoArray(c, c0 + 2 * ldc); c21.intoArray(c, c0 + 2 * ldc + W);
+        c30.intoArray(c, c0 + 3 * ldc); c31.intoArray(c, c0 + 3 * ldc + W);
+        c40.intoArray(c, c0 + 4 * ldc); c41.intoArray(c, c0 + 4 * ldc + W);
+        c50.intoArray(c, c0 + 5 * ldc); c51.intoArray(c, c0 + 5 * ldc + W);
+    }
+
+    private static void micro1x2(int m, int n, int K, float[] a, int aOff, int sm, int sk,
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                 float[] bias, int biasOff, boolean acc) {
+        int c0 = cOff + m * ldc + n, bi = biasOff + n;
+        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc);
+        int ap = aOff + m * sm, bp = bOff + n;
+        for (int k = 0; k < K; k++) {
+            FloatVector av = FloatVector.broadcast(S, a[ap]);
+            c00 = av.fma(FloatVector.fromArray(S, b, bp), c00);
+            c01 = av.fma(FloatVector.fromArray(S, b, bp + W), c01);
+            ap += sk;
+            bp += ldb;
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + W);
+    }
+
+    private static void micro6x1(int m, int n, int K, float[] a, int aOff, int sm, int sk,
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                 float[] bias, int biasOff, boolean acc) {
+        int c0 = cOff + m * ldc + n, bi = biasOff + n;
+        FloatVector c00 = init(c, c0, bias, bi, acc), c10 = init(c, c0 + ldc, bias, bi, acc);
+        FloatVector c20 = init(c, c0 + 2 * ldc, bias, bi, acc), c30 = init(c, c0 + 3 * ldc, bias, bi, acc);
+        FloatVector c40 = init(c, c0 + 4 * ldc, bias, bi, acc), c50 = init(c, c0 + 5 * ldc, bias, bi, acc);
+        int ap = aOff + m * sm, bp = bOff + n;
+        for (int k = 0; k < K; k++) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            c00 = FloatVector.broadcast(S, a[ap]).fma(b0, c00);
+            c10 = FloatVector.broadcast(S, a[ap + sm]).fma(b0, c10);
+            c20 = FloatVector.broadcast(S, a[ap + 2 * sm]).fma(b0, c20);
+            c30 = FloatVector.broadcast(S, a[ap + 3 * sm]).fma(b0, c30);
+            c40 = FloatVector.broadcast(S, a[ap + 4 * sm]).fma(b0, c40);
+            c50 = FloatVector.broadcast(S, a[ap + 5 * sm]).fma(b0, c50);
+            ap += sk;
+            bp += ldb;
+        }
+        c00.intoArray(c, c0);
+        c10.intoArray(c, c0 + ldc);
+        c20.intoArray(c, c0 + 2 * ldc);
+        c30.intoArray(c, c0 + 3 * ldc);
+        c40.intoArray(c, c0 + 4 * ldc);
+        c50.intoArray(c, c0 + 5 * ldc);
+    }
+
+    private static void micro1x1(int m, int n, int K, float[] a, int aOff, int sm, int sk,
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                 float[] bias, int biasOff, boolean acc) {
+        int c0 = cOff + m * ldc + n;
+        FloatVector c00 = init(c, c0, bias, biasOff + n, acc);
+        int ap = aOff + m * sm, bp = bOff + n;
+        for (int k = 0; k < K; k++) {
+            c00 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, b, bp), c00);
+            ap += sk;
+            bp += ldb;
+        }
+        c00.intoArray(c, c0);
+    }
+
+    // ---------------------------------------------------------------- lane reductions
+
+    /** Stores up to four accumulators holding the 16 logical lanes (one when W = 16, two when 8, four when 4). */
+    private static float[] lanes(FloatVector l0, FloatVector l1, FloatVector l2, FloatVector l3) {
+        float[] lanes = new float[LANES];
+        l0.intoArray(lanes, 0);
+        if (W <= 8) l1.intoArray(lanes, W);
+        if (W == 4) {
+            l2.intoArray(lanes, 2 * W);
+            l3.intoArray(lanes, 3 * W);
+        }
+        return lanes;
+    }
+
+    @Override
+    public float sum(float[] x, int off, int n) {
+        FloatVector l0 = FloatVector.zero(S), l1 = l0, l2 = l0, l3 = l0;
+        int i = 0;
+        for (; i + LANES <= n; i += LANES) {
+            l0 = l0.add(FloatVector.fromArray(S, x, off + i));
+            if (W <= 8) l1 = l1.add(FloatVector.fromArray(S, x, off + i + W));
+            if (W == 4) {
+                l2 = l2.add(FloatVector.fromArray(S, x, off + i + 2 * W));
+                l3 = l3.add(FloatVector.fromArray(S, x, off + i + 3 * W));
+            }
+        }
+        float[] lanes = lanes(l0, l1, l2, l3);
+        for (; i < n; i++) lanes[i % LANES] += x[off + i];
+        return combineLanes(lanes);
+    }
+
+    @Override
+    public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector l0 = FloatVector.zero(S), l1 = l0, l2 = l0, l3 = l0;
+        int i = 0;
+        for (; i + LANES <= n; i += LANES) {
+            l0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), l0);
+            if (W <= 8) l1 = FloatVector.fromArray(S, x, xOff + i + W).fma(FloatVector.fromArray(S, y, yOff + i + W), l1);
+            if (W == 4) {
+                l2 = FloatVector.fromArray(S, x, xOff + i + 2 * W).fma(FloatVector.fromArray(S, y, yOff + i + 2 * W), l2);
+                l3 = FloatVector.fromArray(S, x, xOff + i + 3 * W).fma(FloatVector.fromArray(S, y, yOff + i + 3 * W), l3);
+            }
+        }
+        float[] lanes = lanes(l0, l1, l2, l3);
+        for (; i < n; i++) lanes[i % LANES] = Math.fma(x[xOff + i], y[yOff + i], lanes[i % LANES]);
+        return combineLanes(lanes);
+    }
+
+    private static FloatVector sqDev(float[] x, int at, float mean, FloatVector l) {
+        FloatVector d = FloatVector.fromArray(S, x, at).sub(mean);
+        return d.fma(d, l);
+    }
+
+    @Override
+    float sumSquaredDeviation(float[] x, int off, int n, float mean) {
+        FloatVector l0 = FloatVector.zero(S), l1 = l0, l2 = l0, l3 = l0;
+        int i = 0;
+        for (; i + LANES <= n; i += LANES) {
+            l0 = sqDev(x, off + i, mean, l0);
+            if (W <= 8) l1 = sqDev(x, off + i + W, mean, l1);
+            if (W == 4) {
+                l2 = sqDev(x, off + i + 2 * W, mean, l2);
+                l3 = sqDev(x, off + i + 3 * W, mean, l3);
+            }
+        }
+        float[] lanes = lanes(l0, l1, l2, l3);
+        for (; i < n; i++) {
+            float d = x[off + i] - mean;
+            lanes[i % LANES] = Math.fma(d, d, lanes[i % LANES]);
+        }
+        return combineLanes(lanes);
+    }
+
+    // ---------------------------------------------------------------- LayerNorm
+
+    @Override
+    public void layerNormForward(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff,
+                                 float[] b, int bOff, int C, float eps, float[] stats, int statsOff) {
+        float mean = sum(x, xOff, C) / C;
+        float var = sumSquaredDeviation(x, xOff, C, mean) / C;
+        float rstd = 1f / (float) Math.sqrt(var + eps);
+        int i = 0;
+        for (; i + W <= C; i += W) {
+            FloatVector norm = FloatVector.fromArray(S, x, xOff + i).sub(mean).mul(rstd);
+            FloatVector bv = b == null ? FloatVector.zero(S) : FloatVector.fromArray(S, b, bOff + i);
+            norm.fma(FloatVector.fromArray(S, w, wOff + i), bv).intoArray(out, outOff + i);
+        }
+        for (; i < C; i++) {
+            float norm = (x[xOff + i] - mean) * rstd;
+            out[outOff + i] = Math.fma(norm, w[wOff + i], b == null ? 0f : b[bOff + i]);
+        }
+        stats[statsOff] = mean;
+        stats[statsOff + 1] = rstd;
+    }
+
+    @Override
+    void layerNormBackwardSums(float[] dout, int doutOff, float[] x, int xOff, float[] w, int wOff, int C,
+                               float mean, float rstd, float[] out2) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int i = 0;
+        for (; i + LANES <= C; i += LANES) {
+            for (int part = 0; part < LANES / W; part++) {
+                int at = i + part * W;
+                FloatVector norm = FloatVector.fromArray(S, x, xOff + at).sub(mean).mul(rstd);
+                FloatVector dnorm = FloatVector.fromArray(S, dout, doutOff + at).mul(FloatVector.fromArray(S, w, wOff + at));
+                switch (part) {
+                    case 0 -> { a0 = a0.add(dnorm); b0 = dnorm.fma(norm, b0); }
+                    case 1 -> { a1 = a1.add(dnorm); b1 = dnorm.fma(norm, b1); }
+                    case 2 -> { a2 = a2.add(dnorm); b2 = dnorm.fma(norm, b2); }
+                    default -> { a3 = a3.add(dnorm); b3 = dnorm.fma(norm, b3); }
+                }
+            }
+        }
+        float[] l1 = lanes(a0, a1, a2, a3), l2 = lanes(b0, b1, b2, b3);
+        for (; i < C; i++) {
+            float norm = (x[xOff + i] - mean) * rstd;
+            float dnorm = dout[doutOff + i] * w[wOff + i];
+            l1[i % LANES] += dnorm;
+            l2[i % LANES] = Math.fma(dnorm, norm, l2[i % LANES]);
+        }
+        out2[0] = combineLanes(l1);
+        out2[1] = combineLanes(l2);
+    }
+
+    @Override
+    public void layerNormBackward(float[] dx, int dxOff, float[] dout, int doutOff, float[] x, int xOff,
+                                  float[] w, int wOff, int C, float[] stats, int statsOff) {
+        float mean = stats[statsOff], rstd = stats[statsOff + 1];
+        float[] s = new float[2];
+        layerNormBackwardSums(dout, doutOff, x, xOff, w, wOff, C, mean, rstd, s);
+        float dnormMean = s[0] / C, dnormNormMean = s[1] / C;
+        int i = 0;
+        for (; i + W <= C; i += W) {
+            FloatVector norm = FloatVector.fromArray(S, x, xOff + i).sub(mean).mul(rstd);
+            FloatVector dnorm = FloatVector.fromArray(S, dout, doutOff + i).mul(FloatVector.fromArray(S, w, wOff + i));
+            FloatVector dval = dnorm.sub(dnormMean).sub(norm.mul(dnormNormMean)).mul(rstd);
+            FloatVector.fromArray(S, dx, dxOff + i).add(dval).intoArray(dx, dxOff + i);
+        }
+        for (; i < C; i++) {
+            float norm = (x[xOff + i] - mean) * rstd;
+            float dnorm = dout[doutOff + i] * w[wOff + i];
+            float dval = ((dnorm - dnormMean) - norm * dnormNormMean) * rstd;
+            dx[dxOff + i] += dval;
+        }
+    }
+
+    @Override
+    public void layerNormParamGrads(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
+                                    int rows, int C, float[] stats, int c0, int c1) {
+        int c = c0;
+        for (; c + W <= c1; c += W) {
+            FloatVector gw = FloatVector.fromArray(S, dw, dwOff + c);
+            FloatVector gb = db == null ? null : FloatVector.fromArray(S, db, dbOff + c);
+            for (int r = 0; r < rows; r++) {
+                float mean = stats[2 * r], rstd = stats[2 * r + 1];
+                int row = r * C + c;
+                FloatVector norm = FloatVector.fromArray(S, x, row).sub(mean).mul(rstd);
+                FloatVector d = FloatVector.fromArray(S, dout, row);
+                gw = d.fma(norm, gw);
+                if (gb != null) gb = gb.add(d);
+            }
+            gw.intoArray(dw, dwOff + c);
+            if (gb != null) gb.intoArray(db, dbOff + c);
+        }
+        if (c < c1) super.layerNormParamGrads(dw, dwOff, db, dbOff, dout, x, rows, C, stats, c, c1);
+    }
+
+    @Override
+    public void columnSums(float[] dst, int dstOff, float[] src, int srcOff, int rows, int ld, int j0, int j1) {
+        int j = j0;
+        for (; j + W <= j1; j += W) {
+            FloatVector s = FloatVector.fromArray(S, dst, dstOff + j);
+            for (int r = 0; r < rows; r++) s = s.add(FloatVector.fromArray(S, src, srcOff + r * ld + j));
+            s.intoArray(dst, dstOff + j);
+        }
+        if (j < j1) super.columnSums(dst, dstOff, src, srcOff, rows, ld, j, j1);
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    static FloatVector exp(FloatVector x) {
+        x = x.max(DetMath.EXP_MIN).min(DetMath.EXP_MAX);
+        FloatVector n = x.mul(DetMath.LOG2E).add(DetMath.ROUND_MAGIC).sub(DetMath.ROUND_MAGIC);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -DetMath.LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(S, -DetMath.LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(S, DetMath.P0);
+        p = p.fma(r, FloatVector.broadcast(S, DetMath.P1));
+        p = p.fma(r, FloatVector.broadcast(S, DetMath.P2));
+        p = p.fma(r, FloatVector.broadcast(S, DetMath.P3));
+        p = p.fma(r, FloatVector.broadcast(S, DetMath.P4));
+        p = p.fma(r, FloatVector.broadcast(S, DetMath.P5));
+        p = p.fma(r.mul(r), r.add(1f));
+        IntVector e = (IntVector) n.convert(VectorOperators.F2I, 0);
+        return p.mul(e.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+    }
+
+    static FloatVector tanh(FloatVector x) {
+        return FloatVector.broadcast(S, 2f).div(exp(x.mul(2f)).add(1f)).neg().add(1f);
+    }
+
+    @Override
+    public void geluForward(float[] out, int outOff, float[] x, int xOff, int n) {
+        int i = 0;
+        for (; i + W <= n; i += W) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector u = v.add(v.mul(DetMath.GELU_CUBIC).mul(v).mul(v)).mul(DetMath.GELU_SCALE);
+            v.mul(0.5f).mul(tanh(u).add(1f)).intoArray(out, outOff + i);
+        }
+        if (i < n) super.geluForward(out, outOff + i, x, xOff + i, n - i);
+    }
+
+    @Override
+    public void geluBackward(float[] dx, int dxOff, float[] x, int xOff, float[] dout, int doutOff, int n) {
+        int i = 0;
+        for (; i + W <= n; i += W) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector u = v.add(v.mul(DetMath.GELU_CUBIC).mul(v).mul(v)).mul(DetMath.GELU_SCALE);
+            FloatVector t = tanh(u);
+            FloatVector sech2 = FloatVector.broadcast(S, 1f).sub(t.mul(t));
+            FloatVector poly = v.mul(3f * DetMath.GELU_CUBIC).mul(v).add(1f);
+            FloatVector local = t.add(1f).mul(0.5f)
+                    .add(v.mul(0.5f).mul(sech2).mul(DetMath.GELU_SCALE).mul(poly));
+            local.mul(FloatVector.fromArray(S, dout, doutOff + i)).intoArray(dx, dxOff + i);
+        }
+        if (i < n) super.geluBackward(dx, dxOff + i, x, xOff + i, dout, doutOff + i, n - i);
+    }
+
+    private float scaleAndMax(float[] x, int off, int n, float scale) {
+        FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i + W <= n; i += W) {
+            FloatVector s = FloatVector.fromArray(S, x, off + i).mul(scale);
+            s.intoArray(x, off + i);
+            mv = mv.max(s);
+        }
+        float max = mv.reduceLanes(VectorOperators.MAX); // max is exact in any order
+        for (; i < n; i++) {
+            float s = x[off + i] * scale;
+            x[off + i] = s;
+            max = Math.max(max, s);
+        }
+        return max;
+    }
+
+    private void expMinus(float[] x, int off, int n, float max) {
+        int i = 0;
+        for (; i + W <= n; i += W) exp(FloatVector.fromArray(S, x, off + i).sub(max)).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] = DetMath.exp(x[off + i] - max);
+    }
+
+    @Override
+    public void softmaxForward(float[] x, int off, int n, float scale) {
+        float max = scaleAndMax(x, off, n, scale);
+        expMinus(x, off, n, max);
+        float inv = 1f / sum(x, off, n);
+        scale(x, off, n, inv);
+    }
+
+    @Override
+    public void softmaxBackward(float[] dpre, int dpreOff, float[] att, int attOff, float[] datt, int dattOff,
+                                int n, float scale) {
+        float d = dot(att, attOff, datt, dattOff, n);
+        int i = 0;
+        for (; i + W <= n; i += W) {
+            FloatVector a = FloatVector.fromArray(S, att, attOff + i);
+            a.mul(FloatVector.fromArray(S, datt, dattOff + i).sub(d)).mul(scale).intoArray(dpre, dpreOff + i);
+        }
+        for (; i < n; i++) dpre[dpreOff + i] = (att[attOff + i] * (datt[dattOff + i] - d)) * scale;
+    }
+
+    @Override
+    public float crossEntropy(float[] logits, int off, int V, int target, float gradScale) {
+        float max = scaleAndMax(logits, off, V, 1f); // x * 1f == x exactly
+        float lt = logits[off + target] - max;
+        expMinus(logits, off, V, max);
+        float sum = sum(logits, off, V);
+        float inv = 1f / sum;
+        int i = 0;
+        for (; i + W <= V; i += W) FloatVector.fromArray(S, logits, off + i).mul(inv).mul(gradScale).intoArray(logits, off + i);
+        for (; i < V; i++) logits[off + i] = (logits[off + i] * inv) * gradScale;
+        logits[off + target] -= gradScale;
+        return (float) (StrictMath.log(sum) - lt);
+    }
+
+    @Override
+    public void add(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        for (; i + W <= n; i += W) {
+            FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) out[outOff + i] = a[aOff + i] + b[bOff + i];
+    }
+
+    @Override
+    public void scale(float[] x, int off, int n, float s) {
+        int i = 0;
+        for (; i + W <= n; i += W) FloatVector.fromArray(S, x, off + i).mul(s).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] *= s;
+    }
+
+    @Override
+    public void adamw(float[] p, float[] g, float[] m, float[] v, int off, int n, float lr, float beta1,
+                      float beta2, float eps, float wd, float bc1, float bc2) {
+        float omb1 = 1f - beta1, omb2 = 1f - beta2;
+        FloatVector b1 = FloatVector.broadcast(S, beta1), b2 = FloatVector.broadcast(S, beta2);
+        int i = off, end = off + n;
+        for (; i + W <= end; i += W) {
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector mi = b1.fma(FloatVector.fromArray(S, m, i), gi.mul(omb1));
+            FloatVector vi = b2.fma(FloatVector.fromArray(S, v, i), gi.mul(omb2).mul(gi));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector pi = FloatVector.fromArray(S, p, i);
+            FloatVector update = mi.div(bc1).div(vi.div(bc2).sqrt().add(eps)).add(pi.mul(wd));
+            pi.sub(update.mul(lr)).intoArray(p, i);
+        }
+        if (i < end) super.adamw(p, g, m, v, i, end - i, lr, beta1, beta2, eps, wd, bc1, bc2);
+    }
+}

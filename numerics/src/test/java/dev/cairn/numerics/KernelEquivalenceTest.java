@@ -1,0 +1,164 @@
+package dev.cairn.numerics;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The vector kernels must give the scalar reference's bits exactly. Surefire runs this class once per
+ * supported vector width (-Dcairn.vector.bits=128, 256, 512), see numerics/pom.xml.
+ */
+class KernelEquivalenceTest {
+    private final Kernels s = Kernels.scalar(), v = Kernels.vector();
+
+    static float[] random(long seed, int n, float scale) {
+        Philox p = new Philox(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (p.normal(9, 0, i) * scale);
+        return x;
+    }
+
+    static void assertBitsEqual(float[] expected, float[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                fail(what + ": element " + i + " differs: scalar " + expected[i] + " vector " + actual[i]);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "gemm M={0} N={1} K={2} transA={3}")
+    @CsvSource({"1,1,1,false", "7,5,3,false", "6,32,17,false", "13,47,29,true", "64,128,64,false",
+                "37,200,65,true", "96,96,96,false", "100,33,130,true", "5,16,1,false", "12,65,128,false"})
+    void gemmMatchesReference(int M, int N, int K, boolean transA) {
+        float[] a = random(1, M * K + 3, 1f), b = random(2, K * (N + 2) + 5, 1f), bias = random(3, N + 1, 1f);
+        int sm = transA ? 1 : K, sk = transA ? M : 1;
+        for (int mode = 0; mode < 3; mode++) {
+            float[] c1 = random(4, M * (N + 1) + 2, 1f), c2 = c1.clone();
+            float[] bs = mode == 1 ? bias : null;
+            boolean acc = mode == 2;
+            s.gemm(M, N, K, a, 3, sm, sk, b, 5, N + 2, c1, 2, N + 1, bs, 1, acc);
+            v.gemm(M, N, K, a, 3, sm, sk, b, 5, N + 2, c2, 2, N + 1, bs, 1, acc);
+            assertBitsEqual(c1, c2, "gemm mode " + mode);
+        }
+    }
+
+    @Test
+    void gemmComputesTheProduct() {
+        // A (2x3) times B (3x2), exactly representable.
+        float[] a = {1, 2, 3, 4, 5, 6}, b = {7, 8, 9, 10, 11, 12}, c = new float[4];
+        for (Kernels k : new Kernels[] {s, v}) {
+            k.gemm(2, 2, 3, a, 0, 3, 1, b, 0, 2, c, 0, 2, null, 0, false);
+            assertArrayEquals(new float[] {58, 64, 139, 154}, c);
+        }
+    }
+
+    @Test
+    void reductionsMatchReference() {
+        for (int n : new int[] {1, 3, 15, 16, 17, 31, 64, 65, 100, 128, 1000}) {
+            float[] x = random(n, n + 2, 3f), y = random(n + 7, n + 2, 1f);
+            assertEquals(Float.floatToRawIntBits(s.sum(x, 1, n)), Float.floatToRawIntBits(v.sum(x, 1, n)), "sum n=" + n);
+            assertEquals(Float.floatToRawIntBits(s.dot(x, 1, y, 2, n)), Float.floatToRawIntBits(v.dot(x, 1, y, 2, n)), "dot n=" + n);
+        }
+    }
+
+    @Test
+    void sumFollowsTheSixteenLaneRule() {
+        // 1e8 + 1 - 1e8 differs by lane placement: element i goes to lane i % 16.
+        float[] x = new float[17];
+        x[0] = 1e8f; x[16] = -1e8f; x[1] = 1f;
+        assertEquals(1f, s.sum(x, 0, 17)); // lane 0: 1e8 - 1e8 = 0; lane 1: 1
+        assertEquals(1f, v.sum(x, 0, 17));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"16", "33", "128", "384", "7"})
+    void layerNormMatchesReference(int C) {
+        int rows = 5;
+        float[] x = random(1, rows * C, 2f), w = random(2, C, 1f), b = random(3, C, 1f), dout = random(4, rows * C, 1f);
+        float[] o1 = new float[rows * C], o2 = new float[rows * C], st1 = new float[2 * rows], st2 = new float[2 * rows];
+        for (int r = 0; r < rows; r++) {
+            s.layerNormForward(o1, r * C, x, r * C, w, 0, b, 0, C, 1e-5f, st1, 2 * r);
+            v.layerNormForward(o2, r * C, x, r * C, w, 0, r % 2 == 0 ? b : null, 0, C, 1e-5f, st2, 2 * r);
+            if (r % 2 != 0) s.layerNormForward(o1, r * C, x, r * C, w, 0, null, 0, C, 1e-5f, st1, 2 * r);
+        }
+        assertBitsEqual(o1, o2, "layernorm forward");
+        assertBitsEqual(st1, st2, "layernorm stats");
+        float[] dx1 = random(5, rows * C, 1f), dx2 = dx1.clone();
+        for (int r = 0; r < rows; r++) {
+            s.layerNormBackward(dx1, r * C, dout, r * C, x, r * C, w, 0, C, st1, 2 * r);
+            v.layerNormBackward(dx2, r * C, dout, r * C, x, r * C, w, 0, C, st2, 2 * r);
+        }
+        assertBitsEqual(dx1, dx2, "layernorm backward");
+        float[] dw1 = random(6, C, 1f), dw2 = dw1.clone(), db1 = random(7, C, 1f), db2 = db1.clone();
+        s.layerNormParamGrads(dw1, 0, db1, 0, dout, x, rows, C, st1, 0, C);
+        v.layerNormParamGrads(dw2, 0, db2, 0, dout, x, rows, C, st2, 1, C);
+        v.layerNormParamGrads(dw2, 0, db2, 0, dout, x, rows, C, st2, 0, 1);
+        assertBitsEqual(dw1, dw2, "layernorm dw");
+        assertBitsEqual(db1, db2, "layernorm db");
+        float[] cs1 = random(8, C, 1f), cs2 = cs1.clone();
+        s.columnSums(cs1, 0, dout, 0, rows, C, 0, C);
+        v.columnSums(cs2, 0, dout, 0, rows, C, 0, C);
+        assertBitsEqual(cs1, cs2, "column sums");
+    }
+
+    @Test
+    void elementwiseMatchReference() {
+        for (int n : new int[] {1, 5, 16, 37, 512, 1031}) {
+            float[] x = random(n, n, 4f), dout = random(n + 1, n, 1f);
+            x[0] = n % 2 == 0 ? 30f : -30f; // saturated tanh
+            float[] o1 = new float[n], o2 = new float[n];
+            s.geluForward(o1, 0, x, 0, n);
+            v.geluForward(o2, 0, x, 0, n);
+            assertBitsEqual(o1, o2, "gelu forward n=" + n);
+            s.geluBackward(o1, 0, x, 0, dout, 0, n);
+            v.geluBackward(o2, 0, x, 0, dout, 0, n);
+            assertBitsEqual(o1, o2, "gelu backward n=" + n);
+            float[] sm1 = x.clone(), sm2 = x.clone();
+            s.softmaxForward(sm1, 0, n, 0.17f);
+            v.softmaxForward(sm2, 0, n, 0.17f);
+            assertBitsEqual(sm1, sm2, "softmax n=" + n);
+            s.softmaxBackward(o1, 0, sm1, 0, dout, 0, n, 0.17f);
+            v.softmaxBackward(o2, 0, sm2, 0, dout, 0, n, 0.17f);
+            assertBitsEqual(o1, o2, "softmax backward n=" + n);
+            float[] l1 = x.clone(), l2 = x.clone();
+            float loss1 = s.crossEntropy(l1, 0, n, n / 2, 0.25f), loss2 = v.crossEntropy(l2, 0, n, n / 2, 0.25f);
+            assertEquals(Float.floatToRawIntBits(loss1), Float.floatToRawIntBits(loss2));
+            assertBitsEqual(l1, l2, "cross entropy n=" + n);
+            s.add(o1, 0, x, 0, dout, 0, n);
+            v.add(o2, 0, x, 0, dout, 0, n);
+            assertBitsEqual(o1, o2, "add");
+            s.scale(o1, 0, n, 0.3f);
+            v.scale(o2, 0, n, 0.3f);
+            assertBitsEqual(o1, o2, "scale");
+            float[] p1 = random(1, n + 3, 1f), p2 = p1.clone(), g = random(2, n + 3, 1f);
+            float[] m1 = random(3, n + 3, 0.1f), m2 = m1.clone(), v1 = random(4, n + 3, 0.1f);
+            for (int i = 0; i < v1.length; i++) v1[i] = Math.abs(v1[i]);
+            float[] v2 = v1.clone();
+            s.adamw(p1, g, m1, v1, 2, n, 1e-3f, 0.9f, 0.99f, 1e-8f, 0.1f, 0.3f, 0.05f);
+            v.adamw(p2, g, m2, v2, 2, n, 1e-3f, 0.9f, 0.99f, 1e-8f, 0.1f, 0.3f, 0.05f);
+            assertBitsEqual(p1, p2, "adamw p");
+            assertBitsEqual(m1, m2, "adamw m");
+            assertBitsEqual(v1, v2, "adamw v");
+        }
+    }
+
+    @Test
+    void expIsAccurateAndTotal() {
+        for (float x = -80f; x < 80f; x += 0.37f) {
+            double want = StrictMath.exp(x), got = DetMath.exp(x);
+            assertEquals(want, got, want * 3e-7, "exp(" + x + ")");
+        }
+        assertTrue(Float.isNaN(DetMath.exp(Float.NaN)));
+        assertTrue(DetMath.exp(-1000f) < 1e-37f);
+        assertTrue(Float.isFinite(DetMath.exp(1000f)));
+        assertEquals(Math.tanh(0.5), DetMath.tanh(0.5f), 1e-6);
+        float[] x = new float[64];
+        for (int i = 0; i < x.length; i++) x[i] = (i - 32) * 2.9f;
+        float[] e1 = x.clone(), e2 = x.clone();
+        s.softmaxForward(e1, 0, 64, 1f);
+        v.softmaxForward(e2, 0, 64, 1f);
+        assertBitsEqual(e1, e2, "softmax over a wide range");
+    }
+}
