@@ -3,5 +3,5 @@ module dev.cairn.governance {
     requires transitive dev.cairn.ledger;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.toml;
-    // exports dev.cairn.governance; (added with the room's first public type)
+    exports dev.cairn.governance;
 }

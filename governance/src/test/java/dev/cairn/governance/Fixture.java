@@ -1,0 +1,135 @@
+package dev.cairn.governance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A community under test: named member keys made at test time, a log of events, and helpers to act. */
+final class Fixture {
+    static final long T0 = 1_750_000_000_000L;
+    static final long SECOND = 1000, MINUTE = 60 * SECOND, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    final Map<String, String> keys = new LinkedHashMap<>();
+    final List<Event> log = new ArrayList<>();
+    final CommunityState state = new CommunityState();
+    String community;
+
+    /** A fresh 32-byte public key in hex (the governance room never needs the private half). */
+    static String newKey() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    String key(String name) {
+        return keys.computeIfAbsent(name, n -> newKey());
+    }
+
+    Charter.KeyResolver resolver() {
+        return name -> Optional.of(key(name));
+    }
+
+    Charter charter(String toml) {
+        return Charter.parseToml(toml, "test.toml", resolver());
+    }
+
+    /** Three members a, b, c of weight 1 and the given policy lines for every class. */
+    static String charterToml(String defaults) {
+        return """
+                [[members]]
+                name = "A"
+                key = "@a"
+                [[members]]
+                name = "B"
+                key = "@b"
+                [[members]]
+                name = "C"
+                key = "@c"
+                [defaults]
+                rule = "majority"
+                quorum = "50%"
+                voting_delay = "1h"
+                voting_period = "1d"
+                timelock = "0s"
+                grace_period = "7d"
+                proposal_threshold = 1
+                vote_replacement = false
+                delegation = true
+                """ + defaults;
+    }
+
+    Fixture genesis(String toml) {
+        act(T0, "a", new GovernanceStatement.Genesis("test community", charter(toml), null));
+        community = state.communityId();
+        return this;
+    }
+
+    Event event(long t, String who, GovernanceStatement st) {
+        return Event.of(log.size(), t, key(who), st);
+    }
+
+    /** Applies a statement that must be accepted, and logs it. */
+    Event act(long t, String who, GovernanceStatement st) {
+        Event e = event(t, who, st);
+        state.apply(e);
+        log.add(e);
+        return e;
+    }
+
+    /** Applies a statement that must be rejected; checks nothing changed and returns the reason. */
+    String reject(long t, String who, GovernanceStatement st) {
+        Event e = event(t, who, st);
+        byte[] before = state.canonicalBytes();
+        String checked = state.check(e).orElseThrow(() -> new AssertionError("expected a rejection, but check accepts"));
+        RejectedException r = assertThrows(RejectedException.class, () -> state.apply(e));
+        assertEquals(checked, r.getMessage());
+        assertEquals(new String(before), new String(state.canonicalBytes()), "a rejected statement changed the state");
+        return r.getMessage();
+    }
+
+    Proposal propose(long t, String who, Motion m) {
+        Event e = act(t, who, new GovernanceStatement.Propose(community, m));
+        return state.proposal(e.digest()).orElseThrow();
+    }
+
+    GovernanceStatement.Vote vote(Proposal p, Support s) {
+        return new GovernanceStatement.Vote(community, p.digest(), new Ballot.Simple(s));
+    }
+
+    GovernanceStatement.Vote rank(Proposal p, String... ids) {
+        return new GovernanceStatement.Vote(community, p.digest(), new Ballot.Ranked(List.of(ids)));
+    }
+
+    GovernanceStatement.Execute execute(Proposal p) {
+        return new GovernanceStatement.Execute(community, p.digest());
+    }
+
+    GovernanceStatement.Queue queue(Proposal p) {
+        return new GovernanceStatement.Queue(community, p.digest());
+    }
+
+    GovernanceStatement.Delegate delegate(String to) {
+        return new GovernanceStatement.Delegate(community, to == null ? "" : key(to));
+    }
+
+    static String digestOf(String s) {
+        return Digests.sha256Hex(s);
+    }
+
+    static Motion admit(String dataset) {
+        return Motion.of("Admit " + dataset, "", new Action.AdmitData(dataset, digestOf(dataset)));
+    }
+
+    static Motion startRun(String run) {
+        return Motion.of("Run " + run, "", new Action.StartRun(run, digestOf("recipe " + run), digestOf("data"),
+                digestOf("tok"), "next-token loss"));
+    }
+}
