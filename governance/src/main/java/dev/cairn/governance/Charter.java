@@ -153,7 +153,11 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
             }
             if (!seenKeys.add(key)) throw new CharterException(src, at + ".key", "key " + key + " is already a member");
             if (!seenNames.add(name)) throw new CharterException(src, at + ".name", "name \"" + name + "\" is already taken");
-            members.add(new Member(key, name, weight));
+            try {
+                members.add(new Member(key, name, weight));
+            } catch (IllegalArgumentException e) {
+                throw new CharterException(src, at + ".key", e.getMessage());
+            }
         }
 
         JsonNode defaults = root.get("defaults");

@@ -495,7 +495,7 @@ public final class CommunityState {
         for (Enactment e : enactments) {
             switch (e.action()) {
                 case Action.AdmitData d -> out.add(new Artifact("dataset", d.dataset(), d.root()));
-                case Action.StartRun r -> out.add(new Artifact("run", r.run(), Canonical.digest(r.toJson())));
+                case Action.StartRun r -> out.add(new Artifact("run", r.run(), Digests.canonicalDigest(r.toJson())));
                 case Action.ReleaseModel r -> out.add(new Artifact("release", r.model(), r.weights()));
                 default -> { }
             }
@@ -590,7 +590,7 @@ public final class CommunityState {
 
     /** RFC 8785 canonical bytes of {@link #toJson()}. */
     public byte[] canonicalBytes() {
-        return Canonical.bytes(toJson());
+        return dev.cairn.ledger.CanonicalJson.canonicalize(toJson());
     }
 
     /** SHA-256 of {@link #canonicalBytes()}: equal for every replay of the same log. */

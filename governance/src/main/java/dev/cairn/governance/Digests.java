@@ -21,6 +21,11 @@ final class Digests {
         return sha256Hex(utf8.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** SHA-256 of a JSON tree's RFC 8785 canonical form. */
+    static String canonicalDigest(com.fasterxml.jackson.databind.JsonNode n) {
+        return sha256Hex(dev.cairn.ledger.CanonicalJson.canonicalize(n));
+    }
+
     static boolean isDigest(String s) {
         return s != null && s.matches("[0-9a-f]{64}");
     }

@@ -1,5 +1,7 @@
 package dev.cairn.governance;
 
+import dev.cairn.ledger.Identity;
+
 /**
  * One verified governance statement as the log delivered it: the log time at which the log integrated it
  * (milliseconds since the Unix epoch; voting windows are judged by it, so replay is deterministic), the public
@@ -13,8 +15,8 @@ public record Event(long index, long logTime, String signer, String digest, Gove
         if (!Digests.isDigest(digest)) throw new IllegalArgumentException("digest must be a SHA-256 in lower-case hex");
     }
 
-    /** An event whose digest is computed from the statement's canonical form. */
-    public static Event of(long index, long logTime, String signer, GovernanceStatement statement) {
-        return new Event(index, logTime, signer, statement.digest(), statement);
+    /** An event whose digest is that of the ledger statement {@code signer} makes of {@code statement}. */
+    public static Event of(long index, long logTime, Identity signer, GovernanceStatement statement) {
+        return new Event(index, logTime, signer.publicKeyHex(), statement.digest(signer), statement);
     }
 }

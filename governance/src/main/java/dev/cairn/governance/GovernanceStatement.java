@@ -3,14 +3,17 @@ package dev.cairn.governance;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.ledger.Identity;
+import dev.cairn.ledger.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The governance statements a community's log holds: the predicates of in-toto Statements v1, one predicate
- * type each. Every statement but the genesis names its community (the digest of the genesis statement), so a
- * statement made in one community never counts in another.
+ * The governance statements a community's log holds: the predicates of in-toto Statements v1 (carried in
+ * DSSE envelopes by the ledger), one predicate type each. Every statement but the genesis names its community
+ * in the ledger's {@code community_id} field (the digest of the genesis statement), so a statement made in one
+ * community never counts in another; the ledger's {@code signer} field names the author.
  */
 public sealed interface GovernanceStatement {
     String IN_TOTO_STATEMENT = "https://in-toto.io/Statement/v1";
@@ -23,6 +26,8 @@ public sealed interface GovernanceStatement {
     String QUEUE = PREFIX + "queue/v1";
     String EXECUTE = PREFIX + "execute/v1";
     String CANCEL = PREFIX + "cancel/v1";
+    /** The ledger's predicate fields naming the community and the author. */
+    String C = Statement.COMMUNITY_ID, S = Statement.SIGNER;
     /** Every predicate type this room understands. */
     Set<String> PREDICATE_TYPES = Set.of(GENESIS, FORK, PROPOSAL, VOTE, DELEGATE, QUEUE, EXECUTE, CANCEL);
 
@@ -68,7 +73,7 @@ public sealed interface GovernanceStatement {
 
         public List<Subject> subjects() {
             List<Subject> s = new ArrayList<>();
-            s.add(new Subject("charter", Canonical.digest(charter.toJson())));
+            s.add(new Subject("charter", Digests.canonicalDigest(charter.toJson())));
             if (parent != null) for (Artifact a : parent.artifacts()) s.add(new Subject(a.kind() + ":" + a.name(), a.digest()));
             return s;
         }
@@ -79,13 +84,13 @@ public sealed interface GovernanceStatement {
         public String predicateType() { return PROPOSAL; }
 
         public ObjectNode predicate() {
-            ObjectNode n = Json.object().put("community", community);
+            ObjectNode n = Json.object();
             n.set("motion", motion.toJson());
             return n;
         }
 
         public List<Subject> subjects() {
-            return List.of(new Subject("motion", Canonical.digest(motion.toJson())));
+            return List.of(new Subject("motion", Digests.canonicalDigest(motion.toJson())));
         }
     }
 
@@ -94,7 +99,7 @@ public sealed interface GovernanceStatement {
         public String predicateType() { return VOTE; }
 
         public ObjectNode predicate() {
-            ObjectNode n = Json.object().put("community", community).put("proposal", proposal);
+            ObjectNode n = Json.object().put("proposal", proposal);
             n.set("ballot", ballot.toJson());
             return n;
         }
@@ -107,7 +112,7 @@ public sealed interface GovernanceStatement {
         public String predicateType() { return DELEGATE; }
 
         public ObjectNode predicate() {
-            ObjectNode n = Json.object().put("community", community);
+            ObjectNode n = Json.object();
             if (delegate.isEmpty()) n.putNull("delegate");
             else n.put("delegate", delegate);
             return n;
@@ -125,61 +130,69 @@ public sealed interface GovernanceStatement {
     /** Queues a succeeded proposal behind its timelock. */
     record Queue(String community, String proposal) implements GovernanceStatement {
         public String predicateType() { return QUEUE; }
-        public ObjectNode predicate() { return Json.object().put("community", community).put("proposal", proposal); }
+        public ObjectNode predicate() { return Json.object().put("proposal", proposal); }
         public List<Subject> subjects() { return List.of(new Subject("proposal", proposal)); }
     }
 
     /** Executes a succeeded (or queued, timelock over) proposal. */
     record Execute(String community, String proposal) implements GovernanceStatement {
         public String predicateType() { return EXECUTE; }
-        public ObjectNode predicate() { return Json.object().put("community", community).put("proposal", proposal); }
+        public ObjectNode predicate() { return Json.object().put("proposal", proposal); }
         public List<Subject> subjects() { return List.of(new Subject("proposal", proposal)); }
     }
 
     /** Withdraws a pending proposal (its proposer only). */
     record Cancel(String community, String proposal) implements GovernanceStatement {
         public String predicateType() { return CANCEL; }
-        public ObjectNode predicate() { return Json.object().put("community", community).put("proposal", proposal); }
+        public ObjectNode predicate() { return Json.object().put("proposal", proposal); }
         public List<Subject> subjects() { return List.of(new Subject("proposal", proposal)); }
     }
 
-    /** The whole in-toto Statement v1 ({@code _type}, {@code subject}, {@code predicateType}, {@code predicate}). */
-    default ObjectNode toInToto() {
-        ObjectNode st = Json.object().put("_type", IN_TOTO_STATEMENT);
-        ArrayNode subj = st.putArray("subject");
-        for (Subject s : subjects()) subj.addObject().put("name", s.name()).putObject("digest").put("sha256", s.sha256());
-        st.put("predicateType", predicateType());
-        st.set("predicate", predicate());
-        return st;
+    /**
+     * The ledger statement this governance statement is, by {@code signer}: the predicate with the ledger's
+     * {@code community_id} (absent in a genesis) and {@code signer} fields, and the subjects.
+     */
+    default Statement toStatement(Identity signer) {
+        return Statement.of(predicateType(), predicate(), this instanceof Genesis ? null : community(), signer,
+                subjects().stream().map(s -> dev.cairn.ledger.Subject.sha256(s.name(), s.sha256()))
+                        .toArray(dev.cairn.ledger.Subject[]::new));
     }
 
-    /** RFC 8785 canonical bytes of {@link #toInToto()}: what is signed and what the digest is taken of. */
-    default byte[] canonicalBytes() {
-        return Canonical.bytes(toInToto());
+    /** Digest of {@link #toStatement}: a proposal's id, and for a genesis the community id. */
+    default String digest(Identity signer) {
+        return toStatement(signer).digest();
     }
 
-    /** SHA-256 of the canonical statement: a proposal's id, and for a genesis the community id. */
-    default String digest() {
-        return Digests.sha256Hex(canonicalBytes());
+    /** True when {@code predicateType} is in this room's namespace (known or not). */
+    static boolean isGovernance(String predicateType) {
+        return predicateType.startsWith(PREFIX);
     }
 
     /**
-     * Decodes a predicate of a known type; throws {@link IllegalArgumentException} naming the field for
-     * malformed input and the type for an unknown one.
+     * Decodes a ledger statement; throws {@link IllegalArgumentException} naming the field for malformed input
+     * and the type for an unknown one.
      */
+    static GovernanceStatement fromStatement(Statement st) {
+        return fromPredicate(st.predicateType(), st.predicate());
+    }
+
+    /** Decodes a predicate (with its {@code community_id} and {@code signer} fields) of a known type. */
     static GovernanceStatement fromPredicate(String predicateType, JsonNode p) {
         if (!PREDICATE_TYPES.contains(predicateType)) {
             throw new IllegalArgumentException("predicateType \"" + predicateType + "\" is not a Cairn governance statement");
         }
         if (p == null || !p.isObject()) throw new IllegalArgumentException("predicate: must be an object");
         String at = "predicate.";
+        boolean genesis = predicateType.equals(GENESIS) || predicateType.equals(FORK);
+        if (genesis && p.has(C)) throw new IllegalArgumentException("predicate.community_id: a genesis names no community");
+        if (p.has(S)) Json.key(p, S, at);
         return switch (predicateType.substring(PREFIX.length())) {
             case "genesis/v1" -> {
-                Json.onlyFields(p, at, Set.of("name", "charter"));
+                Json.onlyFields(p, at, Set.of("name", "charter", S));
                 yield new Genesis(Json.text(p, "name", at), charter(p, at), null);
             }
             case "fork/v1" -> {
-                Json.onlyFields(p, at, Set.of("name", "charter", "parent", "artifacts", "lineage"));
+                Json.onlyFields(p, at, Set.of("name", "charter", "parent", "artifacts", "lineage", S));
                 JsonNode par = Json.object(p, "parent", at);
                 Json.onlyFields(par, at + "parent.", Set.of("community", "name", "checkpoint"));
                 JsonNode cp = Json.object(par, "checkpoint", at + "parent.");
@@ -218,18 +231,18 @@ public sealed interface GovernanceStatement {
                 }
             }
             case "proposal/v1" -> {
-                Json.onlyFields(p, at, Set.of("community", "motion"));
-                yield new Propose(Json.digest(p, "community", at), Motion.fromJson(p.get("motion"), at + "motion"));
+                Json.onlyFields(p, at, Set.of(C, S, "motion"));
+                yield new Propose(Json.digest(p, C, at), Motion.fromJson(p.get("motion"), at + "motion"));
             }
             case "vote/v1" -> {
-                Json.onlyFields(p, at, Set.of("community", "proposal", "ballot"));
-                yield new Vote(Json.digest(p, "community", at), Json.digest(p, "proposal", at),
+                Json.onlyFields(p, at, Set.of(C, S, "proposal", "ballot"));
+                yield new Vote(Json.digest(p, C, at), Json.digest(p, "proposal", at),
                         Ballot.fromJson(p.get("ballot"), at + "ballot"));
             }
             case "delegate/v1" -> {
-                Json.onlyFields(p, at, Set.of("community", "delegate"));
+                Json.onlyFields(p, at, Set.of(C, S, "delegate"));
                 JsonNode d = p.get("delegate");
-                yield new Delegate(Json.digest(p, "community", at), d == null || d.isNull() ? "" : Json.key(p, "delegate", at));
+                yield new Delegate(Json.digest(p, C, at), d == null || d.isNull() ? "" : Json.key(p, "delegate", at));
             }
             case "queue/v1" -> new Queue(target(p, at), Json.digest(p, "proposal", at));
             case "execute/v1" -> new Execute(target(p, at), Json.digest(p, "proposal", at));
@@ -239,8 +252,8 @@ public sealed interface GovernanceStatement {
     }
 
     private static String target(JsonNode p, String at) {
-        Json.onlyFields(p, at, Set.of("community", "proposal"));
-        return Json.digest(p, "community", at);
+        Json.onlyFields(p, at, Set.of(C, S, "proposal"));
+        return Json.digest(p, C, at);
     }
 
     private static Charter charter(JsonNode p, String at) {

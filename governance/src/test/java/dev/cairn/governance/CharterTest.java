@@ -53,7 +53,7 @@ class CharterTest {
             Charter c = Charter.read(EXAMPLES.resolve(file), f.resolver());
             Charter back = Charter.fromJson(c.toJson(), "json");
             assertEquals(c, back, file);
-            assertEquals(new String(Canonical.bytes(c.toJson())), new String(Canonical.bytes(back.toJson())));
+            assertEquals(Digests.canonicalDigest(c.toJson()), Digests.canonicalDigest(back.toJson()));
         }
     }
 
@@ -98,6 +98,9 @@ class CharterTest {
         assertTrue(error(base.replace("key = \"@b\"", "key = \"@a\"")).startsWith("test.toml: members[1].key: key "));
         assertTrue(error(base.replace("name = \"B\"", "name = \"A\"")).startsWith("test.toml: members[1].name: name \"A\" is already taken"));
         assertTrue(error(base.replace("key = \"@c\"", "key = \"c0ffee\"")).startsWith("test.toml: members[2].key: \"c0ffee\" is not a raw Ed25519 public key"));
+        String offCurve = "02" + "00".repeat(31); // y = 2 is not on the Ed25519 curve
+        assertTrue(error(base.replace("key = \"@c\"", "key = \"" + offCurve + "\""))
+                .startsWith("test.toml: members[2].key: public key 020000000000… is not a point on the Ed25519 curve"));
         assertTrue(error(base.replace("name = \"C\"\n", "name = \"C\"\nweight = 0\n")).startsWith("test.toml: members[2].weight: must be between 1 and"));
         assertTrue(error(base.replace("name = \"C\"\n", "name = \"C\"\nweight = \"2\"\n")).startsWith("test.toml: members[2].weight: must be an integer"));
         String noMembers = base.substring(base.indexOf("[defaults]"));

@@ -3,9 +3,8 @@ package dev.cairn.governance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.security.SecureRandom;
+import dev.cairn.ledger.SigningKey;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,22 +14,24 @@ import java.util.Optional;
 final class Fixture {
     static final long T0 = 1_750_000_000_000L;
     static final long SECOND = 1000, MINUTE = 60 * SECOND, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
-    final Map<String, String> keys = new LinkedHashMap<>();
+    final Map<String, SigningKey> keys = new LinkedHashMap<>();
     final List<Event> log = new ArrayList<>();
     final CommunityState state = new CommunityState();
     String community;
 
-    /** A fresh 32-byte public key in hex (the governance room never needs the private half). */
+    /** A fresh Ed25519 public key in hex. */
     static String newKey() {
-        byte[] b = new byte[32];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
+        return SigningKey.generate().identity().publicKeyHex();
     }
 
+    SigningKey signingKey(String name) {
+        return keys.computeIfAbsent(name, n -> SigningKey.generate());
+    }
+
+    /** The public key (hex) of the member called {@code name}, made at first use. */
     String key(String name) {
-        return keys.computeIfAbsent(name, n -> newKey());
+        return signingKey(name).identity().publicKeyHex();
     }
 
     Charter.KeyResolver resolver() {
@@ -73,7 +74,7 @@ final class Fixture {
     }
 
     Event event(long t, String who, GovernanceStatement st) {
-        return Event.of(log.size(), t, key(who), st);
+        return Event.of(log.size(), t, signingKey(who).identity(), st);
     }
 
     /** Applies a statement that must be accepted, and logs it. */

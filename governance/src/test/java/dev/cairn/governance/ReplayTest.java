@@ -8,8 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.ledger.Identity;
+import dev.cairn.ledger.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -73,17 +74,17 @@ class ReplayTest {
     }
 
     @Test
-    void replayFromDecodedPredicatesGivesTheSameState() throws Exception {
-        // what a verifier does: read each statement back from JSON text, decode it, replay
+    void replayFromDecodedStatementsGivesTheSameState() {
+        // what a verifier does: read each in-toto statement back from its canonical bytes, decode it, replay
         Fixture f = busyCommunity();
-        ObjectMapper json = new ObjectMapper();
         List<Event> decoded = new ArrayList<>();
         for (Event e : f.log) {
-            JsonNode st = json.readTree(Canonical.bytes(e.statement().toInToto()));
-            GovernanceStatement back = GovernanceStatement.fromPredicate(st.get("predicateType").textValue(), st.get("predicate"));
+            Statement st = Statement.parse(e.statement().toStatement(Identity.ofHex(e.signer())).canonicalBytes());
+            GovernanceStatement back = GovernanceStatement.fromStatement(st);
             assertEquals(e.statement(), back);
-            assertEquals(e.digest(), back.digest());
-            decoded.add(new Event(e.index(), e.logTime(), e.signer(), Digests.sha256Hex(Canonical.bytes(st)), back));
+            assertEquals(e.digest(), st.digest());
+            assertEquals(e.signer(), st.signer().orElseThrow().publicKeyHex());
+            decoded.add(new Event(e.index(), e.logTime(), st.signer().orElseThrow().publicKeyHex(), st.digest(), back));
         }
         assertEquals(f.state.digest(), CommunityState.replay(decoded).digest());
     }
@@ -132,15 +133,15 @@ class ReplayTest {
                 GovernanceStatement.fromPredicate("https://cairn.dev/governance/bribe/v1", json.createObjectNode()));
         assertEquals("predicateType \"https://cairn.dev/governance/bribe/v1\" is not a Cairn governance statement", e1.getMessage());
         var e2 = assertThrows(IllegalArgumentException.class, () -> GovernanceStatement.fromPredicate(GovernanceStatement.VOTE,
-                json.readTree("{\"community\":\"" + Fixture.digestOf("c") + "\",\"proposal\":\"" + Fixture.digestOf("p")
+                json.readTree("{\"community_id\":\"" + Fixture.digestOf("c") + "\",\"proposal\":\"" + Fixture.digestOf("p")
                         + "\",\"ballot\":{\"support\":\"maybe\"}}")));
         assertEquals("\"maybe\" is not a vote (expected for, against or abstain)", e2.getMessage());
         var e3 = assertThrows(IllegalArgumentException.class, () -> GovernanceStatement.fromPredicate(GovernanceStatement.PROPOSAL,
-                json.readTree("{\"community\":\"" + Fixture.digestOf("c") + "\",\"motion\":{\"class\":\"admit_data\",\"title\":\"t\","
+                json.readTree("{\"community_id\":\"" + Fixture.digestOf("c") + "\",\"motion\":{\"class\":\"admit_data\",\"title\":\"t\","
                         + "\"action\":{\"type\":\"admit_data\",\"dataset\":\"d\",\"root\":\"xyz\"}}}")));
         assertEquals("predicate.motion.action.root: must be a SHA-256 digest (64 lower-case hex digits)", e3.getMessage());
         var e4 = assertThrows(IllegalArgumentException.class, () -> GovernanceStatement.fromPredicate(GovernanceStatement.QUEUE,
-                json.readTree("{\"community\":\"" + Fixture.digestOf("c") + "\",\"proposal\":\"" + Fixture.digestOf("p") + "\",\"extra\":1}")));
+                json.readTree("{\"community_id\":\"" + Fixture.digestOf("c") + "\",\"proposal\":\"" + Fixture.digestOf("p") + "\",\"extra\":1}")));
         assertEquals("predicate.extra: unknown field", e4.getMessage());
     }
 }
