@@ -1,0 +1,73 @@
+package dev.cairn.training;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.cairn.model.GptConfig;
+
+/**
+ * Everything that determines a training run's numbers. Execution settings that cannot change a result
+ * (thread count, kernel set, vector width) are deliberately not part of it. Defaults are nanoGPT's
+ * character-level Shakespeare recipe on a CPU.
+ */
+public record Recipe(
+        @JsonProperty("layers") int layers,
+        @JsonProperty("heads") int heads,
+        @JsonProperty("embd") int embd,
+        @JsonProperty("ctx") int ctx,
+        @JsonProperty("batch") int batch,
+        @JsonProperty("steps") int steps,
+        @JsonProperty("lr") float lr,
+        @JsonProperty("min_lr") float minLr,
+        @JsonProperty("warmup") int warmup,
+        @JsonProperty("weight_decay") float weightDecay,
+        @JsonProperty("beta1") float beta1,
+        @JsonProperty("beta2") float beta2,
+        @JsonProperty("eps") float eps,
+        @JsonProperty("grad_clip") float gradClip,
+        @JsonProperty("seed") long seed,
+        @JsonProperty("bias") boolean bias,
+        @JsonProperty("eval_every") int evalEvery,
+        @JsonProperty("checkpoint_every") int checkpointEvery) {
+
+    public static Recipe defaults() {
+        return new Recipe(4, 4, 128, 64, 12, 2000, 1e-3f, 1e-4f, 100, 0.1f, 0.9f, 0.99f, 1e-8f, 1.0f,
+                1337, false, 250, 250);
+    }
+
+    /** Checks every value; the message names the field. */
+    public Recipe validate() {
+        positive("layers", layers);
+        positive("heads", heads);
+        positive("embd", embd);
+        positive("ctx", ctx);
+        positive("batch", batch);
+        positive("steps", steps);
+        if (embd % heads != 0) throw new IllegalArgumentException("heads (" + heads + ") must divide embd (" + embd + ")");
+        if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException("lr must be a positive number, got " + lr);
+        if (!(minLr >= 0) || minLr > lr) throw new IllegalArgumentException("min_lr must be in [0, lr], got " + minLr);
+        if (warmup < 0) throw new IllegalArgumentException("warmup must be >= 0, got " + warmup);
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight_decay must be >= 0, got " + weightDecay);
+        if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
+        if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
+        if (!(eps > 0)) throw new IllegalArgumentException("eps must be positive, got " + eps);
+        if (!(gradClip >= 0)) throw new IllegalArgumentException("grad_clip must be >= 0 (0 disables), got " + gradClip);
+        if (evalEvery < 0) throw new IllegalArgumentException("eval_every must be >= 0, got " + evalEvery);
+        if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint_every must be >= 0, got " + checkpointEvery);
+        return this;
+    }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) throw new IllegalArgumentException(name + " must be positive, got " + v);
+    }
+
+    public GptConfig modelConfig(int vocabSize) {
+        return new GptConfig(vocabSize, ctx, layers, heads, embd, bias);
+    }
+
+    /** Linear warm-up to lr over warmup steps, then cosine decay to min_lr at the last step (nanoGPT's rule). */
+    public float learningRate(int step) {
+        if (step < warmup) return (float) ((double) lr * (step + 1) / (warmup + 1));
+        double r = (double) (step - warmup) / Math.max(1, steps - warmup);
+        double coeff = 0.5 * (1.0 + StrictMath.cos(StrictMath.PI * Math.min(1.0, r)));
+        return (float) (minLr + coeff * ((double) lr - minLr));
+    }
+}

@@ -1,0 +1,259 @@
+package dev.cairn.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.numerics.Kernels;
+import dev.cairn.numerics.Parallel;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * A training run on disk:
+ * <pre>
+ *   RUN_DIR/run.json              recipe, data identity and vocabulary (the checkpoint metadata too)
+ *   RUN_DIR/checkpoints/step-NNNNNNNN.ckpt
+ *   RUN_DIR/metrics.jsonl         one JSON object per step, and one per validation
+ *   RUN_DIR/loss.svg              the loss curve
+ *   RUN_DIR/summary.json          the final figures
+ * </pre>
+ */
+public final class TrainingRun {
+    static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    /** Receives progress; every method has a no-op default. */
+    public interface Listener {
+        default void started(Trainer trainer, int fromStep) {}
+        default void step(Trainer.StepResult r, double tokensPerSecond, double elapsedSeconds) {}
+        default void evaluated(int step, double valLoss) {}
+        default void checkpointed(int step, Path file) {}
+    }
+
+    /** What a finished run reports. */
+    public record Summary(int steps, double trainLoss, double valLoss, String stateSha256, double tokensPerSecond,
+                          double seconds, Path runDir, Path checkpoint, Path plot, long parameters) {}
+
+    private final Path dir;
+    private final Trainer trainer;
+    private final ObjectNode runJson;
+    private final List<double[]> trainCurve = new ArrayList<>(), valCurve = new ArrayList<>();
+
+    private TrainingRun(Path dir, Trainer trainer, ObjectNode runJson) {
+        this.dir = dir;
+        this.trainer = trainer;
+        this.runJson = runJson;
+    }
+
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    /** Creates a new run directory (refusing one that already holds a run) for a character-level corpus. */
+    public static TrainingRun create(Path dir, Recipe recipe, Path dataFile, CharCorpus data, Kernels k, Parallel par) throws IOException {
+        if (Files.exists(dir.resolve("run.json"))) {
+            throw new IllegalArgumentException("run directory " + dir + " already holds a run; use --resume " + dir + " or another --out");
+        }
+        Trainer trainer = new Trainer(recipe, data, k, par);
+        ObjectNode run = JSON.createObjectNode();
+        run.put("format", "cairn-run-v1");
+        run.set("recipe", JSON.valueToTree(recipe));
+        ObjectNode d = run.putObject("data");
+        d.put("kind", "char");
+        d.put("file", dataFile.toAbsolutePath().normalize().toString());
+        d.put("digest", data.digest());
+        d.put("description", data.description());
+        ArrayNode vocab = d.putArray("vocab");
+        for (int cp : data.codePoints()) vocab.add(cp);
+        run.put("parameters", trainer.model().params.length);
+        Files.createDirectories(dir.resolve("checkpoints"));
+        writeAtomically(dir.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(run));
+        Files.deleteIfExists(dir.resolve("metrics.jsonl"));
+        return new TrainingRun(dir, trainer, run);
+    }
+
+    /** Reopens a run at its newest checkpoint; the data file must still have the digest the run recorded. */
+    public static TrainingRun resume(Path dir, Kernels k, Parallel par) throws IOException {
+        Path runFile = dir.resolve("run.json");
+        if (!Files.exists(runFile)) throw new IllegalArgumentException("no run to resume in " + dir + " (run.json missing)");
+        ObjectNode run = (ObjectNode) readJson(runFile);
+        Recipe recipe = JSON.treeToValue(run.get("recipe"), Recipe.class);
+        Path dataFile = Path.of(run.path("data").path("file").asText());
+        CharCorpus data = CharCorpus.read(dataFile, recipe.ctx());
+        String want = run.path("data").path("digest").asText();
+        if (!data.digest().equals(want)) {
+            throw new IllegalArgumentException("data file " + dataFile + " changed since the run started (digest "
+                    + data.digest() + ", run recorded " + want + ")");
+        }
+        Trainer trainer = new Trainer(recipe, data, k, par);
+        Path ckpt = latestCheckpoint(dir);
+        if (ckpt != null) {
+            Checkpoint.Contents c = Checkpoint.read(ckpt);
+            trainer.restore(c.step(), c.params(), c.m(), c.v());
+        }
+        TrainingRun r = new TrainingRun(dir, trainer, run);
+        r.trimMetrics(trainer.step());
+        return r;
+    }
+
+    /** Reads a run's recipe and vocabulary, and the model at its newest checkpoint, for generation. */
+    public static Trainer load(Path dir, Kernels k, Parallel par) throws IOException {
+        Path runFile = dir.resolve("run.json");
+        if (!Files.exists(runFile)) throw new IllegalArgumentException("no run in " + dir + " (run.json missing)");
+        JsonNode run = readJson(runFile);
+        Recipe recipe = JSON.treeToValue(run.get("recipe"), Recipe.class);
+        JsonNode v = run.path("data").path("vocab");
+        int[] vocab = new int[v.size()];
+        for (int i = 0; i < vocab.length; i++) vocab[i] = v.get(i).asInt();
+        Path ckpt = latestCheckpoint(dir);
+        if (ckpt == null) throw new IllegalArgumentException("run " + dir + " has no checkpoint yet");
+        Checkpoint.Contents c = Checkpoint.read(ckpt);
+        Trainer t = Trainer.forInference(recipe, CharCorpus.vocabularyOnly(vocab), k, par);
+        t.restore(c.step(), c.params(), c.m(), c.v());
+        return t;
+    }
+
+    static JsonNode readJson(Path f) throws IOException {
+        try {
+            return JSON.readTree(f.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(f + " is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    public static Path latestCheckpoint(Path dir) throws IOException {
+        Path cdir = dir.resolve("checkpoints");
+        if (!Files.isDirectory(cdir)) return null;
+        try (Stream<Path> s = Files.list(cdir)) {
+            return s.filter(p -> p.getFileName().toString().matches("step-\\d{8}\\.ckpt")).max(Path::compareTo).orElse(null);
+        }
+    }
+
+    public Path checkpointPath(int step) {
+        return dir.resolve("checkpoints").resolve(String.format(Locale.ROOT, "step-%08d.ckpt", step));
+    }
+
+    /** Trains to the recipe's last step, validating and checkpointing on its schedule. */
+    public Summary train(Listener listener) throws IOException {
+        Recipe r = trainer.recipe();
+        int from = trainer.step();
+        listener.started(trainer, from);
+        String meta = JSON.writeValueAsString(runJson);
+        if (from == 0 && r.checkpointEvery() > 0) writeCheckpoint(meta, listener); // step 0: the initial state
+        long t0 = System.nanoTime();
+        double lastLoss = Double.NaN;
+        long tokensPerStep = (long) r.batch() * r.ctx();
+        Path ckpt = latestCheckpoint(dir);
+        try (BufferedWriter metrics = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            while (trainer.step() < r.steps()) {
+                Trainer.StepResult res = trainer.trainStep();
+                lastLoss = res.loss();
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                double tps = tokensPerStep * (trainer.step() - from) / Math.max(1e-9, elapsed);
+                trainCurve.add(new double[] {res.step(), res.loss()});
+                metrics.write(String.format(Locale.ROOT,
+                        "{\"step\":%d,\"loss\":%.6f,\"lr\":%.8g,\"grad_norm\":%.6f,\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f}%n",
+                        res.step(), res.loss(), res.lr(), res.gradNorm(), tps, elapsed));
+                listener.step(res, tps, elapsed);
+                boolean last = trainer.step() == r.steps();
+                if (r.evalEvery() > 0 && trainer.step() % r.evalEvery() == 0 && !last) {
+                    double vl = trainer.validationLoss();
+                    valCurve.add(new double[] {trainer.step(), vl});
+                    metrics.write(String.format(Locale.ROOT, "{\"step\":%d,\"val_loss\":%.6f}%n", trainer.step(), vl));
+                    listener.evaluated(trainer.step(), vl);
+                }
+                if ((r.checkpointEvery() > 0 && trainer.step() % r.checkpointEvery() == 0) || last) {
+                    metrics.flush();
+                    ckpt = writeCheckpoint(meta, listener);
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double tps = tokensPerStep * (trainer.step() - from) / Math.max(1e-9, seconds);
+        double val = trainer.validationLoss();
+        valCurve.add(new double[] {trainer.step(), val});
+        try (BufferedWriter metrics = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            metrics.write(String.format(Locale.ROOT, "{\"step\":%d,\"val_loss\":%.6f}%n", trainer.step(), val));
+        }
+        listener.evaluated(trainer.step(), val);
+        Path plot = writePlot();
+        Summary s = new Summary(trainer.step(), lastLoss, val, trainer.stateDigest(), tps, seconds, dir,
+                ckpt == null ? latestCheckpoint(dir) : ckpt, plot, trainer.model().params.length);
+        ObjectNode sum = JSON.createObjectNode();
+        sum.put("steps", s.steps());
+        sum.put("train_loss", s.trainLoss());
+        sum.put("val_loss", s.valLoss());
+        sum.put("state_sha256", s.stateSha256());
+        sum.put("tokens_per_s", s.tokensPerSecond());
+        sum.put("seconds", s.seconds());
+        sum.put("parameters", s.parameters());
+        sum.put("checkpoint", String.valueOf(s.checkpoint()));
+        writeAtomically(dir.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(sum));
+        return s;
+    }
+
+    private Path writeCheckpoint(String meta, Listener listener) throws IOException {
+        Path f = checkpointPath(trainer.step());
+        Checkpoint.write(f, meta, trainer.step(), trainer.model().params, trainer.moment1(), trainer.moment2());
+        listener.checkpointed(trainer.step(), f);
+        return f;
+    }
+
+    /** Drops metrics recorded after the step a resumed run restarts from, and reloads the curves. */
+    private void trimMetrics(int step) throws IOException {
+        Path f = dir.resolve("metrics.jsonl");
+        if (!Files.exists(f)) return;
+        List<String> keep = new ArrayList<>();
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (IOException e) {
+                continue; // a line torn by a crash
+            }
+            if (n.path("step").asInt() > step) continue;
+            keep.add(line);
+            if (n.has("loss")) trainCurve.add(new double[] {n.get("step").asInt(), n.get("loss").asDouble()});
+            if (n.has("val_loss")) valCurve.add(new double[] {n.get("step").asInt(), n.get("val_loss").asDouble()});
+        }
+        writeAtomically(f, keep.isEmpty() ? "" : String.join("\n", keep) + "\n");
+    }
+
+    private Path writePlot() throws IOException {
+        Path f = dir.resolve("loss.svg");
+        writeAtomically(f, LossPlot.svg("Cairn training loss — " + dir.getFileName(), trainCurve, valCurve));
+        return f;
+    }
+
+    static void writeAtomically(Path file, String text) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+        try {
+            try (var ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Checkpoint.fsyncDirectory(parent);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
