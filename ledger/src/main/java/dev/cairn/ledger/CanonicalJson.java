@@ -158,7 +158,7 @@ public final class CanonicalJson {
         return best == null ? null : best.stripTrailingZeros();
     }
 
-    private static void writeString(String s, StringBuilder sb) {
+    static void writeString(String s, StringBuilder sb) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -1,9 +1,6 @@
 package dev.cairn.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -89,19 +86,22 @@ public record Envelope(String payloadType, byte[] payload, List<Signature> signa
         return out;
     }
 
-    /** Canonical JSON bytes of the envelope. */
+    /** Canonical (RFC 8785) JSON bytes of the envelope; written directly since its shape is fixed. */
     public byte[] toJson() {
-        JsonNodeFactory f = JsonNodeFactory.instance;
-        ObjectNode n = f.objectNode();
-        n.put("payloadType", payloadType);
-        n.put("payload", Base64.getEncoder().encodeToString(payload));
-        ArrayNode sigs = n.putArray("signatures");
-        for (Signature s : signatures) {
-            ObjectNode o = sigs.addObject();
-            o.put("keyid", s.keyid());
-            o.put("sig", Base64.getEncoder().encodeToString(s.sig));
+        Base64.Encoder b64 = Base64.getEncoder();
+        StringBuilder sb = new StringBuilder(64 + payload.length * 4 / 3 + signatures.size() * 200);
+        sb.append("{\"payload\":\"").append(b64.encodeToString(payload)).append("\",\"payloadType\":");
+        CanonicalJson.writeString(payloadType, sb);
+        sb.append(",\"signatures\":[");
+        for (int i = 0; i < signatures.size(); i++) {
+            Signature s = signatures.get(i);
+            if (i > 0) sb.append(',');
+            sb.append("{\"keyid\":");
+            CanonicalJson.writeString(s.keyid(), sb);
+            sb.append(",\"sig\":\"").append(b64.encodeToString(s.sig)).append("\"}");
         }
-        return CanonicalJson.canonicalize(n);
+        sb.append("]}");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Parses an envelope's JSON; malformed fields are named. Does not verify. */

@@ -70,6 +70,12 @@ public record Statement(List<Subject> subject, String predicateType, ObjectNode 
         return s == null ? Optional.empty() : Optional.of(Identity.ofHex(s.asText()));
     }
 
+    /** The predicate's signer field (hex), or null. */
+    String signerHex() {
+        JsonNode s = predicate.get(SIGNER);
+        return s == null ? null : s.asText();
+    }
+
     /** Throws unless this statement names {@code communityId}; stops replays across communities. */
     public void requireCommunity(String communityId) {
         String mine = communityId().orElse(null);

@@ -43,6 +43,15 @@ class EnvelopeTest {
     }
 
     @Test
+    void envelopeJsonIsCanonical() {
+        SigningKey k = SigningKey.generate();
+        Envelope env = Envelope.sign("text/x-\u00e9\"\n\u0001", "payload \u20ac".getBytes(StandardCharsets.UTF_8), k, SigningKey.generate());
+        byte[] json = env.toJson();
+        assertArrayEquals(CanonicalJson.canonicalize(json), json);
+        assertEquals(env, Envelope.parse(json));
+    }
+
+    @Test
     void rejectsForgedAndMalformedSignatures() {
         SigningKey k = SigningKey.generate(), mallory = SigningKey.generate();
         Envelope env = Envelope.sign(statement(k, "hello"), k);
