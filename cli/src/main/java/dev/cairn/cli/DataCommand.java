@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Datasets: ingest with provenance and filters, immutable versions with Merkle roots, proofs, removal, trace.",
         subcommands = {DataCommand.Add.class, DataCommand.Prove.class, DataCommand.CheckProof.class, DataCommand.Remove.class,
-                DataCommand.Show.class})
+                DataCommand.Show.class, DataTraceCommand.class})
 final class DataCommand implements Runnable {
     @Spec CommandSpec spec;
 
