@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The root command. Subcommands are registered here; each is thin and calls into a room. */
 @Command(name = "cairn", mixinStandardHelpOptions = true, version = "cairn 0.1.0",
         description = "Community-governed language models with verifiable training.",
-        subcommands = {CommandLine.HelpCommand.class, KeyCommand.class, LogCommand.class, DataCommand.class, TokenizerCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, TrainCommand.class, GenerateCommand.class, BenchCommand.class, KeyCommand.class, LogCommand.class, DataCommand.class, TokenizerCommand.class})
 public final class Cairn implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -21,6 +21,22 @@ public final class Cairn implements Runnable {
         CommandLine cl = new CommandLine(new Cairn());
         cl.setOut(out);
         cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            // Bad input and expected failures: one line naming the problem, non-zero exit.
+            String name = cmd.getCommandSpec().qualifiedName();
+            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
+                    || ex instanceof java.io.UncheckedIOException || ex instanceof IllegalStateException) {
+                cmd.getErr().println(name + ": error: " + ex.getMessage());
+                cmd.getErr().flush();
+                return ex instanceof IllegalArgumentException ? 2 : 1;
+            }
+            if (ex instanceof dev.cairn.training.Trainer.NonFiniteLossException) {
+                cmd.getErr().println(name + ": error: " + ex.getMessage());
+                cmd.getErr().flush();
+                return 3;
+            }
+            throw ex;
+        });
         return cl.execute(args);
     }
 }

@@ -48,7 +48,7 @@ public final class Trainer {
     private Trainer(Recipe recipe, TrainingData data, Kernels kernels, Parallel parallel, boolean checkData) {
         this.recipe = recipe.validate();
         this.data = data;
-        if (checkData && data.train().length <= recipe.ctx() + 1 || data.validation().length <= recipe.ctx() + 1) {
+        if (checkData && (data.train().length <= recipe.ctx() + 1 || data.validation().length <= recipe.ctx() + 1)) {
             throw new IllegalArgumentException("context (" + recipe.ctx() + ") is longer than the data allows: "
                     + data.train().length + " training and " + data.validation().length + " validation tokens");
         }

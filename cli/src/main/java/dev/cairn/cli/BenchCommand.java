@@ -1,0 +1,206 @@
+package dev.cairn.cli;
+
+import dev.cairn.numerics.Kernels;
+import dev.cairn.numerics.Parallel;
+import dev.cairn.training.CharCorpus;
+import dev.cairn.training.Recipe;
+import dev.cairn.training.Trainer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Speed figures, measured, with the peer's figures measured in the same invocation where a peer exists. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure Cairn's speed (tests check behaviour; benchmarks check speed).",
+        subcommands = {BenchCommand.Train.class, BenchCommand.KernelsBench.class, BenchLedgerCommand.class, BenchTokenizerCommand.class})
+final class BenchCommand implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** A training configuration benchmarked against the PyTorch peer. */
+    record Config(String name, int layers, int heads, int embd, int ctx, int batch, int warmSteps, int steps) {}
+
+    static final List<Config> TRAIN_CONFIGS = List.of(
+            new Config("default recipe (4L 4H 128 wide, ctx 64, batch 12)", 4, 4, 128, 64, 12, 30, 300),
+            new Config("10.8M config (6L 6H 384 wide, ctx 256, batch 8)", 6, 6, 384, 256, 8, 3, 20));
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = {"Training throughput (tokens/s) on the default recipe and the 10.8M-parameter config.",
+                    "With --peer, also runs the PyTorch peer on the same configs (OPENBLAS_NUM_THREADS=2, --threads 1) and prints the ratio."})
+    static final class Train implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--data", paramLabel = "FILE", description = "Text to train on (default: the bundled Shakespeare sample).") Path data;
+        @Option(names = "--peer", paramLabel = "SCRIPT", description = "The PyTorch peer, e.g. ../shared/peers/torch_gpt.py.") Path peer;
+        @Option(names = "--python", paramLabel = "EXE", defaultValue = "/usr/bin/python3", description = "Python with torch (default /usr/bin/python3).") String python;
+        @Option(names = "--only", paramLabel = "N", description = "Run only config N (1 = default recipe, 2 = 10.8M).") Integer only;
+        @Option(names = "--steps", paramLabel = "N", description = "Timed steps per config (default 300 and 20).") Integer steps;
+        @Mixin ExecutionOptions exec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            Path file = data != null ? data : DemoCommand.sampleCorpus();
+            Kernels k = exec.kernels();
+            out.println(String.format(Locale.ROOT, "cairn bench train: kernels %s, %d threads, data %s", k.name(), exec.threadCount(), file));
+            for (int i = 0; i < TRAIN_CONFIGS.size(); i++) {
+                if (only != null && only != i + 1) continue;
+                Config c = TRAIN_CONFIGS.get(i);
+                int timed = steps != null ? steps : c.steps();
+                Recipe r = new Recipe(c.layers(), c.heads(), c.embd(), c.ctx(), c.batch(), c.warmSteps() + timed,
+                        1e-3f, 1e-4f, 100, 0.1f, 0.9f, 0.99f, 1e-8f, 1f, 1337, false, 0, 0);
+                CharCorpus corpus = CharCorpus.read(file, r.ctx());
+                double tps;
+                try (Parallel par = exec.parallel()) {
+                    Trainer t = new Trainer(r, corpus, k, par);
+                    for (int s = 0; s < c.warmSteps(); s++) t.trainStep();
+                    long t0 = System.nanoTime();
+                    for (int s = 0; s < timed; s++) t.trainStep();
+                    double sec = (System.nanoTime() - t0) / 1e9;
+                    tps = (double) timed * r.batch() * r.ctx() / sec;
+                    out.println(String.format(Locale.ROOT, "%-52s cairn %,10.0f tokens/s  (%d steps in %.1f s, %,d params)",
+                            c.name(), tps, timed, sec, t.model().params.length));
+                }
+                out.flush();
+                if (peer != null) {
+                    double ptps = runPeer(out, file, c, timed);
+                    if (ptps > 0) {
+                        out.println(String.format(Locale.ROOT, "%-52s peer  %,10.0f tokens/s  ->  cairn/peer = %.2fx", "", ptps, tps / ptps));
+                    }
+                }
+                out.flush();
+            }
+            return 0;
+        }
+
+        private double runPeer(PrintWriter out, Path file, Config c, int steps) throws Exception {
+            if (!Files.isRegularFile(peer)) throw new IllegalArgumentException("peer script not found: " + peer);
+            List<String> cmd = new ArrayList<>(List.of(python, peer.toString(), file.toString(), "--threads", "1",
+                    "--layers", "" + c.layers(), "--heads", "" + c.heads(), "--embd", "" + c.embd(), "--ctx", "" + c.ctx(),
+                    "--batch", "" + c.batch(), "--steps", "" + steps, "--eval-batches", "1"));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().put("OPENBLAS_NUM_THREADS", "2");
+            Process p = pb.start();
+            StringBuilder all = new StringBuilder();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) all.append(line).append('\n');
+            }
+            int rc = p.waitFor();
+            Matcher m = Pattern.compile("tokens_per_s=(\\d+)").matcher(all);
+            if (rc != 0 || !m.find()) {
+                out.println("peer failed (exit " + rc + "): " + all.toString().strip().lines().reduce((a, b) -> b).orElse("")
+                        + "\n  (install it with: apt-get install -y python3-torch libopenblas0-pthread)");
+                return -1;
+            }
+            return Double.parseDouble(m.group(1));
+        }
+    }
+
+    @Command(name = "kernels", mixinStandardHelpOptions = true,
+            description = {"Matrix-product GFLOP/s (forward, input gradient, weight gradient) at the shapes the two benchmark configs use, and n = 512.",
+                    "With a Python that has numpy, numpy's sgemm (OpenBLAS) is measured on the same shapes in the same run."})
+    static final class KernelsBench implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--python", paramLabel = "EXE", defaultValue = "python3", description = "Python with numpy for the reference (default python3; 'none' skips it).") String python;
+        @Option(names = "--seconds", defaultValue = "1.0", description = "Seconds per measurement (default 1).") double seconds;
+        @Mixin ExecutionOptions exec;
+
+        /** {label, M, N, K, transA}: out(M,N) = A(M,K) B(K,N); transA reads A as (K,M). */
+        static final Object[][] SHAPES = {
+                {"default fc forward      ", 768, 512, 128, false},
+                {"default fc input grad   ", 768, 128, 512, false},
+                {"default fc weight grad  ", 128, 512, 768, true},
+                {"default qkv forward     ", 768, 384, 128, false},
+                {"10.8M fc forward        ", 2048, 1536, 384, false},
+                {"10.8M fc input grad     ", 2048, 384, 1536, false},
+                {"10.8M fc weight grad    ", 384, 1536, 2048, true},
+                {"10.8M qkv forward       ", 2048, 1152, 384, false},
+                {"square n=512            ", 512, 512, 512, false},
+        };
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            Kernels k = exec.kernels();
+            double[] numpy = numpyFigures(out);
+            out.println(String.format(Locale.ROOT, "cairn bench kernels: %s, %d threads (numpy: %s)", k.name(), exec.threadCount(),
+                    numpy == null ? "not measured" : "OpenBLAS via " + python));
+            try (Parallel par = exec.parallel()) {
+                for (int i = 0; i < SHAPES.length; i++) {
+                    Object[] s = SHAPES[i];
+                    int M = (int) s[1], N = (int) s[2], K = (int) s[3];
+                    boolean trans = (boolean) s[4];
+                    float[] a = new float[M * K], b = new float[K * N], c = new float[M * N];
+                    for (int j = 0; j < a.length; j++) a[j] = (j % 13) * 0.01f;
+                    for (int j = 0; j < b.length; j++) b[j] = (j % 7) * 0.01f;
+                    Runnable run = () -> par.forRange(M, 6, (m0, m1) -> k.gemm(m1 - m0, N, K, a, trans ? m0 : m0 * K,
+                            trans ? 1 : K, trans ? M : 1, b, 0, N, c, m0 * N, N, null, 0, false));
+                    for (int w = 0; w < 5; w++) run.run();
+                    long t0 = System.nanoTime();
+                    int it = 0;
+                    while (System.nanoTime() - t0 < seconds * 1e9) {
+                        run.run();
+                        it++;
+                    }
+                    double gf = 2.0 * M * N * K * it / ((System.nanoTime() - t0) / 1e9) / 1e9;
+                    String ref = numpy == null ? "" : String.format(Locale.ROOT, "   numpy %6.1f GFLOP/s   cairn/numpy %3.0f%%", numpy[i], 100 * gf / numpy[i]);
+                    out.println(String.format(Locale.ROOT, "%s M=%4d N=%4d K=%4d  cairn %6.1f GFLOP/s%s", s[0], M, N, K, gf, ref));
+                    out.flush();
+                }
+            }
+            return 0;
+        }
+
+        private double[] numpyFigures(PrintWriter out) {
+            if ("none".equals(python)) return null;
+            StringBuilder script = new StringBuilder("import numpy as np, time\nres=[]\n");
+            for (Object[] s : SHAPES) {
+                int M = (int) s[1], N = (int) s[2], K = (int) s[3];
+                boolean trans = (boolean) s[4];
+                script.append(String.format(Locale.ROOT,
+                        "a=np.random.rand(%d,%d).astype(np.float32); b=np.random.rand(%d,%d).astype(np.float32)\n"
+                        + "f=(lambda: a.T@b) if %s else (lambda: a@b)\n"
+                        + "[f() for _ in range(5)]\nt=time.perf_counter(); n=0\n"
+                        + "while time.perf_counter()-t<%f: f(); n+=1\n"
+                        + "res.append(2.0*%d*%d*%d*n/(time.perf_counter()-t)/1e9)\n",
+                        trans ? K : M, trans ? M : K, K, N, trans ? "True" : "False", seconds, M, N, K));
+            }
+            script.append("print(' '.join('%.3f'%x for x in res))\n");
+            try {
+                ProcessBuilder pb = new ProcessBuilder(python, "-c", script.toString()).redirectErrorStream(true);
+                pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(exec.threadCount()));
+                Process p = pb.start();
+                String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                if (p.waitFor() != 0) {
+                    out.println("numpy reference unavailable (" + python + "): " + text.lines().reduce((x, y) -> y).orElse(""));
+                    return null;
+                }
+                String[] parts = text.lines().reduce((x, y) -> y).orElse("").split(" ");
+                double[] r = new double[parts.length];
+                for (int i = 0; i < r.length; i++) r[i] = Double.parseDouble(parts[i]);
+                return r.length == SHAPES.length ? r : null;
+            } catch (Exception e) {
+                out.println("numpy reference unavailable (" + python + "): " + e.getMessage());
+                return null;
+            }
+        }
+    }
+}

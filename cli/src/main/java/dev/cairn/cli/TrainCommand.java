@@ -1,0 +1,135 @@
+package dev.cairn.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.numerics.Kernels;
+import dev.cairn.numerics.Parallel;
+import dev.cairn.training.CharCorpus;
+import dev.cairn.training.Recipe;
+import dev.cairn.training.Trainer;
+import dev.cairn.training.TrainingRun;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a GPT bit-exactly: the same recipe and data give the same state digest on any thread count, "
+                + "kernel set, vector width or resume point.",
+                "Defaults are nanoGPT's character-level Shakespeare recipe on a CPU."},
+        footer = {"", "Examples:",
+                "  cairn train --data shakespeare.txt --out runs/shakespeare",
+                "  cairn train --data shakespeare.txt --out runs/quick --steps 200 --json",
+                "  cairn train --resume runs/shakespeare"})
+final class TrainCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "UTF-8 text to train on (character-level).")
+    Path data;
+    @Option(names = "--out", paramLabel = "RUN_DIR", description = "Run directory to create.")
+    Path out;
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue a run from its newest checkpoint.")
+    Path resume;
+    @Option(names = "--json", description = "Print one JSON object with the results as the last line.")
+    boolean json;
+    @Mixin RecipeOptions recipe;
+    @Mixin ExecutionOptions exec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        Kernels k = exec.kernels();
+        if (resume != null && (data != null || this.out != null || recipe.anyGiven())) {
+            throw new IllegalArgumentException("--resume takes the recipe and data from the run; drop --data, --out and recipe flags");
+        }
+        if (resume == null && (data == null || this.out == null)) {
+            throw new IllegalArgumentException("give --data FILE and --out RUN_DIR (or --resume RUN_DIR)");
+        }
+        try (Parallel par = exec.parallel()) {
+            TrainingRun run;
+            if (resume != null) {
+                run = TrainingRun.resume(resume, k, par);
+            } else {
+                Recipe r = recipe.resolve();
+                CharCorpus corpus = CharCorpus.read(data, r.ctx());
+                run = TrainingRun.create(this.out, r, data, corpus, k, par);
+            }
+            TrainingRun.Summary s = run.train(new ConsoleListener(err, k, par));
+            report(out, s, json);
+            return 0;
+        }
+    }
+
+    static void report(PrintWriter out, TrainingRun.Summary s, boolean json) throws Exception {
+        out.println(String.format(Locale.ROOT, "trained %d steps in %.1f s (%,.0f tokens/s), %,d parameters", s.steps(), s.seconds(),
+                s.tokensPerSecond(), s.parameters()));
+        out.println(String.format(Locale.ROOT, "train loss %.4f   validation loss (whole split) %.4f", s.trainLoss(), s.valLoss()));
+        out.println("state sha256 " + s.stateSha256());
+        out.println("run directory " + s.runDir());
+        out.println("  checkpoint  " + s.checkpoint());
+        out.println("  metrics     " + s.runDir().resolve("metrics.jsonl"));
+        out.println("  loss curve  " + s.plot() + "  (open it in a browser)");
+        out.println("next: ./cairn generate --run " + s.runDir() + " --prompt \"ROMEO:\" --tokens 300");
+        if (json) {
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            o.put("state_sha256", s.stateSha256());
+            o.put("val_loss", s.valLoss());
+            o.put("train_loss", s.trainLoss());
+            o.put("steps", s.steps());
+            o.put("tokens_per_s", s.tokensPerSecond());
+            o.put("seconds", s.seconds());
+            o.put("parameters", s.parameters());
+            o.put("run_dir", s.runDir().toString());
+            o.put("checkpoint", String.valueOf(s.checkpoint()));
+            out.println(new ObjectMapper().writeValueAsString(o));
+        }
+        out.flush();
+    }
+
+    /** Prints the run's set-up and a progress bar on stderr. */
+    static final class ConsoleListener implements TrainingRun.Listener {
+        private final PrintWriter err;
+        private final Kernels k;
+        private final Parallel par;
+        private Progress progress;
+        private int from;
+
+        ConsoleListener(PrintWriter err, Kernels k, Parallel par) {
+            this.err = err;
+            this.k = k;
+            this.par = par;
+        }
+
+        @Override
+        public void started(Trainer t, int fromStep) {
+            Recipe r = t.recipe();
+            from = fromStep;
+            err.println(String.format(Locale.ROOT, "model: %d layers, %d heads, %d wide, context %d, vocabulary %d: %,d parameters",
+                    r.layers(), r.heads(), r.embd(), r.ctx(), t.data().vocabSize(), t.model().params.length));
+            err.println(String.format(Locale.ROOT, "data: %s (%,d training, %,d validation tokens)", t.data().description(),
+                    t.data().train().length, t.data().validation().length));
+            err.println(String.format(Locale.ROOT, "recipe: %d steps, batch %d, lr %.2g -> %.2g (warm-up %d), seed %d; kernels %s, %d threads%s",
+                    r.steps(), r.batch(), r.lr(), r.minLr(), r.warmup(), r.seed(), k.name(), par.threads(),
+                    fromStep > 0 ? "; resuming at step " + fromStep : ""));
+            err.flush();
+            progress = new Progress(err, r.steps());
+        }
+
+        @Override
+        public void step(Trainer.StepResult r, double tps, double elapsed) {
+            progress.update(r.step(), from, String.format(Locale.ROOT, "loss %.4f | %,.0f tok/s", r.loss(), tps));
+        }
+
+        @Override
+        public void evaluated(int step, double valLoss) {
+            if (System.console() != null && System.getenv("CI") == null) err.print("\r");
+            err.println(String.format(Locale.ROOT, "step %d: validation loss %.4f", step, valLoss));
+            err.flush();
+        }
+    }
+}
