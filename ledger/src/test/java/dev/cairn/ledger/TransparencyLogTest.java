@@ -219,6 +219,28 @@ class TransparencyLogTest {
     }
 
     @Test
+    void replayStopsAtTheFirstEntryThatDoesNotVerifyAfterEarlierEffects() {
+        SigningKey mallory = SigningKey.generate();
+        Path dir;
+        try (TransparencyLog log = filled(5000)) {
+            dir = log.dir();
+            var p = JsonNodeFactory.instance.objectNode().put("n", -1);
+            log.append(Envelope.sign(Statement.of("https://cairn.dev/test/v1", p, "ab".repeat(32), mallory.identity(),
+                    Subject.sha256("x", new byte[32])), mallory));
+            log.append(envelope(5001));
+        }
+        // A verifier that trusts only alice (as governance would trust only members).
+        KeyResolver onlyAlice = (keyid, st) -> keyid.equals(alice.identity().keyId()) ? alice.identity() : null;
+        try (TransparencyLog log = TransparencyLog.open(dir, logKey, clock, onlyAlice)) {
+            List<Long> seen = new ArrayList<>();
+            var e = assertThrows(LedgerException.class, () -> log.replay((en, v) -> seen.add(en.index())));
+            assertTrue(e.getMessage().startsWith("entry 5000: ") && e.getMessage().contains("unknown keyid"), e.getMessage());
+            assertEquals(5000, seen.size());
+            assertEquals(4999L, seen.getLast());
+        }
+    }
+
+    @Test
     void secondWriterIsRefused() {
         try (TransparencyLog log = filled(1)) {
             var e = assertThrows(LedgerException.class, () -> TransparencyLog.open(log.dir(), logKey, clock));
