@@ -22,6 +22,9 @@ import java.util.TreeMap;
  * records entries the rules reject (a log may hold them if it was written without validation) as
  * {@link Rejection}s and otherwise disregards them.
  *
+ * <p>Queue and execute are permissionless, as in OpenZeppelin Governor: anyone may carry out what the vote
+ * decided; everything else is for members only.
+ *
  * <p>Not thread-safe; {@link Proposal}s are live views of this state.
  */
 public final class CommunityState {
@@ -75,6 +78,16 @@ public final class CommunityState {
             entries++;
             lastTime = Math.max(lastTime, e.logTime());
         }
+    }
+
+    /**
+     * Records a log entry in this room's namespace that could not be decoded (an unknown version, a malformed
+     * predicate): replay disregards it and says why.
+     */
+    public void recordMalformed(long index, long time, String digest, String reason) {
+        rejections.add(new Rejection(index, time, digest, reason));
+        entries++;
+        lastTime = Math.max(lastTime, time);
     }
 
     /** Why the rules would reject {@code e} now, or empty when it would be accepted. Changes nothing. */
@@ -257,7 +270,6 @@ public final class CommunityState {
 
     private Runnable planQueue(Event e, GovernanceStatement.Queue q) {
         long t = e.logTime();
-        requireMember(e.signer(), "signer");
         Proposal pr = proposalFor(q.proposal());
         ProposalState st = pr.state(t);
         if (st != ProposalState.SUCCEEDED) throw reject(notReady(pr, st, t, "queued"));
@@ -268,7 +280,6 @@ public final class CommunityState {
 
     private Runnable planExecute(Event e, GovernanceStatement.Execute x) {
         long t = e.logTime();
-        requireMember(e.signer(), "signer");
         Proposal pr = proposalFor(x.proposal());
         ProposalState st = pr.state(t);
         Duration lock = pr.policy().timelock();
