@@ -206,9 +206,15 @@ public final class Gpt {
     /** dst (cols, rows) = src[off ..] (rows, cols) transposed. */
     private void transpose(float[] src, int off, int rows, int cols, float[] dst) {
         par.forRange(cols, 16, (c0, c1) -> {
-            for (int c = c0; c < c1; c++) {
-                int d = c * rows;
-                for (int r = 0; r < rows; r++) dst[d + r] = src[off + r * cols + c];
+            for (int r0 = 0; r0 < rows; r0 += 32) { // blocked, so both sides stay in cache
+                int r1 = Math.min(rows, r0 + 32);
+                for (int cb = c0; cb < c1; cb += 32) {
+                    int cbEnd = Math.min(c1, cb + 32);
+                    for (int c = cb; c < cbEnd; c++) {
+                        int d = c * rows;
+                        for (int r = r0; r < r1; r++) dst[d + r] = src[off + r * cols + c];
+                    }
+                }
             }
         });
     }
@@ -312,7 +318,7 @@ public final class Gpt {
 
     /** grads[wOff ..] (in, out) += x^T (in, rows) @ dy (rows, out); rows of the gradient split between tasks. */
     private void weightGrad(int wOff, float[] x, float[] dy, int rows, int in, int out) {
-        par.forRange(in, 8, (m0, m1) -> k.gemm(m1 - m0, out, rows, x, m0, 1, in, dy, 0, out, grads, wOff + m0 * out, out, null, 0, true));
+        par.forRange(in, 6, (m0, m1) -> k.gemm(m1 - m0, out, rows, x, m0, 1, in, dy, 0, out, grads, wOff + m0 * out, out, null, 0, true));
     }
 
     private void biasGrad(ParameterLayout.Tensor bias, int rel, float[] dy, int rows, int n) {

@@ -17,6 +17,8 @@ final class VectorKernels extends ScalarKernels {
 
     /** Rows of A per cache block; a multiple of the 6-row micro-kernel. */
     private static final int MC = 96;
+    /** Depth of one K block (any value gives the same bits). */
+    private static final int KC = Integer.getInteger("cairn.gemm.kc", 256);
 
     private static VectorSpecies<Float> pickSpecies() {
         String bits = System.getProperty("cairn.vector.bits", "");
@@ -42,6 +44,20 @@ final class VectorKernels extends ScalarKernels {
     public void gemm(int M, int N, int K, float[] a, int aOff, int sm, int sk,
                      float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                      float[] bias, int biasOff, boolean acc) {
+        // K is cut into blocks so the operands of one block stay in cache; C carries each element's fma
+        // chain from one block to the next (a float store and reload is exact), so the order is unchanged.
+        int k0 = 0;
+        do {
+            int kc = Math.min(KC, K - k0);
+            gemmBlock(M, N, kc, a, aOff + k0 * sk, sm, sk, b, bOff + k0 * ldb, ldb, c, cOff, ldc,
+                    k0 == 0 ? bias : null, biasOff, acc || k0 > 0);
+            k0 += KC;
+        } while (k0 < K);
+    }
+
+    private void gemmBlock(int M, int N, int K, float[] a, int aOff, int sm, int sk,
+                           float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                           float[] bias, int biasOff, boolean acc) {
         final int nr = 2 * W;
         final int nPanels = N - N % nr;
         for (int m0 = 0; m0 < M; m0 += MC) {
