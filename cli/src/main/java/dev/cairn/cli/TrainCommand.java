@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
+import dev.cairn.data.TokenizedDataset;
 import dev.cairn.training.CharCorpus;
+import dev.cairn.training.DatasetTokens;
 import dev.cairn.training.Recipe;
 import dev.cairn.training.Trainer;
 import dev.cairn.training.TrainingRun;
@@ -25,12 +27,18 @@ import picocli.CommandLine.Model.CommandSpec;
         footer = {"", "Examples:",
                 "  cairn train --data shakespeare.txt --out runs/shakespeare",
                 "  cairn train --data shakespeare.txt --out runs/quick --steps 200 --json",
+                "  cairn train --dataset shakespeare@1 --tokenizer 3f9a1c2e --out runs/bpe",
                 "  cairn train --resume runs/shakespeare"})
 final class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--data", paramLabel = "FILE", description = "UTF-8 text to train on (character-level).")
     Path data;
+    @Option(names = "--dataset", paramLabel = "NAME@VERSION", description = "A registered dataset version (see cairn data) instead of --data.")
+    String dataset;
+    @Option(names = "--tokenizer", paramLabel = "ID", description = "Tokenizer digest (or unique prefix) for --dataset (see cairn tokenizer).")
+    String tokenizer;
+    @Mixin HomeOption home;
     @Option(names = "--out", paramLabel = "RUN_DIR", description = "Run directory to create.")
     Path out;
     @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue a run from its newest checkpoint.")
@@ -44,16 +52,21 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Kernels k = exec.kernels();
-        if (resume != null && (data != null || this.out != null || recipe.anyGiven())) {
-            throw new IllegalArgumentException("--resume takes the recipe and data from the run; drop --data, --out and recipe flags");
+        if (resume != null && (data != null || dataset != null || this.out != null || recipe.anyGiven())) {
+            throw new IllegalArgumentException("--resume takes the recipe and data from the run; drop --data, --dataset, --out and recipe flags");
         }
-        if (resume == null && (data == null || this.out == null)) {
-            throw new IllegalArgumentException("give --data FILE and --out RUN_DIR (or --resume RUN_DIR)");
+        if (resume == null && ((data == null) == (dataset == null) || this.out == null)) {
+            throw new IllegalArgumentException("give --out RUN_DIR and either --data FILE or --dataset NAME@VERSION --tokenizer ID (or --resume RUN_DIR)");
         }
+        if (dataset != null && tokenizer == null) throw new IllegalArgumentException("--dataset needs --tokenizer ID (see: cairn tokenizer train)");
         try (Parallel par = exec.parallel()) {
             TrainingRun run;
             if (resume != null) {
                 run = TrainingRun.resume(resume, k, par);
+            } else if (dataset != null) {
+                Recipe r = recipe.resolve();
+                DatasetTokens tokens = new DatasetTokens(TokenizedDataset.load(home.dir(), dataset, tokenizer));
+                run = TrainingRun.create(this.out, r, home.dir(), tokens, k, par);
             } else {
                 Recipe r = recipe.resolve();
                 CharCorpus corpus = CharCorpus.read(data, r.ctx());

@@ -79,6 +79,34 @@ class TrainCommandTest {
     }
 
     @Test
+    void trainsOnARegisteredDatasetWithAStoredTokenizer() throws Exception {
+        String home = dir.resolve("home").toString();
+        Result add = cairn("data", "add", data.toString(), "--dataset", "bard", "--license", "LicenseRef-PublicDomain",
+                "--source", "https://example.org/shakespeare", "--home", home);
+        assertEquals(0, add.code(), add.err());
+        Result tok = cairn("tokenizer", "train", "--dataset", "bard@1", "--vocab", "300", "--home", home);
+        assertEquals(0, tok.code(), tok.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("tokenizer ([0-9a-f]{64})").matcher(tok.out());
+        assertTrue(m.find(), tok.out());
+        String tid = m.group(1).substring(0, 12);
+        Result a = cairn(args("train", "--dataset", "bard@1", "--tokenizer", tid, "--home", home, "--out", dir.resolve("ds-a").toString(),
+                "--threads", "1", "--kernels", "scalar", "--json"));
+        assertEquals(0, a.code(), a.err());
+        Result b = cairn(args("train", "--dataset", "bard@1", "--tokenizer", tid, "--home", home, "--out", dir.resolve("ds-b").toString(),
+                "--threads", "2", "--json"));
+        assertEquals(0, b.code(), b.err());
+        assertEquals(a.json().get("state_sha256").asText(), b.json().get("state_sha256").asText());
+        JsonNode run = new ObjectMapper().readTree(dir.resolve("ds-a/run.json").toFile());
+        assertEquals("bard@1", run.at("/data/dataset").asText());
+        assertEquals(64, run.at("/data/dataset_root").asText().length());
+        Result g = cairn("generate", "--run", dir.resolve("ds-a").toString(), "--prompt", "KING", "--tokens", "5");
+        assertEquals(0, g.code(), g.err());
+        assertTrue(g.out().startsWith("KING"));
+        expectError(cairn(args("train", "--dataset", "bard@1", "--home", home, "--out", dir.resolve("ds-c").toString())), "--tokenizer");
+        expectError(cairn(args("train", "--dataset", "nosuch@1", "--tokenizer", tid, "--home", home, "--out", dir.resolve("ds-c").toString())), "nosuch");
+    }
+
+    @Test
     void recipeFileAndFlagsCombine() throws Exception {
         Path recipe = Files.writeString(dir.resolve("recipe.json"), "{\"layers\": 1, \"heads\": 2, \"embd\": 16, \"ctx\": 8, \"batch\": 2, \"steps\": 2}");
         Result a = cairn("train", "--data", data.toString(), "--out", dir.resolve("rf").toString(), "--recipe", recipe.toString(),

@@ -31,7 +31,6 @@ public final class Trainer {
     private final TrainingData data;
     private final Gpt model;
     private final float[] m, v;
-    private final Philox rng;
     private final int[] inputs, targets;
     private final List<int[]> adamItems = new ArrayList<>(); // {offset, length, decay?1:0}
     private int step;
@@ -57,7 +56,6 @@ public final class Trainer {
         int n = model.params.length;
         this.m = new float[n];
         this.v = new float[n];
-        this.rng = new Philox(recipe.seed());
         this.inputs = new int[recipe.batch() * recipe.ctx()];
         this.targets = new int[recipe.batch() * recipe.ctx()];
         for (ParameterLayout.Tensor t : model.layout.tensors()) {
@@ -91,7 +89,7 @@ public final class Trainer {
         int[] tr = data.train();
         int T = recipe.ctx(), span = tr.length - T;
         for (int i = 0; i < recipe.batch(); i++) {
-            int start = (int) rng.below(span, Philox.PURPOSE_BATCH, forStep, i);
+            int start = data.windowStart(recipe.seed(), forStep, i, span);
             System.arraycopy(tr, start, in, i * T, T);
             System.arraycopy(tr, start + 1, tgt, i * T, T);
         }

@@ -62,6 +62,30 @@ public final class TrainingRun {
 
     /** Creates a new run directory (refusing one that already holds a run) for a character-level corpus. */
     public static TrainingRun create(Path dir, Recipe recipe, Path dataFile, CharCorpus data, Kernels k, Parallel par) throws IOException {
+        ObjectNode d = JSON.createObjectNode();
+        d.put("kind", "char");
+        d.put("file", dataFile.toAbsolutePath().normalize().toString());
+        d.put("digest", data.digest());
+        d.put("description", data.description());
+        ArrayNode vocab = d.putArray("vocab");
+        for (int cp : data.codePoints()) vocab.add(cp);
+        return create(dir, recipe, data, d, k, par);
+    }
+
+    /** Creates a new run on a registered dataset version and stored tokenizer under a Cairn home. */
+    public static TrainingRun create(Path dir, Recipe recipe, Path home, DatasetTokens data, Kernels k, Parallel par) throws IOException {
+        ObjectNode d = JSON.createObjectNode();
+        d.put("kind", "dataset");
+        d.put("home", home.toAbsolutePath().normalize().toString());
+        d.put("dataset", data.dataset().datasetRef());
+        d.put("dataset_root", data.dataset().datasetRoot());
+        d.put("tokenizer", data.dataset().tokenizerDigest());
+        d.put("digest", data.digest());
+        d.put("description", data.description());
+        return create(dir, recipe, data, d, k, par);
+    }
+
+    private static TrainingRun create(Path dir, Recipe recipe, TrainingData data, ObjectNode identity, Kernels k, Parallel par) throws IOException {
         if (Files.exists(dir.resolve("run.json"))) {
             throw new IllegalArgumentException("run directory " + dir + " already holds a run; use --resume " + dir + " or another --out");
         }
@@ -69,13 +93,7 @@ public final class TrainingRun {
         ObjectNode run = JSON.createObjectNode();
         run.put("format", "cairn-run-v1");
         run.set("recipe", JSON.valueToTree(recipe));
-        ObjectNode d = run.putObject("data");
-        d.put("kind", "char");
-        d.put("file", dataFile.toAbsolutePath().normalize().toString());
-        d.put("digest", data.digest());
-        d.put("description", data.description());
-        ArrayNode vocab = d.putArray("vocab");
-        for (int cp : data.codePoints()) vocab.add(cp);
+        run.set("data", identity);
         run.put("parameters", trainer.model().params.length);
         Files.createDirectories(dir.resolve("checkpoints"));
         writeAtomically(dir.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(run));
@@ -89,11 +107,10 @@ public final class TrainingRun {
         if (!Files.exists(runFile)) throw new IllegalArgumentException("no run to resume in " + dir + " (run.json missing)");
         ObjectNode run = (ObjectNode) readJson(runFile);
         Recipe recipe = JSON.treeToValue(run.get("recipe"), Recipe.class);
-        Path dataFile = Path.of(run.path("data").path("file").asText());
-        CharCorpus data = CharCorpus.read(dataFile, recipe.ctx());
+        TrainingData data = openData(run.path("data"), recipe);
         String want = run.path("data").path("digest").asText();
         if (!data.digest().equals(want)) {
-            throw new IllegalArgumentException("data file " + dataFile + " changed since the run started (digest "
+            throw new IllegalArgumentException("the data of run " + dir + " changed since it started (digest "
                     + data.digest() + ", run recorded " + want + ")");
         }
         Trainer trainer = new Trainer(recipe, data, k, par);
@@ -113,15 +130,30 @@ public final class TrainingRun {
         if (!Files.exists(runFile)) throw new IllegalArgumentException("no run in " + dir + " (run.json missing)");
         JsonNode run = readJson(runFile);
         Recipe recipe = JSON.treeToValue(run.get("recipe"), Recipe.class);
-        JsonNode v = run.path("data").path("vocab");
-        int[] vocab = new int[v.size()];
-        for (int i = 0; i < vocab.length; i++) vocab[i] = v.get(i).asInt();
+        TrainingData vocabulary;
+        if ("dataset".equals(run.path("data").path("kind").asText())) {
+            vocabulary = openData(run.path("data"), recipe);
+        } else {
+            JsonNode v = run.path("data").path("vocab");
+            int[] vocab = new int[v.size()];
+            for (int i = 0; i < vocab.length; i++) vocab[i] = v.get(i).asInt();
+            vocabulary = CharCorpus.vocabularyOnly(vocab);
+        }
         Path ckpt = latestCheckpoint(dir);
         if (ckpt == null) throw new IllegalArgumentException("run " + dir + " has no checkpoint yet");
         Checkpoint.Contents c = Checkpoint.read(ckpt);
-        Trainer t = Trainer.forInference(recipe, CharCorpus.vocabularyOnly(vocab), k, par);
+        Trainer t = Trainer.forInference(recipe, vocabulary, k, par);
         t.restore(c.step(), c.params(), c.m(), c.v());
         return t;
+    }
+
+    private static TrainingData openData(JsonNode d, Recipe recipe) {
+        return switch (d.path("kind").asText()) {
+            case "char" -> CharCorpus.read(Path.of(d.path("file").asText()), recipe.ctx());
+            case "dataset" -> new DatasetTokens(dev.cairn.data.TokenizedDataset.load(Path.of(d.path("home").asText()),
+                    d.path("dataset").asText(), d.path("tokenizer").asText()));
+            default -> throw new IllegalArgumentException("run.json: unknown data kind \"" + d.path("kind").asText() + "\"");
+        };
     }
 
     static JsonNode readJson(Path f) throws IOException {
