@@ -55,23 +55,39 @@ final class VectorKernels extends ScalarKernels {
         } while (k0 < K);
     }
 
+    /** Per-thread buffer for packed rows of A (6 rows interleaved per k). */
+    private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
+
     private void gemmBlock(int M, int N, int K, float[] a, int aOff, int sm, int sk,
                            float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                            float[] bias, int biasOff, boolean acc) {
         final int nr = 2 * W;
         final int nPanels = N - N % nr;
+        float[] pack = PACK.get();
         for (int m0 = 0; m0 < M; m0 += MC) {
             int m1 = Math.min(M, m0 + MC);
+            int groups = (m1 - m0) / 6;
+            // Pack A's full 6-row groups so the micro-kernel reads its six values per k from one place.
+            for (int g = 0; g < groups; g++) {
+                int dst = g * 6 * K, src = aOff + (m0 + 6 * g) * sm;
+                for (int k = 0; k < K; k++, src += sk, dst += 6) {
+                    pack[dst] = a[src];
+                    pack[dst + 1] = a[src + sm];
+                    pack[dst + 2] = a[src + 2 * sm];
+                    pack[dst + 3] = a[src + 3 * sm];
+                    pack[dst + 4] = a[src + 4 * sm];
+                    pack[dst + 5] = a[src + 5 * sm];
+                }
+            }
+            int mTail = m0 + 6 * groups;
             for (int n = 0; n < nPanels; n += nr) {
-                int m = m0;
-                for (; m + 6 <= m1; m += 6) micro6x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-                for (; m < m1; m++) micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, pack, g * 6 * K, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (int m = mTail; m < m1; m++) micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
             }
             int n = nPanels;
             if (n + W <= N) {
-                int m = m0;
-                for (; m + 6 <= m1; m += 6) micro6x1(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-                for (; m < m1; m++) micro1x1(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (int g = 0; g < groups; g++) micro6x1(m0 + 6 * g, n, K, pack, g * 6 * K, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (int m = mTail; m < m1; m++) micro1x1(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 n += W;
             }
             if (n < N) {
@@ -86,7 +102,8 @@ final class VectorKernels extends ScalarKernels {
         return FloatVector.zero(S);
     }
 
-    private static void micro6x2(int m, int n, int K, float[] a, int aOff, int sm, int sk,
+    /** Six rows by two vectors; p holds the six rows' A values interleaved per k, starting at pOff. */
+    private static void micro6x2(int m, int n, int K, float[] p, int pOff,
                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                                  float[] bias, int biasOff, boolean acc) {
         int c0 = cOff + m * ldc + n, bi = biasOff + n;
@@ -96,22 +113,21 @@ final class VectorKernels extends ScalarKernels {
         FloatVector c30 = init(c, c0 + 3 * ldc, bias, bi, acc), c31 = init(c, c0 + 3 * ldc + W, bias, bi + W, acc);
         FloatVector c40 = init(c, c0 + 4 * ldc, bias, bi, acc), c41 = init(c, c0 + 4 * ldc + W, bias, bi + W, acc);
         FloatVector c50 = init(c, c0 + 5 * ldc, bias, bi, acc), c51 = init(c, c0 + 5 * ldc + W, bias, bi + W, acc);
-        int ap = aOff + m * sm, bp = bOff + n;
-        for (int k = 0; k < K; k++) {
+        int bp = bOff + n, end = pOff + 6 * K;
+        for (int ap = pOff; ap < end; ap += 6) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
-            FloatVector av = FloatVector.broadcast(S, a[ap]);
+            FloatVector av = FloatVector.broadcast(S, p[ap]);
             c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ap + sm]);
+            av = FloatVector.broadcast(S, p[ap + 1]);
             c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ap + 2 * sm]);
+            av = FloatVector.broadcast(S, p[ap + 2]);
             c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ap + 3 * sm]);
+            av = FloatVector.broadcast(S, p[ap + 3]);
             c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ap + 4 * sm]);
+            av = FloatVector.broadcast(S, p[ap + 4]);
             c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ap + 5 * sm]);
+            av = FloatVector.broadcast(S, p[ap + 5]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            ap += sk;
             bp += ldb;
         }
         c00.intoArray(c, c0); c01.intoArray(c, c0 + W);
@@ -139,23 +155,22 @@ final class VectorKernels extends ScalarKernels {
         c01.intoArray(c, c0 + W);
     }
 
-    private static void micro6x1(int m, int n, int K, float[] a, int aOff, int sm, int sk,
+    private static void micro6x1(int m, int n, int K, float[] p, int pOff,
                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                                  float[] bias, int biasOff, boolean acc) {
         int c0 = cOff + m * ldc + n, bi = biasOff + n;
         FloatVector c00 = init(c, c0, bias, bi, acc), c10 = init(c, c0 + ldc, bias, bi, acc);
         FloatVector c20 = init(c, c0 + 2 * ldc, bias, bi, acc), c30 = init(c, c0 + 3 * ldc, bias, bi, acc);
         FloatVector c40 = init(c, c0 + 4 * ldc, bias, bi, acc), c50 = init(c, c0 + 5 * ldc, bias, bi, acc);
-        int ap = aOff + m * sm, bp = bOff + n;
-        for (int k = 0; k < K; k++) {
+        int bp = bOff + n, end = pOff + 6 * K;
+        for (int ap = pOff; ap < end; ap += 6) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp);
-            c00 = FloatVector.broadcast(S, a[ap]).fma(b0, c00);
-            c10 = FloatVector.broadcast(S, a[ap + sm]).fma(b0, c10);
-            c20 = FloatVector.broadcast(S, a[ap + 2 * sm]).fma(b0, c20);
-            c30 = FloatVector.broadcast(S, a[ap + 3 * sm]).fma(b0, c30);
-            c40 = FloatVector.broadcast(S, a[ap + 4 * sm]).fma(b0, c40);
-            c50 = FloatVector.broadcast(S, a[ap + 5 * sm]).fma(b0, c50);
-            ap += sk;
+            c00 = FloatVector.broadcast(S, p[ap]).fma(b0, c00);
+            c10 = FloatVector.broadcast(S, p[ap + 1]).fma(b0, c10);
+            c20 = FloatVector.broadcast(S, p[ap + 2]).fma(b0, c20);
+            c30 = FloatVector.broadcast(S, p[ap + 3]).fma(b0, c30);
+            c40 = FloatVector.broadcast(S, p[ap + 4]).fma(b0, c40);
+            c50 = FloatVector.broadcast(S, p[ap + 5]).fma(b0, c50);
             bp += ldb;
         }
         c00.intoArray(c, c0);
