@@ -1,71 +1,166 @@
 package dev.cairn.cli;
 
-import dev.cairn.model.Sampler;
-import dev.cairn.numerics.Kernels;
-import dev.cairn.numerics.Parallel;
-import dev.cairn.training.CharCorpus;
-import dev.cairn.training.Recipe;
-import dev.cairn.training.TrainingRun;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.ledger.Hex;
+import dev.cairn.ledger.MerkleTree;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+/**
+ * The whole story on embedded defaults, told with the real commands: a three-member community, a dataset with
+ * provenance admitted by vote, a tokenizer, a bit-exact training run on it, and the log's checkpoint with an
+ * inclusion proof verified. Each step prints the command a person would type.
+ */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Cairn end to end on embedded defaults: trains the nanoGPT Shakespeare recipe bit-exactly on the bundled sample corpus "
-                + "(a few minutes on two cores), shows the loss curve's location, the state digest and a generated sample."})
+        description = {"Cairn end to end on embedded defaults: founds a three-member community from the example charter, "
+                + "registers the bundled Shakespeare sample with its provenance, admits it by vote, trains a BPE tokenizer "
+                + "and a GPT on it bit-exactly (a few minutes on two cores), samples text, and verifies an inclusion proof "
+                + "against the log's signed checkpoint.",
+                "Everything goes to a fresh directory under HOME/demo/."})
 final class DemoCommand implements Callable<Integer> {
     static final String SAMPLE_RESOURCE = "/dev/cairn/data/tinyshakespeare.txt";
+    static final String[] MEMBERS = {"alpine-lab", "boreal-institute", "cedar-university"};
 
     @Spec CommandSpec spec;
     @Mixin HomeOption home;
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "2000", description = "Training steps (default 2000, the full recipe).") int steps;
-    @Mixin ExecutionOptions exec;
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "2000", description = "Training steps (default 2000).") int steps;
+    @Option(names = "--vocab", paramLabel = "N", defaultValue = "512", description = "BPE vocabulary size (default 512).") int vocab;
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).") Integer threads;
+
+    private PrintWriter out, err;
+    private Path demoHome;
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Path dir = home.dir();
-        Path corpusFile = extractSample(dir.resolve("samples"));
-        Recipe defaults = Recipe.defaults();
-        Recipe r = new Recipe(defaults.layers(), defaults.heads(), defaults.embd(), defaults.ctx(), defaults.batch(), steps,
-                defaults.lr(), defaults.minLr(), Math.min(defaults.warmup(), steps / 10), defaults.weightDecay(), defaults.beta1(),
-                defaults.beta2(), defaults.eps(), defaults.gradClip(), defaults.seed(), defaults.bias(),
-                Math.max(1, steps / 4), Math.max(1, steps / 8));
-        Path runDir = dir.resolve("runs").resolve("demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        out.println("== Cairn demo ==");
-        out.println("1. Training a GPT on the bundled Shakespeare sample (" + corpusFile + "), bit-exactly.");
+        out = spec.commandLine().getOut();
+        err = spec.commandLine().getErr();
+        demoHome = home.dir().resolve("demo").resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(demoHome);
+        Path charter = charterFile();
+        Path corpus = extractSample(demoHome.resolve("samples"));
+        out.println("== Cairn demo ==  (state in " + demoHome + "; to repeat a command: export CAIRN_HOME=" + demoHome + ")");
+
+        section("1. A community: three members and the charter they agreed on (" + charter.getFileName() + ")");
+        for (String m : MEMBERS) run("key", "new", m);
+        run("init", "--name", "Shakespeare coalition", "--charter", charter.toString(), "--key", MEMBERS[0]);
+
+        section("2. Data with provenance: the sample corpus becomes an immutable dataset version with a Merkle root");
+        String added = run("data", "add", corpus.toString(), "--dataset", "shakespeare", "--license", "LicenseRef-PublicDomain",
+                "--source", "https://github.com/karpathy/char-rnn/blob/master/data/tinyshakespeare/input.txt");
+        String root = find(added, "root ([0-9a-f]{64})", "dataset root");
+
+        section("3. The members vote to admit it (the charter: majority, closes early when all three vote for)");
+        Path proposal = demoHome.resolve("admit-shakespeare.toml");
+        Files.writeString(proposal, "title = \"Admit the Shakespeare sample\"\n"
+                + "description = \"Public-domain text, provenance: karpathy/char-rnn tinyshakespeare\"\n"
+                + "dataset = \"shakespeare@1\"\nroot = \"" + root + "\"\n");
+        run("propose", "admit-data", "--file", proposal.toString(), "--key", MEMBERS[0]);
+        for (String m : MEMBERS) run("vote", "1", "for", "--key", m);
+        run("execute", "1", "--key", MEMBERS[0]);
+
+        section("4. A byte-level BPE tokenizer trained on the admitted version (Hugging Face tokenizer.json)");
+        String tok = run("tokenizer", "train", "--dataset", "shakespeare@1", "--vocab", String.valueOf(vocab));
+        String tokenizer = find(tok, "tokenizer ([0-9a-f]{64})", "tokenizer digest");
+
+        section("5. Training, bit-exactly: the same recipe and data give the same state digest on any machine");
+        Path runDir = demoHome.resolve("runs").resolve("shakespeare-bpe");
+        List<String> train = new ArrayList<>(List.of("train", "--dataset", "shakespeare@1", "--tokenizer", tokenizer.substring(0, 16),
+                "--out", runDir.toString(), "--steps", String.valueOf(steps),
+                "--warmup", String.valueOf(Math.min(100, Math.max(1, steps / 10))),
+                "--eval-every", String.valueOf(Math.max(1, steps / 4)), "--checkpoint-every", String.valueOf(Math.max(1, steps / 8))));
+        if (threads != null) train.addAll(List.of("--threads", threads.toString()));
+        run(train.toArray(String[]::new));
+        run("generate", "--run", runDir.toString(), "--prompt", "ROMEO:", "--tokens", "120", "--seed", "1");
+
+        section("6. The ledger: every step above is a signed statement in an RFC 6962 log with signed checkpoints");
+        run("log", "checkpoint");
+        String proofJson = run("log", "prove", "1", "--json");
+        verifyProof(proofJson);
+
+        out.println();
+        out.println("What to try next:");
+        out.println("  export CAIRN_HOME=" + demoHome);
+        out.println("  ./cairn proposal show 1                      # the vote, its tally and quorum");
+        out.println("  ./cairn log verify                           # re-check every signature and the checkpoint");
+        out.println("  ./cairn train --resume " + runDir + "   # nothing left to do: same digest");
+        out.println("  ./cairn train --data " + corpus + " --out runs/chars --threads 1 --kernels scalar --steps 50 --json");
+        out.println("      (any thread count or kernel set gives the same state digest for the same recipe)");
+        out.println("  ./cairn bench train --peer ../shared/peers/torch_gpt.py");
         out.flush();
-        Kernels k = exec.kernels();
-        try (Parallel par = exec.parallel()) {
-            CharCorpus corpus = CharCorpus.read(corpusFile, r.ctx());
-            TrainingRun run = TrainingRun.create(runDir, r, corpusFile, corpus, k, par);
-            TrainingRun.Summary s = run.train(new TrainCommand.ConsoleListener(err, k, par));
-            TrainCommand.report(out, s, false);
-            out.println();
-            out.println("2. A sample from the trained model (seed 1, temperature 0.8):");
-            int[] prompt = corpus.encode("ROMEO:");
-            int[] gen = Sampler.generate(run.trainer().model(), prompt, 300, 0.8f, 0, 1, false);
-            out.println("ROMEO:" + corpus.decode(gen, 0, gen.length));
-            out.println();
-            out.println("What to try next:");
-            out.println("  ./cairn train --data " + corpusFile + " --out runs/mine --threads 1 --kernels scalar --steps 50 --json");
-            out.println("      (any thread count or kernel set gives the same state digest for the same recipe)");
-            out.println("  ./cairn generate --run " + runDir + " --prompt \"JULIET:\" --seed 7");
-            out.println("  ./cairn bench train --peer ../shared/peers/torch_gpt.py");
-            out.flush();
-            return 0;
-        }
+        return 0;
+    }
+
+    private void section(String title) {
+        out.println();
+        out.println(title);
+        out.flush();
+    }
+
+    /** Runs a cairn command in the demo home, echoing it and its output; fails the demo if it fails. */
+    private String run(String... args) {
+        out.println("$ cairn " + String.join(" ", quoted(args)));
+        out.flush();
+        List<String> a = new ArrayList<>(List.of(args));
+        a.add("--home");
+        a.add(demoHome.toString());
+        StringWriter o = new StringWriter();
+        PrintWriter po = new PrintWriter(o, true);
+        boolean streaming = "train".equals(args[0]);
+        int code = Cairn.run(streaming ? out : po, err, a.toArray(String[]::new));
+        String text = o.toString();
+        for (String line : text.split("\n")) if (!line.isEmpty()) out.println("  " + line);
+        out.flush();
+        if (code != 0) throw new IllegalStateException("demo step failed: cairn " + String.join(" ", args));
+        return text;
+    }
+
+    private static List<String> quoted(String[] args) {
+        List<String> q = new ArrayList<>();
+        for (String s : args) q.add(s.contains(" ") ? "\"" + s + "\"" : s);
+        return q;
+    }
+
+    private static String find(String text, String regex, String what) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        if (!m.find()) throw new IllegalStateException("demo: no " + what + " in the output: " + text);
+        return m.group(1);
+    }
+
+    /** Checks the printed audit path with the ledger's RFC 6962 code, against the root the proof names. */
+    private void verifyProof(String json) throws IOException {
+        JsonNode p = new ObjectMapper().readTree(json);
+        List<byte[]> path = new ArrayList<>();
+        for (JsonNode h : p.get("audit_path")) path.add(Hex.decode(h.asText()));
+        boolean ok = MerkleTree.verifyInclusion(Hex.decode(p.get("leaf_hash").asText()), p.get("leaf_index").asLong(),
+                p.get("tree_size").asLong(), path, Hex.decode(p.get("root").asText()));
+        out.println((ok ? "verified: " : "NOT verified: ") + "entry " + p.get("leaf_index").asLong() + " (the dataset proposal) is in the log of size "
+                + p.get("tree_size").asLong() + " whose signed checkpoint root is " + p.get("root").asText());
+        if (!ok) throw new IllegalStateException("demo: the inclusion proof did not verify");
+    }
+
+    /** The lab-coalition example charter: from the checkout the launcher runs in, else the copy in the build. */
+    private Path charterFile() throws IOException {
+        Path f = Path.of(System.getProperty("cairn.root", "."), "examples", "charters", "lab-coalition.toml");
+        if (Files.isRegularFile(f)) return f;
+        throw new IllegalArgumentException("example charter not found at " + f + " (run the demo through ./cairn from the repository)");
     }
 
     /** The bundled sample corpus as a file under dir (written once, atomically). */

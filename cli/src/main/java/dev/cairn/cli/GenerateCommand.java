@@ -26,6 +26,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Sampling seed (default 1).") long seed;
     @Option(names = "--greedy", description = "Arg-max decoding instead of sampling.") boolean greedy;
     @Mixin ExecutionOptions exec;
+    @Mixin HomeOption home; // accepted like every command; a run records the home its dataset lives in
 
     @Override
     public Integer call() throws Exception {

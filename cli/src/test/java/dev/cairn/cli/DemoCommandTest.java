@@ -1,0 +1,31 @@
+package dev.cairn.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoCommandTest {
+    @Test
+    void theWholeStoryRunsOnATinyBudget(@TempDir Path home) throws Exception {
+        System.setProperty("cairn.root", Path.of("..").toAbsolutePath().normalize().toString());
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        int code = Cairn.run(new PrintWriter(o, true), new PrintWriter(e, true),
+                "demo", "--home", home.toString(), "--steps", "3", "--vocab", "300", "--threads", "2");
+        String out = o.toString();
+        assertEquals(0, code, out + e);
+        assertTrue(out.contains("executed proposal 1: admit dataset shakespeare@1"), out);
+        assertTrue(out.matches("(?s).*state sha256 [0-9a-f]{64}.*"), out);
+        assertTrue(out.contains("verified: entry 1"), out);
+        assertTrue(out.contains("ROMEO:"), out);
+        try (var s = Files.list(home.resolve("demo"))) {
+            Path demo = s.findFirst().orElseThrow();
+            assertTrue(Files.exists(demo.resolve("runs/shakespeare-bpe/loss.svg")));
+            assertTrue(Files.isDirectory(demo.resolve("log")));
+        }
+    }
+}
