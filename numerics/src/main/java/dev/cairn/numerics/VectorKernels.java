@@ -17,6 +17,8 @@ final class VectorKernels extends ScalarKernels {
 
     /** Rows of A per cache block; a multiple of the 6-row micro-kernel. */
     private static final int MC = 96;
+    /** Whether the six-by-four micro-kernel fits the register file (32 registers at 512 bits). */
+    private static final boolean WIDE = W >= 16 && !Boolean.getBoolean("cairn.gemm.narrow");
     /** Depth of one K block (any value gives the same bits). */
     private static final int KC = Integer.getInteger("cairn.gemm.kc", 256);
 
@@ -80,7 +82,18 @@ final class VectorKernels extends ScalarKernels {
                 }
             }
             int mTail = m0 + 6 * groups;
-            for (int n = 0; n < nPanels; n += nr) {
+            int n4 = 0;
+            if (WIDE) {
+                // 512-bit machines have 32 vector registers: six rows by four vectors per k.
+                for (; n4 + 4 * W <= N; n4 += 4 * W) {
+                    for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n4, K, pack, g * 6 * K, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                    for (int m = mTail; m < m1; m++) {
+                        micro1x2(m, n4, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                        micro1x2(m, n4 + nr, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                    }
+                }
+            }
+            for (int n = n4; n < nPanels; n += nr) {
                 for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, pack, g * 6 * K, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 for (int m = mTail; m < m1; m++) micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
             }
@@ -100,6 +113,44 @@ final class VectorKernels extends ScalarKernels {
         if (acc) return FloatVector.fromArray(S, c, ci);
         if (bias != null) return FloatVector.fromArray(S, bias, bi);
         return FloatVector.zero(S);
+    }
+
+    /** Six rows by four vectors (24 accumulators); p as in {@link #micro6x2}. */
+    private static void micro6x4(int m, int n, int K, float[] p, int pOff,
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                 float[] bias, int biasOff, boolean acc) {
+        int c0 = cOff + m * ldc + n, bi = biasOff + n;
+        int r1 = c0 + ldc, r2 = c0 + 2 * ldc, r3 = c0 + 3 * ldc, r4 = c0 + 4 * ldc, r5 = c0 + 5 * ldc;
+        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc), c02 = init(c, c0 + 2 * W, bias, bi + 2 * W, acc), c03 = init(c, c0 + 3 * W, bias, bi + 3 * W, acc);
+        FloatVector c10 = init(c, r1, bias, bi, acc), c11 = init(c, r1 + W, bias, bi + W, acc), c12 = init(c, r1 + 2 * W, bias, bi + 2 * W, acc), c13 = init(c, r1 + 3 * W, bias, bi + 3 * W, acc);
+        FloatVector c20 = init(c, r2, bias, bi, acc), c21 = init(c, r2 + W, bias, bi + W, acc), c22 = init(c, r2 + 2 * W, bias, bi + 2 * W, acc), c23 = init(c, r2 + 3 * W, bias, bi + 3 * W, acc);
+        FloatVector c30 = init(c, r3, bias, bi, acc), c31 = init(c, r3 + W, bias, bi + W, acc), c32 = init(c, r3 + 2 * W, bias, bi + 2 * W, acc), c33 = init(c, r3 + 3 * W, bias, bi + 3 * W, acc);
+        FloatVector c40 = init(c, r4, bias, bi, acc), c41 = init(c, r4 + W, bias, bi + W, acc), c42 = init(c, r4 + 2 * W, bias, bi + 2 * W, acc), c43 = init(c, r4 + 3 * W, bias, bi + 3 * W, acc);
+        FloatVector c50 = init(c, r5, bias, bi, acc), c51 = init(c, r5 + W, bias, bi + W, acc), c52 = init(c, r5 + 2 * W, bias, bi + 2 * W, acc), c53 = init(c, r5 + 3 * W, bias, bi + 3 * W, acc);
+        int bp = bOff + n, end = pOff + 6 * K;
+        for (int ap = pOff; ap < end; ap += 6) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
+            FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * W), b3 = FloatVector.fromArray(S, b, bp + 3 * W);
+            FloatVector av = FloatVector.broadcast(S, p[ap]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02); c03 = av.fma(b3, c03);
+            av = FloatVector.broadcast(S, p[ap + 1]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12); c13 = av.fma(b3, c13);
+            av = FloatVector.broadcast(S, p[ap + 2]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22); c23 = av.fma(b3, c23);
+            av = FloatVector.broadcast(S, p[ap + 3]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32); c33 = av.fma(b3, c33);
+            av = FloatVector.broadcast(S, p[ap + 4]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42); c43 = av.fma(b3, c43);
+            av = FloatVector.broadcast(S, p[ap + 5]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52); c53 = av.fma(b3, c53);
+            bp += ldb;
+        }
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + W); c02.intoArray(c, c0 + 2 * W); c03.intoArray(c, c0 + 3 * W);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + W); c12.intoArray(c, r1 + 2 * W); c13.intoArray(c, r1 + 3 * W);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + W); c22.intoArray(c, r2 + 2 * W); c23.intoArray(c, r2 + 3 * W);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + W); c32.intoArray(c, r3 + 2 * W); c33.intoArray(c, r3 + 3 * W);
+        c40.intoArray(c, r4); c41.intoArray(c, r4 + W); c42.intoArray(c, r4 + 2 * W); c43.intoArray(c, r4 + 3 * W);
+        c50.intoArray(c, r5); c51.intoArray(c, r5 + W); c52.intoArray(c, r5 + 2 * W); c53.intoArray(c, r5 + 3 * W);
     }
 
     /** Six rows by two vectors; p holds the six rows' A values interleaved per k, starting at pOff. */
