@@ -171,7 +171,8 @@ public record Envelope(String payloadType, byte[] payload, List<Signature> signa
             throw new LedgerException("unknown payloadType \"" + Hex.abbreviate(payloadType) + "\" (want "
                     + PAYLOAD_TYPE + ")");
         }
-        Statement st = Statement.parse(payload);
+        // One statement, one byte form: its digest (a community id, a proposal id) must not depend on spelling.
+        Statement st = Statement.parse(payload, true);
         if (signatures.isEmpty()) throw new LedgerException("envelope has no signatures");
         byte[] pae = pae(payloadType, payload);
         List<Identity> signers = new ArrayList<>(signatures.size());

@@ -114,6 +114,11 @@ public record Statement(List<Subject> subject, String predicateType, ObjectNode 
 
     /** Parses a statement, refusing any {@code _type} but in-toto Statement v1 and any malformed field. */
     public static Statement parse(byte[] json) {
+        return parse(json, false);
+    }
+
+    /** As {@link #parse(byte[])}; with {@code requireCanonical}, also refuses bytes that are not RFC 8785 canonical. */
+    public static Statement parse(byte[] json, boolean requireCanonical) {
         JsonNode n = CanonicalJson.parse(json);
         if (!n.isObject()) throw new LedgerException("statement is not a JSON object");
         JsonNode type = n.get("_type");
@@ -147,6 +152,9 @@ public record Statement(List<Subject> subject, String predicateType, ObjectNode 
         if (pt == null || !pt.isTextual()) throw new LedgerException("statement predicateType is not a string");
         JsonNode p = n.get("predicate");
         if (p == null || !p.isObject()) throw new LedgerException("statement predicate is not an object");
+        if (requireCanonical && !java.util.Arrays.equals(CanonicalJson.canonicalize(n), json)) {
+            throw new LedgerException("statement payload is not in RFC 8785 canonical form");
+        }
         return new Statement(subjects, pt.asText(), (ObjectNode) p);
     }
 }

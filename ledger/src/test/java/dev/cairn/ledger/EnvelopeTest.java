@@ -86,6 +86,8 @@ class EnvelopeTest {
         n.put("_type", "https://in-toto.io/Statement/v0.1");
         assertMessage(Envelope.sign(Envelope.PAYLOAD_TYPE, CanonicalJson.canonicalize(n), k), "unknown statement _type");
         assertMessage(Envelope.sign(Envelope.PAYLOAD_TYPE, "not json".getBytes(), k), "malformed JSON");
+        byte[] spaced = new String(st.canonicalBytes(), StandardCharsets.UTF_8).replace(",", ", ").getBytes(StandardCharsets.UTF_8);
+        assertMessage(Envelope.sign(Envelope.PAYLOAD_TYPE, spaced, k), "canonical");
         byte[] b64 = Base64.getEncoder().encode("x".getBytes());
         assertNotNull(b64);
     }

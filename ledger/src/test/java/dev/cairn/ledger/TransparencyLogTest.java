@@ -209,16 +209,6 @@ class TransparencyLogTest {
     }
 
     @Test
-    void replayRefusesAnEntryThatNoLongerVerifiesAndKeepsOrder() {
-        try (TransparencyLog log = filled(5000)) {
-            List<Long> seen = new ArrayList<>();
-            log.replay((e, v) -> seen.add(e.index()));
-            assertEquals(5000, seen.size());
-            for (int i = 0; i < seen.size(); i++) assertEquals(i, seen.get(i));
-        }
-    }
-
-    @Test
     void replayStopsAtTheFirstEntryThatDoesNotVerifyAfterEarlierEffects() {
         SigningKey mallory = SigningKey.generate();
         Path dir;
@@ -236,7 +226,7 @@ class TransparencyLogTest {
             var e = assertThrows(LedgerException.class, () -> log.replay((en, v) -> seen.add(en.index())));
             assertTrue(e.getMessage().startsWith("entry 5000: ") && e.getMessage().contains("unknown keyid"), e.getMessage());
             assertEquals(5000, seen.size());
-            assertEquals(4999L, seen.getLast());
+            for (int i = 0; i < seen.size(); i++) assertEquals(i, seen.get(i), "effects in log order across chunks");
         }
     }
 
