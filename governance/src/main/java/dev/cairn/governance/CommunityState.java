@@ -647,7 +647,7 @@ public final class CommunityState {
     /** A duration for people: {@code 2d 3h}, {@code 45m}, {@code 12s}. */
     public static String human(Duration d) {
         long s = Math.max(0, d.toSeconds());
-        if (s == 0) return d.toMillis() + "ms";
+        if (s == 0) return d.toMillis() == 0 ? "0s" : d.toMillis() + "ms";
         long days = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60, sec = s % 60;
         StringBuilder b = new StringBuilder();
         if (days > 0) b.append(days).append("d ");
