@@ -35,7 +35,6 @@ class DelegateCommandTest {
     void delegatedPowerVotesAtTheSnapshot() throws Exception {
         GovernanceCliFixture h = new GovernanceCliFixture(dir).founded();
         h.ok("delegate", "--to", "Alice", "--key", "bob");
-        Thread.sleep(3);
         int n = h.proposeData("d");
         JsonNode v = h.ok("vote", "" + n, "for", "--key", "alice", "--json").json();
         assertEquals(2, v.get("weight").asInt());

@@ -33,12 +33,10 @@ class ExecuteCommandTest {
         String opt = "recipe = \"%1$s\"\ndataset_root = \"%1$s\"\ntokenizer = \"%1$s\"\n".formatted(d);
         h.ok("propose", "start-run", "--file", h.write("run.toml", "title = \"Run\"\n[[options]]\nid = \"a\"\nrun = \"r1\"\n"
                 + opt + "[[options]]\nid = \"b\"\nrun = \"r2\"\n" + opt).toString(), "--key", "alice");
-        Thread.sleep(3);
         for (String k : new String[] {"alice", "bob", "carol"}) h.ok("vote", "1", "--rank", "a,b", "--key", k);
         h.ok("execute", "1", "--key", "bob");
         h.ok("propose", "release-model", "--file", h.write("rel.toml", "title = \"Release\"\nmodel = \"cairn-tiny\"\nrun = \"r1\"\nweights = \""
                 + GovernanceCliFixture.sha256("w") + "\"\n").toString(), "--key", "alice");
-        Thread.sleep(3);
         for (String k : new String[] {"alice", "bob", "carol"}) h.ok("vote", "2", "for", "--key", k);
         assertEquals("cairn execute: rejected: proposal 2 must be queued first: its timelock is 1d", h.fails(1, "execute", "2"));
         JsonNode q = h.ok("queue", "2", "--json").json();

@@ -106,12 +106,11 @@ final class GovernanceCliFixture {
         return this;
     }
 
-    /** Proposes admitting a dataset; returns the proposal number. Waits a few ms so voting (delay 0) has opened. */
+    /** Proposes admitting a dataset; returns the proposal number (with a voting delay of 0, votes may follow at once). */
     int proposeData(String dataset) throws Exception {
         Path f = write("p-" + dataset + ".toml", "title = \"Admit " + dataset + "\"\ndataset = \"" + dataset
                 + "\"\nroot = \"" + sha256(dataset) + "\"\n");
         int n = ok("propose", "admit-data", "--file", f.toString(), "--key", "alice", "--json").json().get("number").asInt();
-        Thread.sleep(3);
         return n;
     }
 

@@ -52,7 +52,6 @@ class VoteCommandTest {
         Path f = h.write("run.toml", "title = \"Next run\"\n[[options]]\nid = \"books\"\nrun = \"r-books\"\n" + opt
                 + "[[options]]\nid = \"web\"\nrun = \"r-web\"\n" + opt);
         h.ok("propose", "start-run", "--file", f.toString(), "--key", "alice");
-        Thread.sleep(3);
         h.ok("vote", "1", "--rank", "books,web", "--key", "alice");
         h.ok("vote", "1", "--rank", "web", "--key", "bob");
         assertTrue(h.fails(1, "vote", "1", "--rank", "books,gpu", "--key", "carol")

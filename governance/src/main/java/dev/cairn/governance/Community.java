@@ -156,9 +156,28 @@ public final class Community implements AutoCloseable {
      * otherwise; the log and the state are then unchanged.
      */
     public LogEntry submit(SigningKey key, GovernanceStatement statement) {
+        long now = logTimeNow();
+        if (statement instanceof GovernanceStatement.Vote v) {
+            // Voting opens strictly after the snapshot (OpenZeppelin: Pending while snapshot >= now). With a
+            // voting delay of zero a vote cast in the proposal's own millisecond would be refused; when the
+            // window opens within a second, integrate the vote once it has opened instead.
+            var p = state.proposal(v.proposal());
+            if (p.isPresent() && p.get().snapshot() >= now && p.get().snapshot() - now < 1000) {
+                try {
+                    Thread.sleep(p.get().snapshot() - now + 1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                now = logTimeNow();
+            }
+        }
+        return append(key, Event.of(log.size(), now, key.identity(), statement));
+    }
+
+    private long logTimeNow() {
         long now = clock.millis();
         if (log.size() > 0) now = Math.max(now, log.logTime(log.size() - 1).toEpochMilli());
-        return append(key, Event.of(log.size(), now, key.identity(), statement));
+        return now;
     }
 
     private LogEntry append(SigningKey key, Event e) {
