@@ -47,7 +47,8 @@ public final class Gpt {
     private float[] dres, dln, dbig, dqkv, datty;
     private float[][] workerTT;     // per worker (T, T) attention gradient scratch
     private float[][] workerT;      // per worker (hs, T) transposed K or V
-    private float[] wT;             // a weight matrix transposed, (out, in)
+    private float[] wT;             // wte transposed, (C, V), for the tied head
+    private float[] wTall;          // every layer's weight matrices transposed, for the input gradients
 
     public Gpt(GptConfig cfg, Kernels kernels, Parallel parallel) {
         this.cfg = cfg;
@@ -113,7 +114,7 @@ public final class Gpt {
         dres = dln = dbig = dqkv = datty = null; // backward scratch is allocated on first backward
         workerTT = new float[par.threads()][t * t];
         workerT = new float[par.threads()][cfg.headSize() * t];
-        wT = new float[Math.max(4 * C * C, V * C)];
+        wT = new float[V * C];
     }
 
     // ------------------------------------------------------------------------------------ forward
@@ -130,47 +131,80 @@ public final class Gpt {
         this.T = T;
         this.inputs = inputs;
         this.targets = targets;
-        int C = cfg.embd(), L = cfg.layers(), V = cfg.vocabSize(), BT = B * T;
-        ParameterLayout P = layout;
-        float[] p = params;
+        int L = cfg.layers(), V = cfg.vocabSize(), BT = B * T;
         for (int i = 0; i < BT; i++) {
             int tok = inputs[i];
             if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside vocabulary of " + V);
+            if (targets != null && (targets[i] < 0 || targets[i] >= V)) {
+                throw new IllegalArgumentException("target id " + targets[i] + " outside vocabulary of " + V);
+            }
         }
-        // Embedding: encoded[b,t] = wte[token] + wpe[t].
-        par.forRange(BT, 64, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) k.add(encoded, r * C, p, P.wte.offset() + inputs[r] * C, p, P.wpe.offset() + (r % T) * C, C);
+        transpose(params, layout.wte.offset(), V, cfg.embd(), wT); // the tied head multiplies by wte^T
+        float gradScale = 1f / BT;
+        // Everything between two attentions is row-local, so each row chunk runs it start to end in one task.
+        rowRegion(BT, (r0, r1) -> {
+            embedRows(r0, r1);
+            attentionInputRows(0, encoded, r0, r1);
         });
         for (int l = 0; l < L; l++) {
-            float[] x = l == 0 ? encoded : res3[l - 1];
-            layerNorm(ln1[l], ln1s[l], x, P.ln1w.offset() + l * C, P.ln1b, l * C, BT);
-            linear(qkv[l], ln1[l], P.qkvw.offset() + l * C * 3 * C, P.qkvb, l * 3 * C, BT, C, 3 * C);
             attentionForward(l);
-            linear(tmp, atty[l], P.attprojw.offset() + l * C * C, P.attprojb, l * C, BT, C, C);
-            addRows(res2[l], x, tmp, BT, C);
-            layerNorm(ln2[l], ln2s[l], res2[l], P.ln2w.offset() + l * C, P.ln2b, l * C, BT);
-            linear(fch[l], ln2[l], P.fcw.offset() + l * C * 4 * C, P.fcb, l * 4 * C, BT, C, 4 * C);
-            float[] fh = fch[l], fg = fchg[l];
-            par.forRange(BT, 16, (r0, r1) -> k.geluForward(fg, r0 * 4 * C, fh, r0 * 4 * C, (r1 - r0) * 4 * C));
-            linear(tmp, fchg[l], P.fcprojw.offset() + l * 4 * C * C, P.fcprojb, l * C, BT, 4 * C, C);
-            addRows(res3[l], res2[l], tmp, BT, C);
+            int layer = l;
+            rowRegion(BT, (r0, r1) -> {
+                blockRestRows(layer, r0, r1);
+                if (layer + 1 < L) attentionInputRows(layer + 1, res3[layer], r0, r1);
+                else headRows(r0, r1, gradScale);
+            });
         }
-        layerNorm(lnf, lnfs, res3[L - 1], P.lnfw.offset(), P.lnfb, 0, BT);
-        // Tied head: logits = lnf @ wte^T.
-        transpose(p, P.wte.offset(), V, C, wT);
-        linear(logits, lnf, -1, null, 0, BT, C, V);
         if (targets == null) return Float.NaN;
-        float gradScale = 1f / BT;
-        par.forRange(BT, 16, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                int tgt = targets[r];
-                if (tgt < 0 || tgt >= V) throw new IllegalArgumentException("target id " + tgt + " outside vocabulary of " + V);
-                losses[r] = k.crossEntropy(logits, r * V, V, tgt, gradScale);
-            }
-        });
         double sum = 0;
         for (int r = 0; r < BT; r++) sum += losses[r]; // fixed order
         return (float) (sum / BT);
+    }
+
+    /** Rows per task in row-local regions: a multiple of the gemm micro-kernel's six rows. */
+    private static final int ROW_CHUNK = 96;
+
+    private void rowRegion(int rows, Parallel.RangeTask task) {
+        int chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
+        par.forEach(chunks, (c, w) -> task.run(c * ROW_CHUNK, Math.min(rows, (c + 1) * ROW_CHUNK)));
+    }
+
+    private void embedRows(int r0, int r1) {
+        int C = cfg.embd();
+        for (int r = r0; r < r1; r++) {
+            k.add(encoded, r * C, params, layout.wte.offset() + inputs[r] * C, params, layout.wpe.offset() + (r % T) * C, C);
+        }
+    }
+
+    /** ln1 and qkv of layer l for rows [r0, r1) of its input x. */
+    private void attentionInputRows(int l, float[] x, int r0, int r1) {
+        int C = cfg.embd();
+        ParameterLayout P = layout;
+        lnRows(ln1[l], ln1s[l], x, P.ln1w.offset() + l * C, P.ln1b, l * C, r0, r1);
+        linRows(qkv[l], ln1[l], params, P.qkvw.offset() + l * C * 3 * C, P.qkvb, l * 3 * C, r0, r1, C, 3 * C);
+    }
+
+    /** After attention: projection, residual, ln2, MLP with GELU, residual, for rows [r0, r1) of layer l. */
+    private void blockRestRows(int l, int r0, int r1) {
+        int C = cfg.embd();
+        ParameterLayout P = layout;
+        float[] x = l == 0 ? encoded : res3[l - 1];
+        linRows(tmp, atty[l], params, P.attprojw.offset() + l * C * C, P.attprojb, l * C, r0, r1, C, C);
+        k.add(res2[l], r0 * C, x, r0 * C, tmp, r0 * C, (r1 - r0) * C);
+        lnRows(ln2[l], ln2s[l], res2[l], P.ln2w.offset() + l * C, P.ln2b, l * C, r0, r1);
+        linRows(fch[l], ln2[l], params, P.fcw.offset() + l * C * 4 * C, P.fcb, l * 4 * C, r0, r1, C, 4 * C);
+        k.geluForward(fchg[l], r0 * 4 * C, fch[l], r0 * 4 * C, (r1 - r0) * 4 * C);
+        linRows(tmp, fchg[l], params, P.fcprojw.offset() + l * 4 * C * C, P.fcprojb, l * C, r0, r1, 4 * C, C);
+        k.add(res3[l], r0 * C, res2[l], r0 * C, tmp, r0 * C, (r1 - r0) * C);
+    }
+
+    /** Final LayerNorm, tied head and (with targets) the loss and its gradient, for rows [r0, r1). */
+    private void headRows(int r0, int r1, float gradScale) {
+        int C = cfg.embd(), V = cfg.vocabSize();
+        lnRows(lnf, lnfs, res3[cfg.layers() - 1], layout.lnfw.offset(), layout.lnfb, 0, r0, r1);
+        linRows(logits, lnf, wT, 0, null, 0, r0, r1, C, V);
+        if (targets == null) return;
+        for (int r = r0; r < r1; r++) losses[r] = k.crossEntropy(logits, r * V, V, targets[r], gradScale);
     }
 
     /** The logits of row (b, t) of the last forward pass without targets. */
@@ -180,43 +214,37 @@ public final class Gpt {
         return out;
     }
 
-    private void layerNorm(float[] out, float[] stats, float[] x, int wOff, ParameterLayout.Tensor bias, int bRel, int BT) {
+    private void lnRows(float[] out, float[] stats, float[] x, int wOff, ParameterLayout.Tensor bias, int bRel, int r0, int r1) {
         int C = cfg.embd();
         float[] b = cfg.bias() ? params : null;
         int bOff = cfg.bias() ? bias.offset() + bRel : 0;
-        par.forRange(BT, 16, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) k.layerNormForward(out, r * C, x, r * C, params, wOff, b, bOff, C, LN_EPS, stats, 2 * r);
-        });
+        for (int r = r0; r < r1; r++) k.layerNormForward(out, r * C, x, r * C, params, wOff, b, bOff, C, LN_EPS, stats, 2 * r);
     }
 
-    /** out (rows, n) = in (rows, kDim) @ W (kDim, n) + bias; wOff < 0 means W is the transposed scratch wT. */
-    private void linear(float[] out, float[] in, int wOff, ParameterLayout.Tensor bias, int bRel, int rows, int kDim, int n) {
-        float[] w = wOff < 0 ? wT : params;
-        int wo = Math.max(0, wOff);
+    /** Rows [r0, r1) of out (rows, n) = in (rows, kDim) @ w[wOff ..] (kDim, n) + bias. */
+    private void linRows(float[] out, float[] in, float[] w, int wOff, ParameterLayout.Tensor bias, int bRel, int r0, int r1, int kDim, int n) {
         float[] b = cfg.bias() && bias != null ? params : null;
         int bOff = b != null ? bias.offset() + bRel : 0;
-        par.forRange(rows, 24, (r0, r1) ->
-                k.gemm(r1 - r0, n, kDim, in, r0 * kDim, kDim, 1, w, wo, n, out, r0 * n, n, b, bOff, false));
+        k.gemm(r1 - r0, n, kDim, in, r0 * kDim, kDim, 1, w, wOff, n, out, r0 * n, n, b, bOff, false);
     }
 
-    private void addRows(float[] out, float[] a, float[] b, int rows, int C) {
-        par.forRange(rows, 64, (r0, r1) -> k.add(out, r0 * C, a, r0 * C, b, r0 * C, (r1 - r0) * C));
-    }
-
-    /** dst (cols, rows) = src[off ..] (rows, cols) transposed. */
+    /** dst (cols, rows) = src[off ..] (rows, cols) transposed, in parallel over columns. */
     private void transpose(float[] src, int off, int rows, int cols, float[] dst) {
-        par.forRange(cols, 16, (c0, c1) -> {
-            for (int r0 = 0; r0 < rows; r0 += 32) { // blocked, so both sides stay in cache
-                int r1 = Math.min(rows, r0 + 32);
-                for (int cb = c0; cb < c1; cb += 32) {
-                    int cbEnd = Math.min(c1, cb + 32);
-                    for (int c = cb; c < cbEnd; c++) {
-                        int d = c * rows;
-                        for (int r = r0; r < r1; r++) dst[d + r] = src[off + r * cols + c];
-                    }
+        par.forRange(cols, 16, (c0, c1) -> transposeRange(src, off, rows, cols, dst, 0, c0, c1));
+    }
+
+    /** Columns [c0, c1) of src[off ..] (rows, cols) into dst[dstOff ..] (cols, rows), blocked for the cache. */
+    private static void transposeRange(float[] src, int off, int rows, int cols, float[] dst, int dstOff, int c0, int c1) {
+        for (int r0 = 0; r0 < rows; r0 += 32) {
+            int r1 = Math.min(rows, r0 + 32);
+            for (int cb = c0; cb < c1; cb += 32) {
+                int cbEnd = Math.min(c1, cb + 32);
+                for (int c = cb; c < cbEnd; c++) {
+                    int d = dstOff + c * rows;
+                    for (int r = r0; r < r1; r++) dst[d + r] = src[off + r * cols + c];
                 }
             }
-        });
+        }
     }
 
     private void attentionForward(int l) {
@@ -261,80 +289,163 @@ public final class Gpt {
             dbig = new float[capBT * 4 * C];
             dqkv = new float[capBT * 3 * C];
             datty = new float[capBT * C];
+            wTall = new float[P.qkvw.size() + P.attprojw.size() + P.fcw.size() + P.fcprojw.size()];
         }
         java.util.Arrays.fill(grads, 0f);
-        // Head: dlnf = dlogits @ wte; dwte = dlogits^T @ lnf.
-        gemmRows(dln, logits, params, P.wte.offset(), BT, V, C);
-        weightGrad(P.wte.offset(), logits, lnf, BT, V, C);
-        java.util.Arrays.fill(dres, 0, BT * C, 0f);
-        layerNormBackward(dres, dln, res3[L - 1], lnfs, P.lnfw.offset(), P.lnfb, 0, BT);
+        transposeLayerWeights();
+        // Regions alternate between row tasks (each owns rows of activation gradients) and column tasks (each
+        // owns rows of a weight gradient, summing over all BT rows in order); a region's tasks never write
+        // what another task of the same region reads. Every gradient element accumulates in the same order
+        // as in a plain op-by-op backward pass.
+        rowRegion(BT, (r0, r1) -> {
+            // dlnf = dlogits @ wte; dres = LayerNorm_f backward.
+            k.gemm(r1 - r0, C, V, logits, r0 * V, V, 1, params, P.wte.offset(), C, dln, r0 * C, C, null, 0, false);
+            java.util.Arrays.fill(dres, r0 * C, r1 * C, 0f);
+            lnBackRows(dres, dln, res3[L - 1], lnfs, P.lnfw.offset(), r0, r1);
+        });
+        colRegion(new ColTask[] {
+                (m0, m1) -> weightGradRows(P.wte.offset(), logits, lnf, BT, V, C, m0, m1), cols(V),
+                (m0, m1) -> lnParamGrads(P.lnfw.offset(), P.lnfb, 0, dln, res3[L - 1], lnfs, BT, m0, m1), cols(C),
+                (m0, m1) -> weightGradRows(P.fcprojw.offset() + (L - 1) * 4 * C * C, fchg[L - 1], dres, BT, 4 * C, C, m0, m1), cols(4 * C),
+                (m0, m1) -> biasGrad(P.fcprojb, (L - 1) * C, dres, BT, C, m0, m1), cols(C)}, null);
         for (int l = L - 1; l >= 0; l--) {
-            float[] x = l == 0 ? encoded : res3[l - 1];
-            // MLP: res3 = res2 + fcproj(gelu(fc(ln2(res2)))).
-            int fcpw = P.fcprojw.offset() + l * 4 * C * C;
-            weightGrad(fcpw, fchg[l], dres, BT, 4 * C, C);
-            biasGrad(P.fcprojb, l * C, dres, BT, C);
-            transpose(params, fcpw, 4 * C, C, wT);              // (C, 4C)
-            gemmRows(dbig, dres, wT, 0, BT, C, 4 * C);             // d fchg
-            float[] fh = fch[l];
-            par.forRange(BT, 16, (r0, r1) -> k.geluBackward(dbig, r0 * 4 * C, fh, r0 * 4 * C, dbig, r0 * 4 * C, (r1 - r0) * 4 * C));
-            int fcw = P.fcw.offset() + l * C * 4 * C;
-            weightGrad(fcw, ln2[l], dbig, BT, C, 4 * C);
-            biasGrad(P.fcb, l * 4 * C, dbig, BT, 4 * C);
-            transpose(params, fcw, C, 4 * C, wT);                // (4C, C)
-            gemmRows(dln, dbig, wT, 0, BT, 4 * C, C);              // d ln2
-            layerNormBackward(dres, dln, res2[l], ln2s[l], P.ln2w.offset() + l * C, P.ln2b, l * C, BT);
-            // Attention: res2 = x + attproj(attention(qkv(ln1(x)))).
-            int apw = P.attprojw.offset() + l * C * C;
-            weightGrad(apw, atty[l], dres, BT, C, C);
-            biasGrad(P.attprojb, l * C, dres, BT, C);
-            transpose(params, apw, C, C, wT);
-            gemmRows(datty, dres, wT, 0, BT, C, C);
-            attentionBackward(l);
-            int qw = P.qkvw.offset() + l * C * 3 * C;
-            weightGrad(qw, ln1[l], dqkv, BT, C, 3 * C);
-            biasGrad(P.qkvb, l * 3 * C, dqkv, BT, 3 * C);
-            transpose(params, qw, C, 3 * C, wT);                 // (3C, C)
-            gemmRows(dln, dqkv, wT, 0, BT, 3 * C, C);
-            layerNormBackward(dres, dln, x, ln1s[l], P.ln1w.offset() + l * C, P.ln1b, l * C, BT);
-        }
-        // Embeddings: each channel range owned by one task, rows added in (b, t) order.
-        int wte = P.wte.offset(), wpe = P.wpe.offset();
-        par.forRange(C, 16, (c0, c1) -> {
-            for (int r = 0; r < BT; r++) {
-                int src = r * C, te = wte + inputs[r] * C, pe = wpe + (r % T) * C;
-                for (int c = c0; c < c1; c++) {
-                    grads[te + c] += dres[src + c];
-                    grads[pe + c] += dres[src + c];
-                }
+            int layer = l;
+            int tq = 0, ta = P.qkvw.size(), tf = ta + P.attprojw.size(), tp = tf + P.fcw.size(); // wTall sections
+            // MLP: d fchg = dres @ fcprojw^T, then GELU backward.
+            rowRegion(BT, (r0, r1) -> {
+                k.gemm(r1 - r0, 4 * C, C, dres, r0 * C, C, 1, wTall, tp + layer * 4 * C * C, 4 * C, dbig, r0 * 4 * C, 4 * C, null, 0, false);
+                k.geluBackward(dbig, r0 * 4 * C, fch[layer], r0 * 4 * C, dbig, r0 * 4 * C, (r1 - r0) * 4 * C);
+            });
+            colRegion(new ColTask[] {
+                    (m0, m1) -> weightGradRows(P.fcw.offset() + layer * C * 4 * C, ln2[layer], dbig, BT, C, 4 * C, m0, m1), cols(C),
+                    (m0, m1) -> biasGrad(P.fcb, layer * 4 * C, dbig, BT, 4 * C, m0, m1), cols(4 * C)}, null);
+            rowRegion(BT, (r0, r1) -> {
+                k.gemm(r1 - r0, C, 4 * C, dbig, r0 * 4 * C, 4 * C, 1, wTall, tf + layer * 4 * C * C, C, dln, r0 * C, C, null, 0, false);
+                lnBackRows(dres, dln, res2[layer], ln2s[layer], P.ln2w.offset() + layer * C, r0, r1);
+            });
+            colRegion(new ColTask[] {
+                    (m0, m1) -> lnParamGrads(P.ln2w.offset() + layer * C, P.ln2b, layer * C, dln, res2[layer], ln2s[layer], BT, m0, m1), cols(C),
+                    (m0, m1) -> weightGradRows(P.attprojw.offset() + layer * C * C, atty[layer], dres, BT, C, C, m0, m1), cols(C),
+                    (m0, m1) -> biasGrad(P.attprojb, layer * C, dres, BT, C, m0, m1), cols(C)}, null);
+            rowRegion(BT, (r0, r1) ->
+                    k.gemm(r1 - r0, C, C, dres, r0 * C, C, 1, wTall, ta + layer * C * C, C, datty, r0 * C, C, null, 0, false));
+            attentionBackward(layer);
+            float[] x = layer == 0 ? encoded : res3[layer - 1];
+            // qkv weight gradient (column tasks) beside d ln1 and LayerNorm 1 backward (row tasks).
+            colRegion(new ColTask[] {
+                    (m0, m1) -> weightGradRows(P.qkvw.offset() + layer * C * 3 * C, ln1[layer], dqkv, BT, C, 3 * C, m0, m1), cols(C),
+                    (m0, m1) -> biasGrad(P.qkvb, layer * 3 * C, dqkv, BT, 3 * C, m0, m1), cols(3 * C)},
+                    (r0, r1) -> {
+                        k.gemm(r1 - r0, C, 3 * C, dqkv, r0 * 3 * C, 3 * C, 1, wTall, tq + layer * 3 * C * C, C, dln, r0 * C, C, null, 0, false);
+                        lnBackRows(dres, dln, x, ln1s[layer], P.ln1w.offset() + layer * C, r0, r1);
+                    });
+            if (layer > 0) {
+                int prev = layer - 1;
+                colRegion(new ColTask[] {
+                        (m0, m1) -> lnParamGrads(P.ln1w.offset() + layer * C, P.ln1b, layer * C, dln, x, ln1s[layer], BT, m0, m1), cols(C),
+                        (m0, m1) -> weightGradRows(P.fcprojw.offset() + prev * 4 * C * C, fchg[prev], dres, BT, 4 * C, C, m0, m1), cols(4 * C),
+                        (m0, m1) -> biasGrad(P.fcprojb, prev * C, dres, BT, C, m0, m1), cols(C)}, null);
+            } else {
+                colRegion(new ColTask[] {
+                        (m0, m1) -> lnParamGrads(P.ln1w.offset(), P.ln1b, 0, dln, x, ln1s[0], BT, m0, m1), cols(C),
+                        this::embeddingGrads, cols(C)}, null);
             }
+        }
+    }
+
+    /** Work over the half-open range [from, to) of some column-owned output. */
+    @FunctionalInterface
+    private interface ColTask {
+        void run(int from, int to);
+    }
+
+    /** Marks the extent of the ColTask before it in a {@link #colRegion} list. */
+    private static ColTask cols(int n) {
+        return new Extent(n);
+    }
+
+    private record Extent(int n) implements ColTask {
+        @Override
+        public void run(int from, int to) {
+            throw new AssertionError();
+        }
+    }
+
+    /** Columns per task: a multiple of every vector width. */
+    private static final int COL_CHUNK = 32;
+
+    /**
+     * One parallel region running column tasks (pairs of task, extent) split into chunks of COL_CHUNK, and
+     * optionally row tasks over BT rows. Callers guarantee the tasks write disjoint outputs.
+     */
+    private void colRegion(ColTask[] pairs, Parallel.RangeTask rows) {
+        int n = pairs.length / 2;
+        int[] first = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            int extent = ((Extent) pairs[2 * i + 1]).n();
+            first[i + 1] = first[i] + (extent + COL_CHUNK - 1) / COL_CHUNK;
+        }
+        int colTasks = first[n];
+        int BT = B * T, rowTasks = rows == null ? 0 : (BT + ROW_CHUNK - 1) / ROW_CHUNK;
+        par.forEach(colTasks + rowTasks, (t, w) -> {
+            if (t >= colTasks) {
+                int c = t - colTasks;
+                rows.run(c * ROW_CHUNK, Math.min(BT, (c + 1) * ROW_CHUNK));
+                return;
+            }
+            int i = 0;
+            while (first[i + 1] <= t) i++;
+            int extent = ((Extent) pairs[2 * i + 1]).n(), c = t - first[i];
+            pairs[2 * i].run(c * COL_CHUNK, Math.min(extent, (c + 1) * COL_CHUNK));
         });
     }
 
-    /** out (rows, n) = in (rows, kDim) @ w[wOff ..] (kDim, n). */
-    private void gemmRows(float[] out, float[] in, float[] w, int wOff, int rows, int kDim, int n) {
-        par.forRange(rows, 24, (r0, r1) -> k.gemm(r1 - r0, n, kDim, in, r0 * kDim, kDim, 1, w, wOff, n, out, r0 * n, n, null, 0, false));
+    /** Transposes every layer's four weight matrices into wTall (qkv, attproj, fc, fcproj sections), in one region. */
+    private void transposeLayerWeights() {
+        ParameterLayout P = layout;
+        int C = cfg.embd(), L = cfg.layers();
+        int[][] mats = new int[4 * L][]; // {srcOff, rows, cols, dstOff}
+        int ta = P.qkvw.size(), tf = ta + P.attprojw.size(), tp = tf + P.fcw.size();
+        for (int l = 0; l < L; l++) {
+            mats[4 * l] = new int[] {P.qkvw.offset() + l * C * 3 * C, C, 3 * C, l * 3 * C * C};
+            mats[4 * l + 1] = new int[] {P.attprojw.offset() + l * C * C, C, C, ta + l * C * C};
+            mats[4 * l + 2] = new int[] {P.fcw.offset() + l * C * 4 * C, C, 4 * C, tf + l * 4 * C * C};
+            mats[4 * l + 3] = new int[] {P.fcprojw.offset() + l * 4 * C * C, 4 * C, C, tp + l * 4 * C * C};
+        }
+        par.forEach(mats.length, (i, w) -> transposeRange(params, mats[i][0], mats[i][1], mats[i][2], wTall, mats[i][3], 0, mats[i][2]));
     }
 
-    /** grads[wOff ..] (in, out) += x^T (in, rows) @ dy (rows, out); rows of the gradient split between tasks. */
-    private void weightGrad(int wOff, float[] x, float[] dy, int rows, int in, int out) {
-        par.forRange(in, 6, (m0, m1) -> k.gemm(m1 - m0, out, rows, x, m0, 1, in, dy, 0, out, grads, wOff + m0 * out, out, null, 0, true));
+    /** Rows [m0, m1) of grads[wOff ..] (in, out) += x^T @ dy over all rows. */
+    private void weightGradRows(int wOff, float[] x, float[] dy, int rows, int in, int out, int m0, int m1) {
+        k.gemm(m1 - m0, out, rows, x, m0, 1, in, dy, 0, out, grads, wOff + m0 * out, out, null, 0, true);
     }
 
-    private void biasGrad(ParameterLayout.Tensor bias, int rel, float[] dy, int rows, int n) {
+    private void biasGrad(ParameterLayout.Tensor bias, int rel, float[] dy, int rows, int n, int j0, int j1) {
         if (!cfg.bias()) return;
-        int off = bias.offset() + rel;
-        par.forRange(n, 16, (j0, j1) -> k.columnSums(grads, off, dy, 0, rows, n, j0, j1));
+        k.columnSums(grads, bias.offset() + rel, dy, 0, rows, n, j0, j1);
     }
 
-    private void layerNormBackward(float[] dx, float[] dout, float[] x, float[] stats, int wOff, ParameterLayout.Tensor bias, int bRel, int BT) {
-        int C = cfg.embd();
+    private void lnParamGrads(int wOff, ParameterLayout.Tensor bias, int bRel, float[] dout, float[] x, float[] stats, int BT, int c0, int c1) {
         float[] db = cfg.bias() ? grads : null;
         int dbOff = cfg.bias() ? bias.offset() + bRel : 0;
-        par.forRange(C, 16, (c0, c1) -> k.layerNormParamGrads(grads, wOff, db, dbOff, dout, x, BT, C, stats, c0, c1));
-        par.forRange(BT, 16, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) k.layerNormBackward(dx, r * C, dout, r * C, x, r * C, params, wOff, C, stats, 2 * r);
-        });
+        k.layerNormParamGrads(grads, wOff, db, dbOff, dout, x, BT, cfg.embd(), stats, c0, c1);
+    }
+
+    private void lnBackRows(float[] dx, float[] dout, float[] x, float[] stats, int wOff, int r0, int r1) {
+        int C = cfg.embd();
+        for (int r = r0; r < r1; r++) k.layerNormBackward(dx, r * C, dout, r * C, x, r * C, params, wOff, C, stats, 2 * r);
+    }
+
+    /** Embedding gradients for channels [c0, c1): rows added in (b, t) order after the head's share of dwte. */
+    private void embeddingGrads(int c0, int c1) {
+        int C = cfg.embd(), BT = B * T, wte = layout.wte.offset(), wpe = layout.wpe.offset();
+        for (int r = 0; r < BT; r++) {
+            int src = r * C, te = wte + inputs[r] * C, pe = wpe + (r % T) * C;
+            for (int c = c0; c < c1; c++) {
+                grads[te + c] += dres[src + c];
+                grads[pe + c] += dres[src + c];
+            }
+        }
     }
 
     private void attentionBackward(int l) {
