@@ -1,7 +1,9 @@
-/** The deterministic trainer, recipes, checkpoints and state digests; later governed runs and verification. */
+/** The deterministic trainer, recipes, checkpoints and state digests; transcripts, governed runs and verification. */
 module dev.cairn.training {
     requires transitive dev.cairn.model;
     requires transitive dev.cairn.data;
+    requires transitive dev.cairn.ledger;
+    requires transitive dev.cairn.governance;
     requires com.fasterxml.jackson.databind;
     exports dev.cairn.training;
 }

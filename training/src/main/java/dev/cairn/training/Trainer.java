@@ -34,6 +34,8 @@ public final class Trainer {
     private final int[] inputs, targets;
     private final List<int[]> adamItems = new ArrayList<>(); // {offset, length, decay?1:0}
     private int step;
+    /** Runs before the optimizer changes parameters and moments (a state digest in flight waits here). */
+    Runnable beforeUpdate;
 
     public Trainer(Recipe recipe, TrainingData data, Kernels kernels, Parallel parallel) {
         this(recipe, data, kernels, parallel, true);
@@ -121,6 +123,7 @@ public final class Trainer {
         float bc1 = (float) (1.0 - StrictMath.pow(recipe.beta1(), t));
         float bc2 = (float) (1.0 - StrictMath.pow(recipe.beta2(), t));
         float[] p = model.params, g = model.grads;
+        if (beforeUpdate != null) beforeUpdate.run();
         model.parallel().forEach(adamItems.size(), (i, w) -> {
             int[] it = adamItems.get(i);
             model.kernels().adamw(p, g, m, v, it[0], it[1], lr, recipe.beta1(), recipe.beta2(), recipe.eps(),
@@ -170,7 +173,7 @@ public final class Trainer {
     public String stateDigest() {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            writeCanonicalState(md);
+            writeCanonicalState(md, step);
             return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
@@ -183,21 +186,81 @@ public final class Trainer {
      * count, then parameters, first moments and second moments as little-endian float32.
      */
     void writeCanonicalState(MessageDigest md) {
+        writeCanonicalState(md, step);
+    }
+
+    /** SHA-256 of the canonical state, the step given (for a digest taken on another thread). */
+    byte[] stateDigestBytes(int atStep) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            writeCanonicalState(md, atStep);
+            return md.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void writeCanonicalState(MessageDigest md, long step) {
         md.update("cairn-state-v1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         ByteBuffer head = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
         head.putLong(step).putLong(recipe.seed()).putLong(step).putLong(model.params.length);
         md.update(head.array());
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        java.nio.FloatBuffer fb = buf.asFloatBuffer(); // bulk little-endian copies: the same bytes, faster
         for (float[] arr : new float[][] {model.params, m, v}) {
-            for (float f : arr) {
-                if (!buf.hasRemaining()) {
-                    md.update(buf.array(), 0, buf.position());
-                    buf.clear();
-                }
-                buf.putFloat(f);
+            for (int i = 0; i < arr.length; ) {
+                int k = Math.min(arr.length - i, fb.capacity());
+                fb.clear();
+                fb.put(arr, i, k);
+                md.update(buf.array(), 0, 4 * k);
+                i += k;
             }
         }
-        md.update(buf.array(), 0, buf.position());
+    }
+
+    /**
+     * SHA-256 of the batch the last {@link #trainStep} used: its input ids then its target ids, each as
+     * little-endian int32 (B*T of each, row-major). A transcript leaf's batch digest.
+     */
+    byte[] lastBatchDigest() {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            ByteBuffer buf = ByteBuffer.allocate(4 * inputs.length).order(ByteOrder.LITTLE_ENDIAN);
+            buf.asIntBuffer().put(inputs);
+            md.update(buf.array());
+            buf.clear();
+            buf.asIntBuffer().put(targets);
+            md.update(buf.array());
+            return md.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** SHA-256 of the parameters as little-endian float32 in the flat buffer's order: the weights' digest. */
+    public String weightsDigest() {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            java.nio.FloatBuffer fb = buf.asFloatBuffer();
+            float[] p = model.params;
+            for (int i = 0; i < p.length; ) {
+                int k = Math.min(p.length - i, fb.capacity());
+                fb.clear();
+                fb.put(p, i, k);
+                md.update(buf.array(), 0, 4 * k);
+                i += k;
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The transcript leaf of the step just taken: step, batch digest, loss bits, state digest. */
+    TranscriptLeaf leaf(StepResult r) {
+        return new TranscriptLeaf(r.step(), lastBatchDigest(), Float.floatToRawIntBits(r.loss()),
+                HexFormat.of().parseHex(stateDigest()));
     }
 
     /** A loss or gradient norm that is NaN or infinite: the run stops and keeps its last good checkpoint. */

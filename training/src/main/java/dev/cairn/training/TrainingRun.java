@@ -28,6 +28,8 @@ import java.util.stream.Stream;
  *   RUN_DIR/metrics.jsonl         one JSON object per step, and one per validation
  *   RUN_DIR/loss.svg              the loss curve
  *   RUN_DIR/summary.json          the final figures
+ *   RUN_DIR/transcript.bin        one leaf per step (see {@link Transcript}), fsynced before each checkpoint
+ *   RUN_DIR/run-finished.json     what the run commits to (see {@link RunCommitment})
  * </pre>
  */
 public final class TrainingRun {
@@ -39,6 +41,8 @@ public final class TrainingRun {
         default void step(Trainer.StepResult r, double tokensPerSecond, double elapsedSeconds) {}
         default void evaluated(int step, double valLoss) {}
         default void checkpointed(int step, Path file) {}
+        /** A checkpoint is durable and content-addressed, and the transcript reaches its step. */
+        default void committed(RunCommitment.CheckpointRef checkpoint, int transcriptSize, String transcriptRoot) {}
     }
 
     /** What a finished run reports. */
@@ -49,6 +53,12 @@ public final class TrainingRun {
     private final Trainer trainer;
     private final ObjectNode runJson;
     private final List<double[]> trainCurve = new ArrayList<>(), valCurve = new ArrayList<>();
+    private boolean transcriptOn = true;
+    private Transcript transcript;
+    private StepRecorder recorder;
+    private boolean overlapDigest = true;
+    private final List<RunCommitment.CheckpointRef> checkpointRefs = new ArrayList<>();
+    private RunCommitment commitment;
 
     private TrainingRun(Path dir, Trainer trainer, ObjectNode runJson) {
         this.dir = dir;
@@ -58,6 +68,27 @@ public final class TrainingRun {
 
     public Trainer trainer() {
         return trainer;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Turns the transcript (and the commitment it makes possible) on or off; on by default. */
+    public TrainingRun transcript(boolean on) {
+        this.transcriptOn = on;
+        return this;
+    }
+
+    /** Whether the per-step state digest runs on a second thread overlapped with the next step (default on). */
+    TrainingRun overlapDigest(boolean on) {
+        this.overlapDigest = on;
+        return this;
+    }
+
+    /** What the finished run committed to (null before {@link #train} ends, or without a transcript). */
+    public RunCommitment commitment() {
+        return commitment;
     }
 
     /** Creates a new run directory (refusing one that already holds a run) for a character-level corpus. */
@@ -85,7 +116,7 @@ public final class TrainingRun {
         return create(dir, recipe, data, d, k, par);
     }
 
-    private static TrainingRun create(Path dir, Recipe recipe, TrainingData data, ObjectNode identity, Kernels k, Parallel par) throws IOException {
+    static TrainingRun create(Path dir, Recipe recipe, TrainingData data, ObjectNode identity, Kernels k, Parallel par) throws IOException {
         if (Files.exists(dir.resolve("run.json"))) {
             throw new IllegalArgumentException("run directory " + dir + " already holds a run; use --resume " + dir + " or another --out");
         }
@@ -98,6 +129,8 @@ public final class TrainingRun {
         Files.createDirectories(dir.resolve("checkpoints"));
         writeAtomically(dir.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(run));
         Files.deleteIfExists(dir.resolve("metrics.jsonl"));
+        Files.deleteIfExists(dir.resolve(Transcript.FILE));
+        Files.deleteIfExists(dir.resolve(RunCommitment.FILE));
         return new TrainingRun(dir, trainer, run);
     }
 
@@ -147,7 +180,7 @@ public final class TrainingRun {
         return t;
     }
 
-    private static TrainingData openData(JsonNode d, Recipe recipe) {
+    static TrainingData openData(JsonNode d, Recipe recipe) {
         return switch (d.path("kind").asText()) {
             case "char" -> CharCorpus.read(Path.of(d.path("file").asText()), recipe.ctx());
             case "dataset" -> new DatasetTokens(dev.cairn.data.TokenizedDataset.load(Path.of(d.path("home").asText()),
@@ -172,6 +205,20 @@ public final class TrainingRun {
         }
     }
 
+    /** The run's checkpoint files, by step. */
+    public static List<Path> checkpointFiles(Path dir) throws IOException {
+        Path cdir = dir.resolve("checkpoints");
+        if (!Files.isDirectory(cdir)) return List.of();
+        try (Stream<Path> s = Files.list(cdir)) {
+            return s.filter(p -> p.getFileName().toString().matches("step-\\d{8}\\.ckpt")).sorted().toList();
+        }
+    }
+
+    static int checkpointStep(Path ckpt) {
+        String n = ckpt.getFileName().toString();
+        return Integer.parseInt(n.substring(5, 13));
+    }
+
     public Path checkpointPath(int step) {
         return dir.resolve("checkpoints").resolve(String.format(Locale.ROOT, "step-%08d.ckpt", step));
     }
@@ -182,6 +229,27 @@ public final class TrainingRun {
         int from = trainer.step();
         listener.started(trainer, from);
         String meta = JSON.writeValueAsString(runJson);
+        checkpointRefs.clear();
+        if (transcriptOn) {
+            transcript = Transcript.openForAppend(dir.resolve(Transcript.FILE), from);
+            Files.deleteIfExists(dir.resolve(RunCommitment.FILE));
+            for (Path c : checkpointFiles(dir)) {
+                int s = checkpointStep(c);
+                if (s <= from) checkpointRefs.add(new RunCommitment.CheckpointRef(s, Checkpoint.fileDigest(c)));
+            }
+        }
+        try {
+            if (transcript != null) recorder = new StepRecorder(trainer, overlapDigest);
+            return trainLoop(r, from, meta, listener);
+        } finally {
+            if (recorder != null) recorder.close();
+            recorder = null;
+            if (transcript != null) transcript.close();
+            transcript = null;
+        }
+    }
+
+    private Summary trainLoop(Recipe r, int from, String meta, Listener listener) throws IOException {
         if (from == 0 && r.checkpointEvery() > 0) writeCheckpoint(meta, listener); // step 0: the initial state
         long t0 = System.nanoTime();
         double lastLoss = Double.NaN;
@@ -191,6 +259,10 @@ public final class TrainingRun {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             while (trainer.step() < r.steps()) {
                 Trainer.StepResult res = trainer.trainStep();
+                if (recorder != null) {
+                    TranscriptLeaf done = recorder.record(res);
+                    if (done != null) transcript.append(done);
+                }
                 lastLoss = res.loss();
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 double tps = tokensPerStep * (trainer.step() - from) / Math.max(1e-9, elapsed);
@@ -234,13 +306,32 @@ public final class TrainingRun {
         sum.put("parameters", s.parameters());
         sum.put("checkpoint", String.valueOf(s.checkpoint()));
         writeAtomically(dir.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(sum));
+        if (transcript != null) {
+            TranscriptLeaf done = recorder.flush();
+            if (done != null) transcript.append(done);
+            transcript.sync();
+            commitment = new RunCommitment(RunCommitment.recipeDigest(r), trainer.data().digest(), trainer.step(),
+                    transcript.rootHex(), checkpointRefs, s.stateSha256(), trainer.weightsDigest(), lastLoss, val);
+            writeAtomically(dir.resolve(RunCommitment.FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(commitment.toJson()));
+        }
         return s;
     }
 
     private Path writeCheckpoint(String meta, Listener listener) throws IOException {
         Path f = checkpointPath(trainer.step());
+        if (transcript != null) { // the transcript always reaches the newest checkpoint
+            TranscriptLeaf done = recorder.flush();
+            if (done != null) transcript.append(done);
+            transcript.sync();
+        }
         Checkpoint.write(f, meta, trainer.step(), trainer.model().params, trainer.moment1(), trainer.moment2());
         listener.checkpointed(trainer.step(), f);
+        if (transcript != null) {
+            RunCommitment.CheckpointRef ref = new RunCommitment.CheckpointRef(trainer.step(), Checkpoint.fileDigest(f));
+            checkpointRefs.removeIf(c -> c.step() == ref.step());
+            checkpointRefs.add(ref);
+            listener.committed(ref, transcript.size(), transcript.rootHex());
+        }
         return f;
     }
 

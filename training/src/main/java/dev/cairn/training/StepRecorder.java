@@ -1,0 +1,85 @@
+package dev.cairn.training;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Turns trainer steps into transcript leaves. The state digest (SHA-256 over parameters and both moments,
+ * ~10 MB on the default recipe) is taken on a second thread while the next step's forward and backward
+ * passes run: those only read the parameters and never touch the moments, and the trainer waits for the digest
+ * ({@link Trainer#beforeUpdate}) before its optimizer writes them. So a step's leaf is complete one step later,
+ * or at {@link #flush}.
+ */
+final class StepRecorder implements AutoCloseable {
+    private record Pending(int step, byte[] batch, int lossBits, Future<byte[]> state) {}
+
+    private final Trainer trainer;
+    private final ExecutorService hasher;
+    private Pending pending;
+
+    /** With {@code overlap} false the digest is taken at once on the caller's thread (same bytes, slower). */
+    StepRecorder(Trainer trainer, boolean overlap) {
+        this.trainer = trainer;
+        this.hasher = overlap ? Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "cairn-state-digest");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        trainer.beforeUpdate = this::awaitPending;
+    }
+
+    /** Records the step just taken; returns the previous step's leaf when it completes now, else null. */
+    TranscriptLeaf record(Trainer.StepResult r) {
+        TranscriptLeaf done = pending == null ? null : complete(pending);
+        byte[] batch = trainer.lastBatchDigest();
+        int loss = Float.floatToRawIntBits(r.loss());
+        int step = trainer.step();
+        if (hasher == null) {
+            pending = null;
+            TranscriptLeaf now = new TranscriptLeaf(step, batch, loss, trainer.stateDigestBytes(step));
+            if (done != null) throw new AssertionError("a leaf was pending without overlap");
+            return now;
+        }
+        pending = new Pending(step, batch, loss, hasher.submit(() -> trainer.stateDigestBytes(step)));
+        return done;
+    }
+
+    /** Completes the leaf in flight, if any (waiting for its digest). */
+    TranscriptLeaf flush() {
+        if (pending == null) return null;
+        TranscriptLeaf l = complete(pending);
+        pending = null;
+        return l;
+    }
+
+    private void awaitPending() {
+        if (pending != null) get(pending.state());
+    }
+
+    private static TranscriptLeaf complete(Pending p) {
+        return new TranscriptLeaf(p.step(), p.batch(), p.lossBits(), get(p.state()));
+    }
+
+    private static byte[] get(Future<byte[]> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while hashing the training state", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("hashing the training state failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pending != null) {
+            pending.state().cancel(false);
+            pending = null;
+        }
+        trainer.beforeUpdate = null;
+        if (hasher != null) hasher.shutdownNow();
+    }
+}
