@@ -11,13 +11,13 @@ import dev.cairn.numerics.Philox;
  *
  * <p>Every parallel loop splits work by output ownership and every float reduction has a fixed order
  * (see {@link Kernels}), so the parameters after a step are the same bits for any thread count and
- * either kernel set. Attention works in tiles of {@value #ATT_TILE} query rows; a tile computes scores
- * up to its last row and the masked entries are exact zeros, so the tile size is part of the numerical
- * definition (shared by both kernel sets) while the thread count is not.
+ * either kernel set. Attention works in tiles of {@value #ATT_TILE} query rows; a tile's products run up to
+ * its last row, and the masked entries they meet are exact zeros. The tile thus only decides how many
+ * zero terms a chain sees (which cannot move a non-zero sum); both kernel sets share it all the same.
  */
 public final class Gpt {
-    /** Query rows per attention tile. Part of the numerical definition: do not change without a version bump. */
-    public static final int ATT_TILE = 16;
+    /** Query rows per attention tile: two six-row groups of the gemm micro-kernel. Shared by both kernel sets. */
+    public static final int ATT_TILE = 12;
     public static final float LN_EPS = 1e-5f;
 
     public final GptConfig cfg;
@@ -247,6 +247,11 @@ public final class Gpt {
         }
     }
 
+    /** Score columns computed for a tile ending at r1: at least r1, rounded up to 32 (never read past r1). */
+    private static int scoreCols(int r1, int T) {
+        return Math.min(T, (r1 + 31) & ~31);
+    }
+
     private void attentionForward(int l) {
         int C = cfg.embd(), NH = cfg.heads(), hs = cfg.headSize(), C3 = 3 * C;
         float scale = (float) (1.0 / StrictMath.sqrt(hs));
@@ -261,7 +266,8 @@ public final class Gpt {
             int ab = task * T * T;
             for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
                 int r1 = Math.min(T, r0 + ATT_TILE);
-                k.gemm(r1 - r0, r1, hs, q, base + r0 * C3, C3, 1, kT, 0, T, a, ab + r0 * T, T, null, 0, false);
+                // Columns past the tile's end are scratch (softmax overwrites them); rounding to 32 keeps the product vectorised.
+                k.gemm(r1 - r0, scoreCols(r1, T), hs, q, base + r0 * C3, C3, 1, kT, 0, T, a, ab + r0 * T, T, null, 0, false);
             }
             for (int t = 0; t < T; t++) {
                 int row = ab + t * T;
@@ -462,7 +468,7 @@ public final class Gpt {
             for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
                 int r1 = Math.min(T, r0 + ATT_TILE);
                 // d att (tile rows, columns up to the tile's end) = d y @ v^T
-                k.gemm(r1 - r0, r1, hs, datty, ybase + r0 * C, C, 1, vT, 0, T, dp, r0 * T, T, null, 0, false);
+                k.gemm(r1 - r0, scoreCols(r1, T), hs, datty, ybase + r0 * C, C, 1, vT, 0, T, dp, r0 * T, T, null, 0, false);
                 // d v (rows r0..r1) = att^T @ d y, over query rows t1 >= r0 (earlier rows see zeros)
                 k.gemm(r1 - r0, hs, T - r0, a, ab + r0 * T + r0, 1, T, datty, ybase + r0 * C, C,
                         dqkv, base + r0 * C3 + 2 * C, C3, null, 0, false);
