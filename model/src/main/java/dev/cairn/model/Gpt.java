@@ -310,9 +310,9 @@ public final class Gpt {
             lnBackRows(dres, dln, res3[L - 1], lnfs, P.lnfw.offset(), r0, r1);
         });
         colRegion(new ColTask[] {
-                (m0, m1) -> weightGradRows(P.wte.offset(), logits, lnf, BT, V, C, m0, m1), cols(V),
+                (m0, m1) -> weightGradRows(P.wte.offset(), logits, lnf, BT, V, C, m0, m1), wrows(V),
                 (m0, m1) -> lnParamGrads(P.lnfw.offset(), P.lnfb, 0, dln, res3[L - 1], lnfs, BT, m0, m1), cols(C),
-                (m0, m1) -> weightGradRows(P.fcprojw.offset() + (L - 1) * 4 * C * C, fchg[L - 1], dres, BT, 4 * C, C, m0, m1), cols(4 * C),
+                (m0, m1) -> weightGradRows(P.fcprojw.offset() + (L - 1) * 4 * C * C, fchg[L - 1], dres, BT, 4 * C, C, m0, m1), wrows(4 * C),
                 (m0, m1) -> biasGrad(P.fcprojb, (L - 1) * C, dres, BT, C, m0, m1), cols(C)}, null);
         for (int l = L - 1; l >= 0; l--) {
             int layer = l;
@@ -323,7 +323,7 @@ public final class Gpt {
                 k.geluBackward(dbig, r0 * 4 * C, fch[layer], r0 * 4 * C, dbig, r0 * 4 * C, (r1 - r0) * 4 * C);
             });
             colRegion(new ColTask[] {
-                    (m0, m1) -> weightGradRows(P.fcw.offset() + layer * C * 4 * C, ln2[layer], dbig, BT, C, 4 * C, m0, m1), cols(C),
+                    (m0, m1) -> weightGradRows(P.fcw.offset() + layer * C * 4 * C, ln2[layer], dbig, BT, C, 4 * C, m0, m1), wrows(C),
                     (m0, m1) -> biasGrad(P.fcb, layer * 4 * C, dbig, BT, 4 * C, m0, m1), cols(4 * C)}, null);
             rowRegion(BT, (r0, r1) -> {
                 k.gemm(r1 - r0, C, 4 * C, dbig, r0 * 4 * C, 4 * C, 1, wTall, tf + layer * 4 * C * C, C, dln, r0 * C, C, null, 0, false);
@@ -331,7 +331,7 @@ public final class Gpt {
             });
             colRegion(new ColTask[] {
                     (m0, m1) -> lnParamGrads(P.ln2w.offset() + layer * C, P.ln2b, layer * C, dln, res2[layer], ln2s[layer], BT, m0, m1), cols(C),
-                    (m0, m1) -> weightGradRows(P.attprojw.offset() + layer * C * C, atty[layer], dres, BT, C, C, m0, m1), cols(C),
+                    (m0, m1) -> weightGradRows(P.attprojw.offset() + layer * C * C, atty[layer], dres, BT, C, C, m0, m1), wrows(C),
                     (m0, m1) -> biasGrad(P.attprojb, layer * C, dres, BT, C, m0, m1), cols(C)}, null);
             rowRegion(BT, (r0, r1) ->
                     k.gemm(r1 - r0, C, C, dres, r0 * C, C, 1, wTall, ta + layer * C * C, C, datty, r0 * C, C, null, 0, false));
@@ -339,7 +339,7 @@ public final class Gpt {
             float[] x = layer == 0 ? encoded : res3[layer - 1];
             // qkv weight gradient (column tasks) beside d ln1 and LayerNorm 1 backward (row tasks).
             colRegion(new ColTask[] {
-                    (m0, m1) -> weightGradRows(P.qkvw.offset() + layer * C * 3 * C, ln1[layer], dqkv, BT, C, 3 * C, m0, m1), cols(C),
+                    (m0, m1) -> weightGradRows(P.qkvw.offset() + layer * C * 3 * C, ln1[layer], dqkv, BT, C, 3 * C, m0, m1), wrows(C),
                     (m0, m1) -> biasGrad(P.qkvb, layer * 3 * C, dqkv, BT, 3 * C, m0, m1), cols(3 * C)},
                     (r0, r1) -> {
                         k.gemm(r1 - r0, C, 3 * C, dqkv, r0 * 3 * C, 3 * C, 1, wTall, tq + layer * 3 * C * C, C, dln, r0 * C, C, null, 0, false);
@@ -349,7 +349,7 @@ public final class Gpt {
                 int prev = layer - 1;
                 colRegion(new ColTask[] {
                         (m0, m1) -> lnParamGrads(P.ln1w.offset() + layer * C, P.ln1b, layer * C, dln, x, ln1s[layer], BT, m0, m1), cols(C),
-                        (m0, m1) -> weightGradRows(P.fcprojw.offset() + prev * 4 * C * C, fchg[prev], dres, BT, 4 * C, C, m0, m1), cols(4 * C),
+                        (m0, m1) -> weightGradRows(P.fcprojw.offset() + prev * 4 * C * C, fchg[prev], dres, BT, 4 * C, C, m0, m1), wrows(4 * C),
                         (m0, m1) -> biasGrad(P.fcprojb, prev * C, dres, BT, C, m0, m1), cols(C)}, null);
             } else {
                 colRegion(new ColTask[] {
@@ -365,31 +365,33 @@ public final class Gpt {
         void run(int from, int to);
     }
 
-    /** Marks the extent of the ColTask before it in a {@link #colRegion} list. */
+    /** Marks the extent of the ColTask before it in a {@link #colRegion} list: n columns, chunks of 32. */
     private static ColTask cols(int n) {
-        return new Extent(n);
+        return new Extent(n, 32);
     }
 
-    private record Extent(int n) implements ColTask {
+    /** Extent for weight-gradient rows: chunks of 24, whole six-row groups of the gemm micro-kernel. */
+    private static ColTask wrows(int n) {
+        return new Extent(n, 24);
+    }
+
+    private record Extent(int n, int chunk) implements ColTask {
         @Override
         public void run(int from, int to) {
             throw new AssertionError();
         }
     }
 
-    /** Columns per task: a multiple of every vector width. */
-    private static final int COL_CHUNK = 32;
-
     /**
-     * One parallel region running column tasks (pairs of task, extent) split into chunks of COL_CHUNK, and
+     * One parallel region running column tasks (pairs of task, extent) split into the extent's chunks, and
      * optionally row tasks over BT rows. Callers guarantee the tasks write disjoint outputs.
      */
     private void colRegion(ColTask[] pairs, Parallel.RangeTask rows) {
         int n = pairs.length / 2;
         int[] first = new int[n + 1];
         for (int i = 0; i < n; i++) {
-            int extent = ((Extent) pairs[2 * i + 1]).n();
-            first[i + 1] = first[i] + (extent + COL_CHUNK - 1) / COL_CHUNK;
+            Extent e = (Extent) pairs[2 * i + 1];
+            first[i + 1] = first[i] + (e.n() + e.chunk() - 1) / e.chunk();
         }
         int colTasks = first[n];
         int BT = B * T, rowTasks = rows == null ? 0 : (BT + ROW_CHUNK - 1) / ROW_CHUNK;
@@ -401,8 +403,9 @@ public final class Gpt {
             }
             int i = 0;
             while (first[i + 1] <= t) i++;
-            int extent = ((Extent) pairs[2 * i + 1]).n(), c = t - first[i];
-            pairs[2 * i].run(c * COL_CHUNK, Math.min(extent, (c + 1) * COL_CHUNK));
+            Extent e = (Extent) pairs[2 * i + 1];
+            int c = t - first[i];
+            pairs[2 * i].run(c * e.chunk(), Math.min(e.n(), (c + 1) * e.chunk()));
         });
     }
 

@@ -69,16 +69,31 @@ final class VectorKernels extends ScalarKernels {
         for (int m0 = 0; m0 < M; m0 += MC) {
             int m1 = Math.min(M, m0 + MC);
             int groups = (m1 - m0) / 6;
-            // Pack A's full 6-row groups so the micro-kernel reads its six values per k from one place.
-            for (int g = 0; g < groups; g++) {
-                int dst = g * 6 * K, src = aOff + (m0 + 6 * g) * sm;
-                for (int k = 0; k < K; k++, src += sk, dst += 6) {
-                    pack[dst] = a[src];
-                    pack[dst + 1] = a[src + sm];
-                    pack[dst + 2] = a[src + 2 * sm];
-                    pack[dst + 3] = a[src + 3 * sm];
-                    pack[dst + 4] = a[src + 4 * sm];
-                    pack[dst + 5] = a[src + 5 * sm];
+            // Pack A's full 6-row groups so the micro-kernel reads its six values per k from one place,
+            // walking A along whichever of its axes is contiguous.
+            if (sm == 1) {
+                for (int k = 0; k < K; k++) {
+                    int src = aOff + k * sk + m0;
+                    for (int j = 0, dst = 6 * k; j < 6 * groups; j += 6, dst += 6 * K) {
+                        pack[dst] = a[src + j];
+                        pack[dst + 1] = a[src + j + 1];
+                        pack[dst + 2] = a[src + j + 2];
+                        pack[dst + 3] = a[src + j + 3];
+                        pack[dst + 4] = a[src + j + 4];
+                        pack[dst + 5] = a[src + j + 5];
+                    }
+                }
+            } else {
+                for (int g = 0; g < groups; g++) {
+                    int dst = g * 6 * K, src = aOff + (m0 + 6 * g) * sm;
+                    for (int k = 0; k < K; k++, src += sk, dst += 6) {
+                        pack[dst] = a[src];
+                        pack[dst + 1] = a[src + sm];
+                        pack[dst + 2] = a[src + 2 * sm];
+                        pack[dst + 3] = a[src + 3 * sm];
+                        pack[dst + 4] = a[src + 4 * sm];
+                        pack[dst + 5] = a[src + 5 * sm];
+                    }
                 }
             }
             int mTail = m0 + 6 * groups;
