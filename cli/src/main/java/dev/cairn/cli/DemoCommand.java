@@ -80,17 +80,41 @@ final class DemoCommand implements Callable<Integer> {
         String tok = run("tokenizer", "train", "--dataset", "shakespeare@1", "--vocab", String.valueOf(vocab));
         String tokenizer = find(tok, "tokenizer ([0-9a-f]{64})", "tokenizer digest");
 
-        section("5. Training, bit-exactly: the same recipe and data give the same state digest on any machine");
+        section("5. Two run recipes compete; the members rank them (the charter: start_run is a Schulze ranked choice)");
         Path runDir = demoHome.resolve("runs").resolve("shakespeare-bpe");
-        List<String> train = new ArrayList<>(List.of("train", "--dataset", "shakespeare@1", "--tokenizer", tokenizer.substring(0, 16),
-                "--out", runDir.toString(), "--steps", String.valueOf(steps),
-                "--warmup", String.valueOf(Math.min(100, Math.max(1, steps / 10))),
-                "--eval-every", String.valueOf(Math.max(1, steps / 4)), "--checkpoint-every", String.valueOf(Math.max(1, steps / 8))));
+        int ckpt = Math.max(1, steps / 8);
+        List<String> flags = List.of("--steps", String.valueOf(steps), "--warmup", String.valueOf(Math.min(100, Math.max(1, steps / 10))),
+                "--eval-every", String.valueOf(Math.max(1, steps / 4)), "--checkpoint-every", String.valueOf(ckpt));
+        List<String> recipeA = new ArrayList<>(List.of("run", "recipe", "--dataset", "shakespeare@1", "--tokenizer", tokenizer.substring(0, 16),
+                "--out", demoHome.resolve("recipe-base.json").toString()));
+        recipeA.addAll(flags);
+        String digestA = find(run(recipeA.toArray(String[]::new)), "(?m)^([0-9a-f]{64})", "recipe digest");
+        List<String> recipeB = new ArrayList<>(List.of("run", "recipe", "--dataset", "shakespeare@1", "--tokenizer", tokenizer.substring(0, 16),
+                "--out", demoHome.resolve("recipe-hot.json").toString(), "--lr", "3e-3"));
+        recipeB.addAll(flags);
+        String digestB = find(run(recipeB.toArray(String[]::new)), "(?m)^([0-9a-f]{64})", "recipe digest");
+        Path startRun = demoHome.resolve("next-run.toml");
+        Files.writeString(startRun, "title = \"The first run on the admitted corpus\"\n"
+                + option("base", "shakespeare-bpe", digestA, root, tokenizer) + option("hot", "shakespeare-bpe-hot", digestB, root, tokenizer));
+        run("propose", "start-run", "--file", startRun.toString(), "--key", MEMBERS[1]);
+        run("vote", "2", "--rank", "base,hot", "--key", MEMBERS[0]);
+        run("vote", "2", "--rank", "base,hot", "--key", MEMBERS[1]);
+        run("vote", "2", "--rank", "hot,base", "--key", MEMBERS[2]);
+        run("execute", "2", "--key", MEMBERS[1]);
+
+        section("6. The approved run: trained bit-exactly, every step in a transcript, progress and result signed into the ledger");
+        List<String> train = new ArrayList<>(List.of("run", "start", "2", "--key", MEMBERS[0], "--recipe",
+                demoHome.resolve("recipe-base.json").toString(), "--out", runDir.toString()));
         if (threads != null) train.addAll(List.of("--threads", threads.toString()));
         run(train.toArray(String[]::new));
         run("generate", "--run", runDir.toString(), "--prompt", "ROMEO:", "--tokens", "120", "--seed", "1");
 
-        section("6. The ledger: every step above is a signed statement in an RFC 6962 log with signed checkpoints");
+        section("7. A second member spot-checks the run: segments picked by the ledger checkpoint after the run's commitment");
+        List<String> verify = new ArrayList<>(List.of("verify", runDir.toString(), "--spot-check", "3", "--segment", String.valueOf(ckpt),
+                "--key", MEMBERS[2], "--threads", "1", "--kernels", "scalar"));
+        run(verify.toArray(String[]::new));
+
+        section("8. The ledger: every step above is a signed statement in an RFC 6962 log with signed checkpoints");
         run("log", "checkpoint");
         String proofJson = run("log", "prove", "1", "--json");
         verifyProof(proofJson);
@@ -100,7 +124,8 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  export CAIRN_HOME=" + demoHome);
         out.println("  ./cairn proposal show 1                      # the vote, its tally and quorum");
         out.println("  ./cairn log verify                           # re-check every signature and the checkpoint");
-        out.println("  ./cairn train --resume " + runDir + "   # nothing left to do: same digest");
+        out.println("  ./cairn verify " + runDir + " --full --threads 1 --kernels scalar   # re-execute every step");
+        out.println("  ./cairn log show                             # the run's progress, finish and verification statements");
         out.println("  ./cairn train --data " + corpus + " --out runs/chars --threads 1 --kernels scalar --steps 50 --json");
         out.println("      (any thread count or kernel set gives the same state digest for the same recipe)");
         out.println("  ./cairn bench train --peer ../shared/peers/torch_gpt.py");
@@ -123,13 +148,18 @@ final class DemoCommand implements Callable<Integer> {
         a.add(demoHome.toString());
         StringWriter o = new StringWriter();
         PrintWriter po = new PrintWriter(o, true);
-        boolean streaming = "train".equals(args[0]);
+        boolean streaming = "train".equals(args[0]) || ("run".equals(args[0]) && "start".equals(args[1]));
         int code = Cairn.run(streaming ? out : po, err, a.toArray(String[]::new));
         String text = o.toString();
         for (String line : text.split("\n")) if (!line.isEmpty()) out.println("  " + line);
         out.flush();
         if (code != 0) throw new IllegalStateException("demo step failed: cairn " + String.join(" ", args));
         return text;
+    }
+
+    private static String option(String id, String runName, String recipe, String root, String tokenizer) {
+        return "\n[[options]]\nid = \"" + id + "\"\nrun = \"" + runName + "\"\nrecipe = \"" + recipe + "\"\ndataset_root = \""
+                + root + "\"\ntokenizer = \"" + tokenizer + "\"\n";
     }
 
     private static List<String> quoted(String[] args) {

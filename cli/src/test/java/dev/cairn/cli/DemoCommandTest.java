@@ -19,12 +19,17 @@ class DemoCommandTest {
         String out = o.toString();
         assertEquals(0, code, out + e);
         assertTrue(out.contains("executed proposal 1: admit dataset shakespeare@1"), out);
-        assertTrue(out.matches("(?s).*state sha256 [0-9a-f]{64}.*"), out);
+        assertTrue(out.contains("executed proposal 2"), out);
+        assertTrue(out.matches("(?s).*final state +[0-9a-f]{64}.*"), out);
+        assertTrue(out.contains("VERIFIED: 3 segments"), out);
+        assertTrue(out.matches("(?s).*attestation signed by cedar-university at log entry \\d+.*"), out);
         assertTrue(out.contains("verified: entry 1"), out);
         assertTrue(out.contains("ROMEO:"), out);
         try (var s = Files.list(home.resolve("demo"))) {
             Path demo = s.findFirst().orElseThrow();
             assertTrue(Files.exists(demo.resolve("runs/shakespeare-bpe/loss.svg")));
+            assertTrue(Files.exists(demo.resolve("runs/shakespeare-bpe/transcript.bin")));
+            assertTrue(Files.exists(demo.resolve("runs/shakespeare-bpe/beacon-checkpoint")));
             assertTrue(Files.isDirectory(demo.resolve("log")));
         }
     }
