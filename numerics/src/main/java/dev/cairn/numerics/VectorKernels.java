@@ -69,21 +69,12 @@ final class VectorKernels extends ScalarKernels {
         for (int m0 = 0; m0 < M; m0 += MC) {
             int m1 = Math.min(M, m0 + MC);
             int groups = (m1 - m0) / 6;
-            // Pack A's full 6-row groups so the micro-kernel reads its six values per k from one place,
-            // walking A along whichever of its axes is contiguous.
-            if (sm == 1) {
-                for (int k = 0; k < K; k++) {
-                    int src = aOff + k * sk + m0;
-                    for (int j = 0, dst = 6 * k; j < 6 * groups; j += 6, dst += 6 * K) {
-                        pack[dst] = a[src + j];
-                        pack[dst + 1] = a[src + j + 1];
-                        pack[dst + 2] = a[src + j + 2];
-                        pack[dst + 3] = a[src + j + 3];
-                        pack[dst + 4] = a[src + j + 4];
-                        pack[dst + 5] = a[src + j + 5];
-                    }
-                }
-            } else {
+            // A's six values per k sit together when A is read transposed (sm == 1); otherwise pack the
+            // 6-row groups once the block is wide enough to reuse them, else read A in place.
+            boolean packed = sm != 1 && N >= 256;
+            float[] pa = packed ? pack : a;
+            int rs = packed ? 1 : sm, ks = packed ? 6 : sk;
+            if (packed) {
                 for (int g = 0; g < groups; g++) {
                     int dst = g * 6 * K, src = aOff + (m0 + 6 * g) * sm;
                     for (int k = 0; k < K; k++, src += sk, dst += 6) {
@@ -101,7 +92,7 @@ final class VectorKernels extends ScalarKernels {
             if (WIDE) {
                 // 512-bit machines have 32 vector registers: six rows by four vectors per k.
                 for (; n4 + 4 * W <= N; n4 += 4 * W) {
-                    for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n4, K, pack, g * 6 * K, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                    for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n4, K, pa, packed ? g * 6 * K : aOff + (m0 + 6 * g) * sm, rs, ks, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                     for (int m = mTail; m < m1; m++) {
                         micro1x2(m, n4, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                         micro1x2(m, n4 + nr, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
@@ -109,12 +100,12 @@ final class VectorKernels extends ScalarKernels {
                 }
             }
             for (int n = n4; n < nPanels; n += nr) {
-                for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, pack, g * 6 * K, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, pa, packed ? g * 6 * K : aOff + (m0 + 6 * g) * sm, rs, ks, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 for (int m = mTail; m < m1; m++) micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
             }
             int n = nPanels;
             if (n + W <= N) {
-                for (int g = 0; g < groups; g++) micro6x1(m0 + 6 * g, n, K, pack, g * 6 * K, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (int g = 0; g < groups; g++) micro6x1(m0 + 6 * g, n, K, pa, packed ? g * 6 * K : aOff + (m0 + 6 * g) * sm, rs, ks, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 for (int m = mTail; m < m1; m++) micro1x1(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 n += W;
             }
@@ -131,7 +122,7 @@ final class VectorKernels extends ScalarKernels {
     }
 
     /** Six rows by four vectors (24 accumulators); p as in {@link #micro6x2}. */
-    private static void micro6x4(int m, int n, int K, float[] p, int pOff,
+    private static void micro6x4(int m, int n, int K, float[] p, int pOff, int rs, int ks,
                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                                  float[] bias, int biasOff, boolean acc) {
         int c0 = cOff + m * ldc + n, bi = biasOff + n;
@@ -142,21 +133,21 @@ final class VectorKernels extends ScalarKernels {
         FloatVector c30 = init(c, r3, bias, bi, acc), c31 = init(c, r3 + W, bias, bi + W, acc), c32 = init(c, r3 + 2 * W, bias, bi + 2 * W, acc), c33 = init(c, r3 + 3 * W, bias, bi + 3 * W, acc);
         FloatVector c40 = init(c, r4, bias, bi, acc), c41 = init(c, r4 + W, bias, bi + W, acc), c42 = init(c, r4 + 2 * W, bias, bi + 2 * W, acc), c43 = init(c, r4 + 3 * W, bias, bi + 3 * W, acc);
         FloatVector c50 = init(c, r5, bias, bi, acc), c51 = init(c, r5 + W, bias, bi + W, acc), c52 = init(c, r5 + 2 * W, bias, bi + 2 * W, acc), c53 = init(c, r5 + 3 * W, bias, bi + 3 * W, acc);
-        int bp = bOff + n, end = pOff + 6 * K;
-        for (int ap = pOff; ap < end; ap += 6) {
+        int bp = bOff + n, ap = pOff;
+        for (int k = 0; k < K; k++, ap += ks) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
             FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * W), b3 = FloatVector.fromArray(S, b, bp + 3 * W);
             FloatVector av = FloatVector.broadcast(S, p[ap]);
             c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02); c03 = av.fma(b3, c03);
-            av = FloatVector.broadcast(S, p[ap + 1]);
+            av = FloatVector.broadcast(S, p[ap + 1 * rs]);
             c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12); c13 = av.fma(b3, c13);
-            av = FloatVector.broadcast(S, p[ap + 2]);
+            av = FloatVector.broadcast(S, p[ap + 2 * rs]);
             c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22); c23 = av.fma(b3, c23);
-            av = FloatVector.broadcast(S, p[ap + 3]);
+            av = FloatVector.broadcast(S, p[ap + 3 * rs]);
             c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32); c33 = av.fma(b3, c33);
-            av = FloatVector.broadcast(S, p[ap + 4]);
+            av = FloatVector.broadcast(S, p[ap + 4 * rs]);
             c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42); c43 = av.fma(b3, c43);
-            av = FloatVector.broadcast(S, p[ap + 5]);
+            av = FloatVector.broadcast(S, p[ap + 5 * rs]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52); c53 = av.fma(b3, c53);
             bp += ldb;
         }
@@ -168,8 +159,8 @@ final class VectorKernels extends ScalarKernels {
         c50.intoArray(c, r5); c51.intoArray(c, r5 + W); c52.intoArray(c, r5 + 2 * W); c53.intoArray(c, r5 + 3 * W);
     }
 
-    /** Six rows by two vectors; p holds the six rows' A values interleaved per k, starting at pOff. */
-    private static void micro6x2(int m, int n, int K, float[] p, int pOff,
+    /** Six rows by two vectors; row r's value at step k is p[pOff + r*rs + k*ks] (packed: rs 1, ks 6). */
+    private static void micro6x2(int m, int n, int K, float[] p, int pOff, int rs, int ks,
                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                                  float[] bias, int biasOff, boolean acc) {
         int c0 = cOff + m * ldc + n, bi = biasOff + n;
@@ -179,20 +170,20 @@ final class VectorKernels extends ScalarKernels {
         FloatVector c30 = init(c, c0 + 3 * ldc, bias, bi, acc), c31 = init(c, c0 + 3 * ldc + W, bias, bi + W, acc);
         FloatVector c40 = init(c, c0 + 4 * ldc, bias, bi, acc), c41 = init(c, c0 + 4 * ldc + W, bias, bi + W, acc);
         FloatVector c50 = init(c, c0 + 5 * ldc, bias, bi, acc), c51 = init(c, c0 + 5 * ldc + W, bias, bi + W, acc);
-        int bp = bOff + n, end = pOff + 6 * K;
-        for (int ap = pOff; ap < end; ap += 6) {
+        int bp = bOff + n, ap = pOff;
+        for (int k = 0; k < K; k++, ap += ks) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
             FloatVector av = FloatVector.broadcast(S, p[ap]);
             c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, p[ap + 1]);
+            av = FloatVector.broadcast(S, p[ap + 1 * rs]);
             c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, p[ap + 2]);
+            av = FloatVector.broadcast(S, p[ap + 2 * rs]);
             c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, p[ap + 3]);
+            av = FloatVector.broadcast(S, p[ap + 3 * rs]);
             c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, p[ap + 4]);
+            av = FloatVector.broadcast(S, p[ap + 4 * rs]);
             c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, p[ap + 5]);
+            av = FloatVector.broadcast(S, p[ap + 5 * rs]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
             bp += ldb;
         }
@@ -221,22 +212,22 @@ final class VectorKernels extends ScalarKernels {
         c01.intoArray(c, c0 + W);
     }
 
-    private static void micro6x1(int m, int n, int K, float[] p, int pOff,
+    private static void micro6x1(int m, int n, int K, float[] p, int pOff, int rs, int ks,
                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                                  float[] bias, int biasOff, boolean acc) {
         int c0 = cOff + m * ldc + n, bi = biasOff + n;
         FloatVector c00 = init(c, c0, bias, bi, acc), c10 = init(c, c0 + ldc, bias, bi, acc);
         FloatVector c20 = init(c, c0 + 2 * ldc, bias, bi, acc), c30 = init(c, c0 + 3 * ldc, bias, bi, acc);
         FloatVector c40 = init(c, c0 + 4 * ldc, bias, bi, acc), c50 = init(c, c0 + 5 * ldc, bias, bi, acc);
-        int bp = bOff + n, end = pOff + 6 * K;
-        for (int ap = pOff; ap < end; ap += 6) {
+        int bp = bOff + n, ap = pOff;
+        for (int k = 0; k < K; k++, ap += ks) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp);
             c00 = FloatVector.broadcast(S, p[ap]).fma(b0, c00);
-            c10 = FloatVector.broadcast(S, p[ap + 1]).fma(b0, c10);
-            c20 = FloatVector.broadcast(S, p[ap + 2]).fma(b0, c20);
-            c30 = FloatVector.broadcast(S, p[ap + 3]).fma(b0, c30);
-            c40 = FloatVector.broadcast(S, p[ap + 4]).fma(b0, c40);
-            c50 = FloatVector.broadcast(S, p[ap + 5]).fma(b0, c50);
+            c10 = FloatVector.broadcast(S, p[ap + 1 * rs]).fma(b0, c10);
+            c20 = FloatVector.broadcast(S, p[ap + 2 * rs]).fma(b0, c20);
+            c30 = FloatVector.broadcast(S, p[ap + 3 * rs]).fma(b0, c30);
+            c40 = FloatVector.broadcast(S, p[ap + 4 * rs]).fma(b0, c40);
+            c50 = FloatVector.broadcast(S, p[ap + 5 * rs]).fma(b0, c50);
             bp += ldb;
         }
         c00.intoArray(c, c0);
