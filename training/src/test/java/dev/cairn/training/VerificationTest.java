@@ -238,6 +238,25 @@ class VerificationTest {
     }
 
     @Test
+    void aGovernedRunRefusesARecipeWithAnotherSeedThanTheApprovedOne(@TempDir Path dir) throws Exception {
+        String root = "ab".repeat(32), tok = "cd".repeat(32);
+        GovernedRun.RunRecipe approved = new GovernedRun.RunRecipe(recipe(), "tiny@1", root, tok, GovernedRun.CAIRN_VERSION, "unknown");
+        Recipe r = recipe();
+        Recipe reseeded = new Recipe(r.layers(), r.heads(), r.embd(), r.ctx(), r.batch(), r.steps(), r.lr(), r.minLr(), r.warmup(),
+                r.weightDecay(), r.beta1(), r.beta2(), r.eps(), r.gradClip(), 43, r.bias(), r.evalEvery(), r.checkpointEvery());
+        GovernedRun.Approval ap = new GovernedRun.Approval("ef".repeat(32), "01".repeat(32), 2,
+                new dev.cairn.governance.Action.StartRun("tiny-run", approved.digest(), root, tok, ""));
+        GovernedRun.RunRecipe other = new GovernedRun.RunRecipe(reseeded, "tiny@1", root, tok, GovernedRun.CAIRN_VERSION, "unknown");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GovernedRun.checkInputs(ap, other, dir.resolve("r.json"), dir));
+        assertTrue(e.getMessage().startsWith("recipe: ") && e.getMessage().contains(approved.digest()), e.getMessage());
+        GovernedRun.RunRecipe otherRoot = new GovernedRun.RunRecipe(recipe(), "tiny@1", root, tok, "0.0.9", "unknown");
+        GovernedRun.Approval ap2 = new GovernedRun.Approval(ap.communityId(), ap.proposal(), 2,
+                new dev.cairn.governance.Action.StartRun("tiny-run", otherRoot.digest(), "99".repeat(32), tok, ""));
+        e = assertThrows(IllegalArgumentException.class, () -> GovernedRun.checkInputs(ap2, otherRoot, dir.resolve("r.json"), dir));
+        assertTrue(e.getMessage().startsWith("dataset_root: "), e.getMessage());
+    }
+
+    @Test
     void theDisputeGameFindsTheFirstDifferingStepAndTheHonestSide(@TempDir Path dir) throws Exception {
         Path forged = dir.resolve("forged");
         ForgedRun.forge(forged, recipe(), corpus, lrFrom(8));
