@@ -45,6 +45,9 @@ final class TrainCommand implements Callable<Integer> {
     Path resume;
     @Option(names = "--json", description = "Print one JSON object with the results as the last line.")
     boolean json;
+    @Option(names = "--state-digest-every", paramLabel = "N", defaultValue = "10",
+            description = "Transcript leaves carry the full state digest every N steps (and at checkpoints and the last step); 1 = every step (default 10).")
+    int stateDigestEvery;
     @Mixin RecipeOptions recipe;
     @Mixin ExecutionOptions exec;
 
@@ -66,11 +69,11 @@ final class TrainCommand implements Callable<Integer> {
             } else if (dataset != null) {
                 Recipe r = recipe.resolve();
                 DatasetTokens tokens = new DatasetTokens(TokenizedDataset.load(home.dir(), dataset, tokenizer));
-                run = TrainingRun.create(this.out, r, home.dir(), tokens, k, par);
+                run = TrainingRun.create(this.out, r, home.dir(), tokens, k, par).stateDigestEvery(stateDigestEvery);
             } else {
                 Recipe r = recipe.resolve();
                 CharCorpus corpus = CharCorpus.read(data, r.ctx());
-                run = TrainingRun.create(this.out, r, data, corpus, k, par);
+                run = TrainingRun.create(this.out, r, data, corpus, k, par).stateDigestEvery(stateDigestEvery);
             }
             TrainingRun.Summary s = run.train(new ConsoleListener(err, k, par));
             report(out, s, json);

@@ -167,7 +167,7 @@ public final class GovernedRun {
             CommunityState state = Community.replay(log, log.size());
             Approval ap = approval(state, proposalRef, System.currentTimeMillis());
             DatasetTokens data = checkInputs(ap, rr, recipeFile, home);
-            TrainingRun run = TrainingRun.create(out, rr.recipe(), home, data, k, par);
+            TrainingRun run = TrainingRun.create(out, rr.recipe(), home, data, k, par).stateDigestEvery(TrainingRun.DEFAULT_STATE_DIGEST_EVERY);
             TrainingRun.writeAtomically(out.resolve("run-recipe.json"), TrainingRun.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(rr.toJson()));
             ObjectNode gov = JsonNodeFactory.instance.objectNode();
             gov.put("community_id", ap.communityId()).put("proposal", ap.proposal()).put("run", ap.action().run())

@@ -20,7 +20,7 @@ import java.util.Set;
  */
 public record RunCommitment(String recipeSha256, String dataSha256, int steps, String transcriptRoot,
                             List<CheckpointRef> checkpoints, String finalStateSha256, String finalWeightsSha256,
-                            double trainLoss, double valLoss) {
+                            double trainLoss, double valLoss, int stateDigestEvery) {
     public static final String FILE = "run-finished.json";
     public static final String FORMAT = "cairn-run-commitment/v1";
 
@@ -29,6 +29,13 @@ public record RunCommitment(String recipeSha256, String dataSha256, int steps, S
 
     public RunCommitment {
         checkpoints = List.copyOf(checkpoints);
+        if (stateDigestEvery < 1) throw new IllegalArgumentException("state_digest_every must be at least 1, got " + stateDigestEvery);
+    }
+
+    /** A commitment whose every leaf carries the state digest. */
+    public RunCommitment(String recipeSha256, String dataSha256, int steps, String transcriptRoot, List<CheckpointRef> checkpoints,
+                         String finalStateSha256, String finalWeightsSha256, double trainLoss, double valLoss) {
+        this(recipeSha256, dataSha256, steps, transcriptRoot, checkpoints, finalStateSha256, finalWeightsSha256, trainLoss, valLoss, 1);
     }
 
     /** The checkpoint committed for {@code step}, or null. */
@@ -48,7 +55,8 @@ public record RunCommitment(String recipeSha256, String dataSha256, int steps, S
         n.put("recipe_sha256", recipeSha256);
         n.put("data_sha256", dataSha256);
         n.put("steps", steps);
-        n.putObject("transcript").put("size", steps).put("root", transcriptRoot).put("leaf", "CAIRNLF1 u64le(step) sha256(batch) u32le(loss bits) sha256(state)");
+        n.putObject("transcript").put("size", steps).put("root", transcriptRoot).put("leaf", "CAIRNLF1 u64le(step) sha256(batch) u32le(loss bits) sha256(state)")
+                .put("state_digest_every", stateDigestEvery);
         ArrayNode cs = n.putArray("checkpoints");
         for (CheckpointRef c : checkpoints) cs.addObject().put("step", c.step()).put("sha256", c.sha256());
         n.put("final_state_sha256", finalStateSha256);
@@ -74,7 +82,8 @@ public record RunCommitment(String recipeSha256, String dataSha256, int steps, S
         JsonNode m = n.path("metrics");
         return new RunCommitment(digest(n, "recipe_sha256", where), digest(n, "data_sha256", where), steps,
                 digest(tr, "root", where + " transcript"), cks, digest(n, "final_state_sha256", where),
-                digest(n, "final_weights_sha256", where), m.path("train_loss").asDouble(Double.NaN), m.path("val_loss").asDouble(Double.NaN));
+                digest(n, "final_weights_sha256", where), m.path("train_loss").asDouble(Double.NaN), m.path("val_loss").asDouble(Double.NaN),
+                tr.has("state_digest_every") ? integer(tr, "state_digest_every", where + " transcript") : 1);
     }
 
     /** Field names of the predicate, for checks that refuse unknown fields. */

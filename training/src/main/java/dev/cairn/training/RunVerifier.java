@@ -183,7 +183,7 @@ public final class RunVerifier {
     private final List<TranscriptLeaf> lastMismatch = new ArrayList<>();
 
     private Integer replayComparing(Trainer t, int to, Listener l, int[] counter, int total) {
-        try (StepRecorder rec = new StepRecorder(t, true)) {
+        try (StepRecorder rec = new StepRecorder(t, true, committed.stateDigestEvery())) {
             while (t.step() < to) {
                 TranscriptLeaf done = rec.record(t.trainStep());
                 counter[0]++;
@@ -319,7 +319,7 @@ public final class RunVerifier {
         v = loadCheckpoint("dispute", t, from);
         if (v != null) return v;
         TranscriptLeaf recomputed = null;
-        try (StepRecorder rec = new StepRecorder(t, false)) {
+        try (StepRecorder rec = new StepRecorder(t, false, committed.stateDigestEvery())) {
             while (t.step() < step) recomputed = rec.record(t.trainStep());
         }
         int re = step - from;

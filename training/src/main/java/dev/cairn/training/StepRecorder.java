@@ -15,12 +15,25 @@ import java.util.concurrent.Future;
 final class StepRecorder implements AutoCloseable {
     private record Pending(int step, byte[] batch, int lossBits, Future<byte[]> state) {}
 
+    private static final byte[] NO_STATE = new byte[32];
+
     private final Trainer trainer;
     private final ExecutorService hasher;
+    private final int stateEvery;
     private Pending pending;
 
     /** With {@code overlap} false the digest is taken at once on the caller's thread (same bytes, slower). */
     StepRecorder(Trainer trainer, boolean overlap) {
+        this(trainer, overlap, 1);
+    }
+
+    /**
+     * Leaves carry the state digest every {@code stateEvery} steps, at every checkpoint step and at the last
+     * step; other leaves carry 32 zero bytes there (their batch digest and loss bits still pin the step).
+     */
+    StepRecorder(Trainer trainer, boolean overlap, int stateEvery) {
+        if (stateEvery < 1) throw new IllegalArgumentException("state digest interval must be at least 1, got " + stateEvery);
+        this.stateEvery = stateEvery;
         this.trainer = trainer;
         this.hasher = overlap ? Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cairn-state-digest");
@@ -36,6 +49,15 @@ final class StepRecorder implements AutoCloseable {
         byte[] batch = trainer.lastBatchDigest();
         int loss = Float.floatToRawIntBits(r.loss());
         int step = trainer.step();
+        if (!hasState(trainer.recipe(), step, stateEvery)) {
+            pending = null;
+            if (done != null) {
+                // Keep leaves in step order: the previous step's leaf first, this one on the next call.
+                pending = new Pending(step, batch, loss, java.util.concurrent.CompletableFuture.completedFuture(NO_STATE));
+                return done;
+            }
+            return new TranscriptLeaf(step, batch, loss, NO_STATE);
+        }
         if (hasher == null) {
             pending = null;
             TranscriptLeaf now = new TranscriptLeaf(step, batch, loss, trainer.stateDigestBytes(step));
@@ -44,6 +66,11 @@ final class StepRecorder implements AutoCloseable {
         }
         pending = new Pending(step, batch, loss, hasher.submit(() -> trainer.stateDigestBytes(step)));
         return done;
+    }
+
+    /** Whether the leaf of {@code step} carries the state digest. */
+    static boolean hasState(Recipe r, int step, int every) {
+        return every <= 1 || step % every == 0 || step == r.steps() || (r.checkpointEvery() > 0 && step % r.checkpointEvery() == 0);
     }
 
     /** Completes the leaf in flight, if any (waiting for its digest). */

@@ -120,6 +120,38 @@ class VerificationTest {
     }
 
     @Test
+    void sparseStateDigestsVerifyAndStillPinEveryStep(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("sparse");
+        try (Parallel par = new Parallel(2)) {
+            TrainingRun.create(run, recipe(), corpus, CharCorpus.read(corpus, 20), Kernels.vector(), par)
+                    .stateDigestEvery(5).train(new TrainingRun.Listener() {});
+        }
+        RunCommitment c = RunVerifier.localCommitment(run);
+        assertEquals(5, c.stateDigestEvery());
+        Transcript tr = Transcript.read(run.resolve(Transcript.FILE));
+        assertEquals("0".repeat(64), tr.leaf(1).stateHex(), "step 1: no state digest");
+        assertNotEquals("0".repeat(64), tr.leaf(3).stateHex(), "step 3 is a checkpoint");
+        assertNotEquals("0".repeat(64), tr.leaf(5).stateHex(), "step 5 is on the interval");
+        assertNotEquals("0".repeat(64), tr.leaf(T).stateHex(), "the last step");
+        assertTrue(verify(run, "full").ok());
+        assertTrue(verify(run, "spot").ok());
+        // A loss altered at a step without a state digest is still caught at that step.
+        List<TranscriptLeaf> leaves = new java.util.ArrayList<>(tr.leaves());
+        TranscriptLeaf l7 = leaves.get(6);
+        leaves.set(6, new TranscriptLeaf(7, l7.batchSha256(), l7.lossBits() ^ 1, l7.stateSha256()));
+        Files.delete(run.resolve(Transcript.FILE));
+        try (Transcript w = Transcript.openForAppend(run.resolve(Transcript.FILE), 0)) {
+            for (TranscriptLeaf x : leaves) w.append(x);
+        }
+        RunCommitment resigned = new RunCommitment(c.recipeSha256(), c.dataSha256(), c.steps(), Transcript.of(leaves).rootHex(),
+                c.checkpoints(), c.finalStateSha256(), c.finalWeightsSha256(), c.trainLoss(), c.valLoss(), 5);
+        Files.writeString(run.resolve(RunCommitment.FILE), resigned.toJson().toPrettyString());
+        RunVerifier.Verdict v = verify(run, "full");
+        assertFalse(v.ok());
+        assertEquals(7, v.firstBadStep(), v.message());
+    }
+
+    @Test
     void aSkippedStepIsNamed(@TempDir Path dir) throws Exception {
         Path run = dir.resolve("r");
         ForgedRun.forge(run, recipe(), corpus, (t, step, leaves) -> {
