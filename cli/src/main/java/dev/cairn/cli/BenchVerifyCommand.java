@@ -34,8 +34,8 @@ final class BenchVerifyCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "50") int every;
     @Option(names = "--q", paramLabel = "Q", defaultValue = "10", description = "Spot-check segments (default 10).") int q;
     @Option(names = "--segment", paramLabel = "K", defaultValue = "20", description = "Steps per segment (default 20).") int segment;
-    @Option(names = "--state-digest-every", paramLabel = "N", defaultValue = "10",
-            description = "Full state digest in the transcript every N steps, as cairn train (default 10).") int stateEvery;
+    @Option(names = "--state-digest-every", paramLabel = "N", defaultValue = "25",
+            description = "Full state digest in the transcript every N steps, as cairn train (default 25).") int stateEvery;
     @Option(names = "--out", paramLabel = "DIR", description = "Where to keep the runs (default: a temporary directory).") Path out;
     @Mixin ExecutionOptions exec;
 

@@ -45,8 +45,8 @@ final class TrainCommand implements Callable<Integer> {
     Path resume;
     @Option(names = "--json", description = "Print one JSON object with the results as the last line.")
     boolean json;
-    @Option(names = "--state-digest-every", paramLabel = "N", defaultValue = "10",
-            description = "Transcript leaves carry the full state digest every N steps (and at checkpoints and the last step); 1 = every step (default 10).")
+    @Option(names = "--state-digest-every", paramLabel = "N", defaultValue = "25",
+            description = "Transcript leaves carry the full state digest every N steps (and at checkpoints and the last step); 1 = every step (default 25).")
     int stateDigestEvery;
     @Mixin RecipeOptions recipe;
     @Mixin ExecutionOptions exec;

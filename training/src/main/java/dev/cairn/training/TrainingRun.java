@@ -93,7 +93,7 @@ public final class TrainingRun {
     }
 
     /** The interval the commands use: keeps the transcript within 3 % of training time on two cores. */
-    public static final int DEFAULT_STATE_DIGEST_EVERY = 10;
+    public static final int DEFAULT_STATE_DIGEST_EVERY = 25;
 
     int stateDigestEvery() {
         return runJson.path("state_digest_every").asInt(1);
