@@ -72,9 +72,9 @@ final class BenchVerifyCommand implements Callable<Integer> {
                     spot.ok() ? "verified" : "FAILED", q, segment, spot.checkedSteps(), spotS, 100 * spotS / on));
             for (double f : new double[] {0.01, 0.05, 0.1, 0.2}) {
                 o.println(String.format(Locale.ROOT, "  forged fraction f = %4.0f %% of segments: caught with probability 1-(1-f)^%d = %.1f %%",
-                        100 * f, q, 100 * (1 - Math.pow(1 - f, q))));
+                        100 * f, q, 100 * (1 - StrictMath.pow(1 - f, q))));
             }
-            int q99 = (int) Math.ceil(Math.log(0.01) / Math.log(0.95));
+            int q99 = (int) Math.ceil(StrictMath.log(0.01) / StrictMath.log(0.95));
             o.println("  Q for 99 % at f = 5 %: " + q99 + " segments");
             // Dispute: a copy of the transcript whose step T/2 + 7 (and everything after) is forged.
             Transcript mine = Transcript.read(run.resolve(Transcript.FILE));

@@ -9,21 +9,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
-/** Writes that readers see entirely or not at all: temp file in the same directory, fsync, rename, fsync dir. */
+/** The data room's file writes: whole files through the ledger's {@link dev.cairn.ledger.AtomicFiles}, plus the pieces of directory-level swaps. */
 final class AtomicWrite {
     private AtomicWrite() {}
 
     static void write(Path target, byte[] bytes) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            writeSynced(tmp, bytes);
-            move(tmp, target);
-            fsyncDir(dir);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        dev.cairn.ledger.AtomicFiles.write(target, bytes);
     }
 
     /** Writes and fsyncs a new file (no rename: for files inside a directory that is itself renamed into place). */
@@ -44,10 +35,6 @@ final class AtomicWrite {
     }
 
     static void fsyncDir(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // platforms that cannot open directories: the rename is still atomic
-        }
+        dev.cairn.ledger.AtomicFiles.fsyncDir(dir);
     }
 }

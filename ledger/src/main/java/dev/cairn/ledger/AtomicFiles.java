@@ -14,14 +14,22 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
-/** Whole-file writes that readers see either entirely or not at all: temp file, fsync, rename, fsync dir. */
-final class AtomicFiles {
+/**
+ * Whole-file writes that readers see either entirely or not at all: temp file, fsync, rename, fsync dir.
+ * Every room's small state files (manifests, run files, keys) go through here.
+ */
+public final class AtomicFiles {
     private AtomicFiles() {}
 
     static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
+    /** Writes bytes to {@code target} atomically. */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, bytes, false);
+    }
+
     /** Writes bytes to {@code target}; {@code ownerOnly} makes the file mode 600 from the moment it exists. */
-    static void write(Path target, byte[] bytes, boolean ownerOnly) throws IOException {
+    public static void write(Path target, byte[] bytes, boolean ownerOnly) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         FileAttribute<?>[] attrs = ownerOnly && POSIX
@@ -47,7 +55,7 @@ final class AtomicFiles {
     }
 
     /** Makes a rename or create in {@code dir} durable (a no-op where directories cannot be opened). */
-    static void fsyncDir(Path dir) {
+    public static void fsyncDir(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException | UnsupportedOperationException ignored) {

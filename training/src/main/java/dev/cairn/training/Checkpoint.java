@@ -78,11 +78,7 @@ public final class Checkpoint {
     }
 
     static void fsyncDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException ignored) {
-            // Some file systems refuse to open directories; the rename is still atomic there.
-        }
+        dev.cairn.ledger.AtomicFiles.fsyncDir(dir);
     }
 
     /** Reads and verifies a checkpoint; the error says which file and what is wrong. */

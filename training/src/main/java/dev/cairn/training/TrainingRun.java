@@ -382,20 +382,6 @@ public final class TrainingRun {
     }
 
     static void writeAtomically(Path file, String text) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-        try {
-            try (var ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Checkpoint.fsyncDirectory(parent);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        dev.cairn.ledger.AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
     }
 }
