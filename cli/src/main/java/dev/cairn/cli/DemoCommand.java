@@ -31,9 +31,10 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Cairn end to end on embedded defaults: founds a three-member community from the example charter, "
-                + "registers the bundled Shakespeare sample with its provenance, admits it by vote, trains a BPE tokenizer "
-                + "and a GPT on it bit-exactly (a few minutes on two cores), samples text, and verifies an inclusion proof "
-                + "against the log's signed checkpoint.",
+                + "registers the bundled Shakespeare sample with its provenance, admits it by vote, trains a BPE tokenizer, "
+                + "ranks two run recipes, trains the winner bit-exactly with a transcript signed into the ledger (about "
+                + "a minute and a half on two cores), samples text, has a second member spot-check the run, and verifies "
+                + "an inclusion proof against the log's signed checkpoint.",
                 "Everything goes to a fresh directory under HOME/demo/."})
 final class DemoCommand implements Callable<Integer> {
     static final String SAMPLE_RESOURCE = "/dev/cairn/data/tinyshakespeare.txt";
