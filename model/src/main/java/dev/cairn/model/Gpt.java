@@ -309,11 +309,11 @@ public final class Gpt {
             java.util.Arrays.fill(dres, r0 * C, r1 * C, 0f);
             lnBackRows(dres, dln, res3[L - 1], lnfs, P.lnfw.offset(), r0, r1);
         });
-        colRegion(new ColTask[] {
-                (m0, m1) -> weightGradRows(P.wte.offset(), logits, lnf, BT, V, C, m0, m1), wrows(V),
-                (m0, m1) -> lnParamGrads(P.lnfw.offset(), P.lnfb, 0, dln, res3[L - 1], lnfs, BT, m0, m1), cols(C),
-                (m0, m1) -> weightGradRows(P.fcprojw.offset() + (L - 1) * 4 * C * C, fchg[L - 1], dres, BT, 4 * C, C, m0, m1), wrows(4 * C),
-                (m0, m1) -> biasGrad(P.fcprojb, (L - 1) * C, dres, BT, C, m0, m1), cols(C)}, null);
+        colRegion(new ColWork[] {
+                wrows(V, (m0, m1) -> weightGradRows(P.wte.offset(), logits, lnf, BT, V, C, m0, m1)),
+                cols(C, (m0, m1) -> lnParamGrads(P.lnfw.offset(), P.lnfb, 0, dln, res3[L - 1], lnfs, BT, m0, m1)),
+                wrows(4 * C, (m0, m1) -> weightGradRows(P.fcprojw.offset() + (L - 1) * 4 * C * C, fchg[L - 1], dres, BT, 4 * C, C, m0, m1)),
+                cols(C, (m0, m1) -> biasGrad(P.fcprojb, (L - 1) * C, dres, BT, C, m0, m1))}, null);
         for (int l = L - 1; l >= 0; l--) {
             int layer = l;
             int tq = 0, ta = P.qkvw.size(), tf = ta + P.attprojw.size(), tp = tf + P.fcw.size(); // wTall sections
@@ -322,78 +322,64 @@ public final class Gpt {
                 k.gemm(r1 - r0, 4 * C, C, dres, r0 * C, C, 1, wTall, tp + layer * 4 * C * C, 4 * C, dbig, r0 * 4 * C, 4 * C, null, 0, false);
                 k.geluBackward(dbig, r0 * 4 * C, fch[layer], r0 * 4 * C, dbig, r0 * 4 * C, (r1 - r0) * 4 * C);
             });
-            colRegion(new ColTask[] {
-                    (m0, m1) -> weightGradRows(P.fcw.offset() + layer * C * 4 * C, ln2[layer], dbig, BT, C, 4 * C, m0, m1), wrows(C),
-                    (m0, m1) -> biasGrad(P.fcb, layer * 4 * C, dbig, BT, 4 * C, m0, m1), cols(4 * C)}, null);
+            colRegion(new ColWork[] {
+                    wrows(C, (m0, m1) -> weightGradRows(P.fcw.offset() + layer * C * 4 * C, ln2[layer], dbig, BT, C, 4 * C, m0, m1)),
+                    cols(4 * C, (m0, m1) -> biasGrad(P.fcb, layer * 4 * C, dbig, BT, 4 * C, m0, m1))}, null);
             rowRegion(BT, (r0, r1) -> {
                 k.gemm(r1 - r0, C, 4 * C, dbig, r0 * 4 * C, 4 * C, 1, wTall, tf + layer * 4 * C * C, C, dln, r0 * C, C, null, 0, false);
                 lnBackRows(dres, dln, res2[layer], ln2s[layer], P.ln2w.offset() + layer * C, r0, r1);
             });
-            colRegion(new ColTask[] {
-                    (m0, m1) -> lnParamGrads(P.ln2w.offset() + layer * C, P.ln2b, layer * C, dln, res2[layer], ln2s[layer], BT, m0, m1), cols(C),
-                    (m0, m1) -> weightGradRows(P.attprojw.offset() + layer * C * C, atty[layer], dres, BT, C, C, m0, m1), wrows(C),
-                    (m0, m1) -> biasGrad(P.attprojb, layer * C, dres, BT, C, m0, m1), cols(C)}, null);
+            colRegion(new ColWork[] {
+                    cols(C, (m0, m1) -> lnParamGrads(P.ln2w.offset() + layer * C, P.ln2b, layer * C, dln, res2[layer], ln2s[layer], BT, m0, m1)),
+                    wrows(C, (m0, m1) -> weightGradRows(P.attprojw.offset() + layer * C * C, atty[layer], dres, BT, C, C, m0, m1)),
+                    cols(C, (m0, m1) -> biasGrad(P.attprojb, layer * C, dres, BT, C, m0, m1))}, null);
             rowRegion(BT, (r0, r1) ->
                     k.gemm(r1 - r0, C, C, dres, r0 * C, C, 1, wTall, ta + layer * C * C, C, datty, r0 * C, C, null, 0, false));
             attentionBackward(layer);
             float[] x = layer == 0 ? encoded : res3[layer - 1];
             // qkv weight gradient (column tasks) beside d ln1 and LayerNorm 1 backward (row tasks).
-            colRegion(new ColTask[] {
-                    (m0, m1) -> weightGradRows(P.qkvw.offset() + layer * C * 3 * C, ln1[layer], dqkv, BT, C, 3 * C, m0, m1), wrows(C),
-                    (m0, m1) -> biasGrad(P.qkvb, layer * 3 * C, dqkv, BT, 3 * C, m0, m1), cols(3 * C)},
+            colRegion(new ColWork[] {
+                    wrows(C, (m0, m1) -> weightGradRows(P.qkvw.offset() + layer * C * 3 * C, ln1[layer], dqkv, BT, C, 3 * C, m0, m1)),
+                    cols(3 * C, (m0, m1) -> biasGrad(P.qkvb, layer * 3 * C, dqkv, BT, 3 * C, m0, m1))},
                     (r0, r1) -> {
                         k.gemm(r1 - r0, C, 3 * C, dqkv, r0 * 3 * C, 3 * C, 1, wTall, tq + layer * 3 * C * C, C, dln, r0 * C, C, null, 0, false);
                         lnBackRows(dres, dln, x, ln1s[layer], P.ln1w.offset() + layer * C, r0, r1);
                     });
             if (layer > 0) {
                 int prev = layer - 1;
-                colRegion(new ColTask[] {
-                        (m0, m1) -> lnParamGrads(P.ln1w.offset() + layer * C, P.ln1b, layer * C, dln, x, ln1s[layer], BT, m0, m1), cols(C),
-                        (m0, m1) -> weightGradRows(P.fcprojw.offset() + prev * 4 * C * C, fchg[prev], dres, BT, 4 * C, C, m0, m1), wrows(4 * C),
-                        (m0, m1) -> biasGrad(P.fcprojb, prev * C, dres, BT, C, m0, m1), cols(C)}, null);
+                colRegion(new ColWork[] {
+                        cols(C, (m0, m1) -> lnParamGrads(P.ln1w.offset() + layer * C, P.ln1b, layer * C, dln, x, ln1s[layer], BT, m0, m1)),
+                        wrows(4 * C, (m0, m1) -> weightGradRows(P.fcprojw.offset() + prev * 4 * C * C, fchg[prev], dres, BT, 4 * C, C, m0, m1)),
+                        cols(C, (m0, m1) -> biasGrad(P.fcprojb, prev * C, dres, BT, C, m0, m1))}, null);
             } else {
-                colRegion(new ColTask[] {
-                        (m0, m1) -> lnParamGrads(P.ln1w.offset(), P.ln1b, 0, dln, x, ln1s[0], BT, m0, m1), cols(C),
-                        this::embeddingGrads, cols(C)}, null);
+                colRegion(new ColWork[] {
+                        cols(C, (m0, m1) -> lnParamGrads(P.ln1w.offset(), P.ln1b, 0, dln, x, ln1s[0], BT, m0, m1)),
+                        cols(C, this::embeddingGrads)}, null);
             }
         }
     }
 
-    /** Work over the half-open range [from, to) of some column-owned output. */
-    @FunctionalInterface
-    private interface ColTask {
-        void run(int from, int to);
+    /** Work over [0, n) of a column-owned output, run in chunks of {@code chunk}. */
+    private record ColWork(int n, int chunk, Parallel.RangeTask task) {}
+
+    /** n columns (LayerNorm and bias gradients), chunks of 32: a multiple of every vector width. */
+    private static ColWork cols(int n, Parallel.RangeTask task) {
+        return new ColWork(n, 32, task);
     }
 
-    /** Marks the extent of the ColTask before it in a {@link #colRegion} list: n columns, chunks of 32. */
-    private static ColTask cols(int n) {
-        return new Extent(n, 32);
-    }
-
-    /** Extent for weight-gradient rows: chunks of 24, whole six-row groups of the gemm micro-kernel. */
-    private static ColTask wrows(int n) {
-        return new Extent(n, 24);
-    }
-
-    private record Extent(int n, int chunk) implements ColTask {
-        @Override
-        public void run(int from, int to) {
-            throw new AssertionError();
-        }
+    /** n rows of a weight gradient, chunks of 24: whole six-row groups of the gemm micro-kernel. */
+    private static ColWork wrows(int n, Parallel.RangeTask task) {
+        return new ColWork(n, 24, task);
     }
 
     /**
-     * One parallel region running column tasks (pairs of task, extent) split into the extent's chunks, and
+     * One parallel region running column work split into its chunks, and
      * optionally row tasks over BT rows. Callers guarantee the tasks write disjoint outputs.
      */
-    private void colRegion(ColTask[] pairs, Parallel.RangeTask rows) {
-        int n = pairs.length / 2;
-        int[] first = new int[n + 1];
-        for (int i = 0; i < n; i++) {
-            Extent e = (Extent) pairs[2 * i + 1];
-            first[i + 1] = first[i] + (e.n() + e.chunk() - 1) / e.chunk();
-        }
-        int colTasks = first[n];
+    private void colRegion(ColWork[] work, Parallel.RangeTask rows) {
+        int[] first = new int[work.length + 1];
+        for (int i = 0; i < work.length; i++) first[i + 1] = first[i] + (work[i].n() + work[i].chunk() - 1) / work[i].chunk();
+        int colTasks = first[work.length];
         int BT = B * T, rowTasks = rows == null ? 0 : (BT + ROW_CHUNK - 1) / ROW_CHUNK;
         par.forEach(colTasks + rowTasks, (t, w) -> {
             if (t >= colTasks) {
@@ -403,9 +389,9 @@ public final class Gpt {
             }
             int i = 0;
             while (first[i + 1] <= t) i++;
-            Extent e = (Extent) pairs[2 * i + 1];
+            ColWork cw = work[i];
             int c = t - first[i];
-            pairs[2 * i].run(c * e.chunk(), Math.min(e.n(), (c + 1) * e.chunk()));
+            cw.task().run(c * cw.chunk(), Math.min(cw.n(), (c + 1) * cw.chunk()));
         });
     }
 

@@ -169,24 +169,9 @@ public final class Trainer {
         return total / ((double) windows * T);
     }
 
-    /** SHA-256 over the canonical state layout (see {@link #writeCanonicalState}). */
+    /** Lower-case hex SHA-256 over the canonical state layout (see {@link #writeCanonicalState}). */
     public String stateDigest() {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            writeCanonicalState(md, step);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    /**
-     * The canonical training state: ASCII "cairn-state-v1\n", then little-endian u64 step, u64 seed (the
-     * generator's whole key), u64 data cursor (the next step: batches are drawn by step), u64 parameter
-     * count, then parameters, first moments and second moments as little-endian float32.
-     */
-    void writeCanonicalState(MessageDigest md) {
-        writeCanonicalState(md, step);
+        return HexFormat.of().formatHex(stateDigestBytes(step));
     }
 
     /** SHA-256 of the canonical state, the step given (for a digest taken on another thread). */
@@ -200,6 +185,11 @@ public final class Trainer {
         }
     }
 
+    /**
+     * The canonical training state: ASCII "cairn-state-v1\n", then little-endian u64 step, u64 seed (the
+     * generator's whole key), u64 data cursor (the next step: batches are drawn by step), u64 parameter
+     * count, then parameters, first moments and second moments as little-endian float32.
+     */
     private void writeCanonicalState(MessageDigest md, long step) {
         md.update("cairn-state-v1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         ByteBuffer head = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
