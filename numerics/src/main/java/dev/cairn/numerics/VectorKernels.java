@@ -2,7 +2,9 @@ package dev.cairn.numerics;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -93,10 +95,7 @@ final class VectorKernels extends ScalarKernels {
                 // 512-bit machines have 32 vector registers: six rows by four vectors per k.
                 for (; n4 + 4 * W <= N; n4 += 4 * W) {
                     for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n4, K, pa, packed ? g * 6 * K : aOff + (m0 + 6 * g) * sm, rs, ks, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-                    for (int m = mTail; m < m1; m++) {
-                        micro1x2(m, n4, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-                        micro1x2(m, n4 + nr, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-                    }
+                    if (mTail < m1) rowTail4(mTail, m1, n4, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 }
             }
             for (int n = n4; n < nPanels; n += nr) {
@@ -157,6 +156,75 @@ final class VectorKernels extends ScalarKernels {
         c30.intoArray(c, r3); c31.intoArray(c, r3 + W); c32.intoArray(c, r3 + 2 * W); c33.intoArray(c, r3 + 3 * W);
         c40.intoArray(c, r4); c41.intoArray(c, r4 + W); c42.intoArray(c, r4 + 2 * W); c43.intoArray(c, r4 + 3 * W);
         c50.intoArray(c, r5); c51.intoArray(c, r5 + W); c52.intoArray(c, r5 + 2 * W); c53.intoArray(c, r5 + 3 * W);
+    }
+
+    /** One to five leftover rows beside the six-row groups, four vectors wide: four-, two- and one-row kernels. */
+    private static void rowTail4(int m, int m1, int n, int K, float[] a, int aOff, int sm, int sk,
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                 float[] bias, int biasOff, boolean acc) {
+        if (m1 - m >= 4) {
+            micro4x4(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            m += 4;
+        }
+        if (m1 - m >= 2) {
+            micro2x4(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            m += 2;
+        }
+        if (m < m1) {
+            micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            micro1x2(m, n + 2 * W, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+        }
+    }
+
+    /** Four rows by four vectors, A read in place (row-tail kernel of the wide path). */
+    private static void micro4x4(int m, int n, int K, float[] a, int aOff, int sm, int sk,
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                 float[] bias, int biasOff, boolean acc) {
+        int c0 = cOff + m * ldc + n, bi = biasOff + n;
+        int r1 = c0 + ldc, r2 = c0 + 2 * ldc, r3 = c0 + 3 * ldc;
+        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc), c02 = init(c, c0 + 2 * W, bias, bi + 2 * W, acc), c03 = init(c, c0 + 3 * W, bias, bi + 3 * W, acc);
+        FloatVector c10 = init(c, r1, bias, bi, acc), c11 = init(c, r1 + W, bias, bi + W, acc), c12 = init(c, r1 + 2 * W, bias, bi + 2 * W, acc), c13 = init(c, r1 + 3 * W, bias, bi + 3 * W, acc);
+        FloatVector c20 = init(c, r2, bias, bi, acc), c21 = init(c, r2 + W, bias, bi + W, acc), c22 = init(c, r2 + 2 * W, bias, bi + 2 * W, acc), c23 = init(c, r2 + 3 * W, bias, bi + 3 * W, acc);
+        FloatVector c30 = init(c, r3, bias, bi, acc), c31 = init(c, r3 + W, bias, bi + W, acc), c32 = init(c, r3 + 2 * W, bias, bi + 2 * W, acc), c33 = init(c, r3 + 3 * W, bias, bi + 3 * W, acc);
+        int bp = bOff + n, ap = aOff + m * sm;
+        for (int k = 0; k < K; k++, ap += sk) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
+            FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * W), b3 = FloatVector.fromArray(S, b, bp + 3 * W);
+            FloatVector av = FloatVector.broadcast(S, a[ap]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02); c03 = av.fma(b3, c03);
+            av = FloatVector.broadcast(S, a[ap + sm]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12); c13 = av.fma(b3, c13);
+            av = FloatVector.broadcast(S, a[ap + 2 * sm]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22); c23 = av.fma(b3, c23);
+            av = FloatVector.broadcast(S, a[ap + 3 * sm]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32); c33 = av.fma(b3, c33);
+            bp += ldb;
+        }
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + W); c02.intoArray(c, c0 + 2 * W); c03.intoArray(c, c0 + 3 * W);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + W); c12.intoArray(c, r1 + 2 * W); c13.intoArray(c, r1 + 3 * W);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + W); c22.intoArray(c, r2 + 2 * W); c23.intoArray(c, r2 + 3 * W);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + W); c32.intoArray(c, r3 + 2 * W); c33.intoArray(c, r3 + 3 * W);
+    }
+
+    /** Two rows by four vectors, A read in place (row-tail kernel of the wide path). */
+    private static void micro2x4(int m, int n, int K, float[] a, int aOff, int sm, int sk,
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                 float[] bias, int biasOff, boolean acc) {
+        int c0 = cOff + m * ldc + n, bi = biasOff + n, r1 = c0 + ldc;
+        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc), c02 = init(c, c0 + 2 * W, bias, bi + 2 * W, acc), c03 = init(c, c0 + 3 * W, bias, bi + 3 * W, acc);
+        FloatVector c10 = init(c, r1, bias, bi, acc), c11 = init(c, r1 + W, bias, bi + W, acc), c12 = init(c, r1 + 2 * W, bias, bi + 2 * W, acc), c13 = init(c, r1 + 3 * W, bias, bi + 3 * W, acc);
+        int bp = bOff + n, ap = aOff + m * sm;
+        for (int k = 0; k < K; k++, ap += sk) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
+            FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * W), b3 = FloatVector.fromArray(S, b, bp + 3 * W);
+            FloatVector av = FloatVector.broadcast(S, a[ap]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02); c03 = av.fma(b3, c03);
+            av = FloatVector.broadcast(S, a[ap + sm]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12); c13 = av.fma(b3, c13);
+            bp += ldb;
+        }
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + W); c02.intoArray(c, c0 + 2 * W); c03.intoArray(c, c0 + 3 * W);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + W); c12.intoArray(c, r1 + 2 * W); c13.intoArray(c, r1 + 3 * W);
     }
 
     /** Six rows by two vectors; row r's value at step k is p[pOff + r*rs + k*ks] (packed: rs 1, ks 6). */
@@ -254,16 +322,35 @@ final class VectorKernels extends ScalarKernels {
 
     // ---------------------------------------------------------------- lane reductions
 
-    /** Stores up to four accumulators holding the 16 logical lanes (one when W = 16, two when 8, four when 4). */
-    private static float[] lanes(FloatVector l0, FloatVector l1, FloatVector l2, FloatVector l3) {
-        float[] lanes = new float[LANES];
-        l0.intoArray(lanes, 0);
-        if (W <= 8) l1.intoArray(lanes, W);
-        if (W == 4) {
-            l2.intoArray(lanes, 2 * W);
-            l3.intoArray(lanes, 3 * W);
+    // The 16 logical lanes live in one accumulator at 512 bits, two at 256 and four at 128 (l0 holds lanes
+    // 0..W-1, l1 the next W, ...). A ragged tail of r < 16 elements goes to logical lanes 0..r-1 under a mask
+    // that leaves the other lanes untouched, and combine() runs the reference's pairwise tree in registers,
+    // so reductions allocate nothing and match ScalarKernels bit for bit.
+
+    private static final VectorShuffle<Float> SHIFT1 = VectorShuffle.iota(S, 1, 1, true);
+    private static final VectorShuffle<Float> SHIFT2 = VectorShuffle.iota(S, 2, 1, true);
+    private static final VectorShuffle<Float> SHIFT4 = VectorShuffle.iota(S, 4, 1, true);
+    private static final VectorShuffle<Float> SHIFT8 = VectorShuffle.iota(S, W > 8 ? 8 : 0, 1, true);
+
+    /** Lanes of accumulator {@code part} that a tail of {@code rem} elements reaches. */
+    private static VectorMask<Float> tailMask(int part, int rem) {
+        return S.indexInRange(part * W, rem);
+    }
+
+    /** ScalarKernels.combineLanes: lane j += lane j + w for w = 8, 4, 2, 1; returns lane 0. */
+    private static float combine(FloatVector l0, FloatVector l1, FloatVector l2, FloatVector l3) {
+        FloatVector v;
+        if (W == 16) {
+            v = l0.add(l0.rearrange(SHIFT8));
+        } else if (W == 8) {
+            v = l0.add(l1);
+        } else {
+            v = l0.add(l2).add(l1.add(l3)); // w = 8 gives (l0 + l2, l1 + l3); w = 4 adds those two
         }
-        return lanes;
+        if (W >= 8) v = v.add(v.rearrange(SHIFT4));
+        v = v.add(v.rearrange(SHIFT2));
+        v = v.add(v.rearrange(SHIFT1));
+        return v.lane(0);
     }
 
     @Override
@@ -278,9 +365,21 @@ final class VectorKernels extends ScalarKernels {
                 l3 = l3.add(FloatVector.fromArray(S, x, off + i + 3 * W));
             }
         }
-        float[] lanes = lanes(l0, l1, l2, l3);
-        for (; i < n; i++) lanes[i % LANES] += x[off + i];
-        return combineLanes(lanes);
+        if (i < n) {
+            int rem = n - i;
+            l0 = sumTail(l0, x, off + i, 0, rem);
+            if (W <= 8) l1 = sumTail(l1, x, off + i, 1, rem);
+            if (W == 4) {
+                l2 = sumTail(l2, x, off + i, 2, rem);
+                l3 = sumTail(l3, x, off + i, 3, rem);
+            }
+        }
+        return combine(l0, l1, l2, l3);
+    }
+
+    private static FloatVector sumTail(FloatVector l, float[] x, int at, int part, int rem) {
+        VectorMask<Float> m = tailMask(part, rem);
+        return l.add(FloatVector.fromArray(S, x, at + part * W, m), m);
     }
 
     @Override
@@ -295,14 +394,33 @@ final class VectorKernels extends ScalarKernels {
                 l3 = FloatVector.fromArray(S, x, xOff + i + 3 * W).fma(FloatVector.fromArray(S, y, yOff + i + 3 * W), l3);
             }
         }
-        float[] lanes = lanes(l0, l1, l2, l3);
-        for (; i < n; i++) lanes[i % LANES] = Math.fma(x[xOff + i], y[yOff + i], lanes[i % LANES]);
-        return combineLanes(lanes);
+        if (i < n) {
+            int rem = n - i;
+            l0 = dotTail(l0, x, xOff + i, y, yOff + i, 0, rem);
+            if (W <= 8) l1 = dotTail(l1, x, xOff + i, y, yOff + i, 1, rem);
+            if (W == 4) {
+                l2 = dotTail(l2, x, xOff + i, y, yOff + i, 2, rem);
+                l3 = dotTail(l3, x, xOff + i, y, yOff + i, 3, rem);
+            }
+        }
+        return combine(l0, l1, l2, l3);
+    }
+
+    private static FloatVector dotTail(FloatVector l, float[] x, int xAt, float[] y, int yAt, int part, int rem) {
+        VectorMask<Float> m = tailMask(part, rem);
+        FloatVector xv = FloatVector.fromArray(S, x, xAt + part * W, m), yv = FloatVector.fromArray(S, y, yAt + part * W, m);
+        return l.blend(xv.fma(yv, l), m);
     }
 
     private static FloatVector sqDev(float[] x, int at, float mean, FloatVector l) {
         FloatVector d = FloatVector.fromArray(S, x, at).sub(mean);
         return d.fma(d, l);
+    }
+
+    private static FloatVector sqDevTail(FloatVector l, float[] x, int at, float mean, int part, int rem) {
+        VectorMask<Float> m = tailMask(part, rem);
+        FloatVector d = FloatVector.fromArray(S, x, at + part * W, m).sub(mean);
+        return l.blend(d.fma(d, l), m);
     }
 
     @Override
@@ -317,12 +435,16 @@ final class VectorKernels extends ScalarKernels {
                 l3 = sqDev(x, off + i + 3 * W, mean, l3);
             }
         }
-        float[] lanes = lanes(l0, l1, l2, l3);
-        for (; i < n; i++) {
-            float d = x[off + i] - mean;
-            lanes[i % LANES] = Math.fma(d, d, lanes[i % LANES]);
+        if (i < n) {
+            int rem = n - i;
+            l0 = sqDevTail(l0, x, off + i, mean, 0, rem);
+            if (W <= 8) l1 = sqDevTail(l1, x, off + i, mean, 1, rem);
+            if (W == 4) {
+                l2 = sqDevTail(l2, x, off + i, mean, 2, rem);
+                l3 = sqDevTail(l3, x, off + i, mean, 3, rem);
+            }
         }
-        return combineLanes(lanes);
+        return combine(l0, l1, l2, l3);
     }
 
     // ---------------------------------------------------------------- LayerNorm
@@ -348,14 +470,16 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    void layerNormBackwardSums(float[] dout, int doutOff, float[] x, int xOff, float[] w, int wOff, int C,
-                               float mean, float rstd, float[] out2) {
+    public void layerNormBackward(float[] dx, int dxOff, float[] dout, int doutOff, float[] x, int xOff,
+                                  float[] w, int wOff, int C, float[] stats, int statsOff) {
+        float mean = stats[statsOff], rstd = stats[statsOff + 1];
+        // The two row sums, sum(dout*w) and sum(dout*w*norm), over the 16 logical lanes (see combine()).
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        int i = 0;
-        for (; i + LANES <= C; i += LANES) {
+        int j = 0;
+        for (; j + LANES <= C; j += LANES) {
             for (int part = 0; part < LANES / W; part++) {
-                int at = i + part * W;
+                int at = j + part * W;
                 FloatVector norm = FloatVector.fromArray(S, x, xOff + at).sub(mean).mul(rstd);
                 FloatVector dnorm = FloatVector.fromArray(S, dout, doutOff + at).mul(FloatVector.fromArray(S, w, wOff + at));
                 switch (part) {
@@ -366,24 +490,23 @@ final class VectorKernels extends ScalarKernels {
                 }
             }
         }
-        float[] l1 = lanes(a0, a1, a2, a3), l2 = lanes(b0, b1, b2, b3);
-        for (; i < C; i++) {
-            float norm = (x[xOff + i] - mean) * rstd;
-            float dnorm = dout[doutOff + i] * w[wOff + i];
-            l1[i % LANES] += dnorm;
-            l2[i % LANES] = Math.fma(dnorm, norm, l2[i % LANES]);
+        if (j < C) {
+            int rem = C - j;
+            a0 = lnTail(a0, false, dout, doutOff + j, x, xOff + j, w, wOff + j, mean, rstd, 0, rem);
+            b0 = lnTail(b0, true, dout, doutOff + j, x, xOff + j, w, wOff + j, mean, rstd, 0, rem);
+            if (W <= 8) {
+                a1 = lnTail(a1, false, dout, doutOff + j, x, xOff + j, w, wOff + j, mean, rstd, 1, rem);
+                b1 = lnTail(b1, true, dout, doutOff + j, x, xOff + j, w, wOff + j, mean, rstd, 1, rem);
+            }
+            if (W == 4) {
+                a2 = lnTail(a2, false, dout, doutOff + j, x, xOff + j, w, wOff + j, mean, rstd, 2, rem);
+                b2 = lnTail(b2, true, dout, doutOff + j, x, xOff + j, w, wOff + j, mean, rstd, 2, rem);
+                a3 = lnTail(a3, false, dout, doutOff + j, x, xOff + j, w, wOff + j, mean, rstd, 3, rem);
+                b3 = lnTail(b3, true, dout, doutOff + j, x, xOff + j, w, wOff + j, mean, rstd, 3, rem);
+            }
         }
-        out2[0] = combineLanes(l1);
-        out2[1] = combineLanes(l2);
-    }
-
-    @Override
-    public void layerNormBackward(float[] dx, int dxOff, float[] dout, int doutOff, float[] x, int xOff,
-                                  float[] w, int wOff, int C, float[] stats, int statsOff) {
-        float mean = stats[statsOff], rstd = stats[statsOff + 1];
-        float[] s = new float[2];
-        layerNormBackwardSums(dout, doutOff, x, xOff, w, wOff, C, mean, rstd, s);
-        float dnormMean = s[0] / C, dnormNormMean = s[1] / C;
+        float s0 = combine(a0, a1, a2, a3), s1 = combine(b0, b1, b2, b3);
+        float dnormMean = s0 / C, dnormNormMean = s1 / C;
         int i = 0;
         for (; i + W <= C; i += W) {
             FloatVector norm = FloatVector.fromArray(S, x, xOff + i).sub(mean).mul(rstd);
@@ -397,6 +520,17 @@ final class VectorKernels extends ScalarKernels {
             float dval = ((dnorm - dnormMean) - norm * dnormNormMean) * rstd;
             dx[dxOff + i] += dval;
         }
+    }
+
+    /** One accumulator's share of a ragged tail: acc + dnorm, or (withNorm) fma(dnorm, norm, acc), masked. */
+    private static FloatVector lnTail(FloatVector acc, boolean withNorm, float[] dout, int dAt, float[] x, int xAt,
+                                      float[] w, int wAt, float mean, float rstd, int part, int rem) {
+        VectorMask<Float> m = tailMask(part, rem);
+        int o = part * W;
+        FloatVector dnorm = FloatVector.fromArray(S, dout, dAt + o, m).mul(FloatVector.fromArray(S, w, wAt + o, m));
+        if (!withNorm) return acc.add(dnorm, m);
+        FloatVector norm = FloatVector.fromArray(S, x, xAt + o, m).sub(mean).mul(rstd);
+        return acc.blend(dnorm.fma(norm, acc), m);
     }
 
     @Override

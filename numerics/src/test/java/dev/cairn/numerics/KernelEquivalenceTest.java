@@ -30,7 +30,9 @@ class KernelEquivalenceTest {
 
     @ParameterizedTest(name = "gemm M={0} N={1} K={2} transA={3}")
     @CsvSource({"1,1,1,false", "7,5,3,false", "6,32,17,false", "13,47,29,true", "64,128,64,false",
-                "37,200,65,true", "96,96,96,false", "100,33,130,true", "5,16,1,false", "12,65,128,false"})
+                "37,200,65,true", "96,96,96,false", "100,33,130,true", "5,16,1,false", "12,65,128,false",
+                // row tails of one to five rows beside the six-row groups, with and without packing
+                "8,64,300,true", "9,64,3,false", "10,70,9,false", "11,130,5,true", "128,128,20,true", "101,256,7,false"})
     void gemmMatchesReference(int M, int N, int K, boolean transA) {
         float[] a = random(1, M * K + 3, 1f), b = random(2, K * (N + 2) + 5, 1f), bias = random(3, N + 1, 1f);
         int sm = transA ? 1 : K, sk = transA ? M : 1;
