@@ -166,7 +166,7 @@ public final class Gpt {
 
     private void rowRegion(int rows, Parallel.RangeTask task) {
         int chunks = (rows + ROW_CHUNK - 1) / ROW_CHUNK;
-        par.forEach(chunks, (c, w) -> task.run(c * ROW_CHUNK, Math.min(rows, (c + 1) * ROW_CHUNK)));
+        par.forEach(chunks, chunks, (c, w) -> task.run(c * ROW_CHUNK, Math.min(rows, (c + 1) * ROW_CHUNK)));
     }
 
     private void embedRows(int r0, int r1) {
@@ -256,7 +256,7 @@ public final class Gpt {
         int C = cfg.embd(), NH = cfg.heads(), hs = cfg.headSize(), C3 = 3 * C;
         float scale = (float) (1.0 / StrictMath.sqrt(hs));
         float[] q = qkv[l], a = att[l], y = atty[l];
-        par.forEach(B * NH, (task, worker) -> {
+        par.forEach(B * NH, B * NH, (task, worker) -> { // pinned: sequence b's rows stay with the core that made them
             int b = task / NH, h = task % NH;
             float[] kT = workerT[worker];
             int base = b * T * C3 + h * hs;
@@ -297,44 +297,45 @@ public final class Gpt {
             datty = new float[capBT * C];
             wTall = new float[P.qkvw.size() + P.attprojw.size() + P.fcw.size() + P.fcprojw.size()];
         }
-        java.util.Arrays.fill(grads, 0f);
-        transposeLayerWeights();
-        // Regions alternate between row tasks (each owns rows of activation gradients) and column tasks (each
-        // owns rows of a weight gradient, summing over all BT rows in order); a region's tasks never write
-        // what another task of the same region reads. Every gradient element accumulates in the same order
-        // as in a plain op-by-op backward pass.
+        transposeLayerWeightsAndClearGrads();
+        // Each region pairs row tasks (each owns rows of activation gradients) with the column tasks of the
+        // step before (each owns rows of a weight gradient, summing over all BT rows in order); a region's
+        // tasks never write what another task of the same region reads. Every gradient element accumulates
+        // in the same order as in a plain op-by-op backward pass. Five regions per layer.
         rowRegion(BT, (r0, r1) -> {
             // dlnf = dlogits @ wte; dres = LayerNorm_f backward.
             k.gemm(r1 - r0, C, V, logits, r0 * V, V, 1, params, P.wte.offset(), C, dln, r0 * C, C, null, 0, false);
             java.util.Arrays.fill(dres, r0 * C, r1 * C, 0f);
             lnBackRows(dres, dln, res3[L - 1], lnfs, P.lnfw.offset(), r0, r1);
         });
-        colRegion(new ColWork[] {
+        // The head's weight gradients and the last layer's fcproj gradient run beside the first MLP rows.
+        ColWork[] pending = {
                 wrows(V, (m0, m1) -> weightGradRows(P.wte.offset(), logits, lnf, BT, V, C, m0, m1)),
                 cols(C, (m0, m1) -> lnParamGrads(P.lnfw.offset(), P.lnfb, 0, dln, res3[L - 1], lnfs, BT, m0, m1)),
                 wrows(4 * C, (m0, m1) -> weightGradRows(P.fcprojw.offset() + (L - 1) * 4 * C * C, fchg[L - 1], dres, BT, 4 * C, C, m0, m1)),
-                cols(C, (m0, m1) -> biasGrad(P.fcprojb, (L - 1) * C, dres, BT, C, m0, m1))}, null);
+                cols(C, (m0, m1) -> biasGrad(P.fcprojb, (L - 1) * C, dres, BT, C, m0, m1))};
         for (int l = L - 1; l >= 0; l--) {
             int layer = l;
             int tq = 0, ta = P.qkvw.size(), tf = ta + P.attprojw.size(), tp = tf + P.fcw.size(); // wTall sections
-            // MLP: d fchg = dres @ fcprojw^T, then GELU backward.
-            rowRegion(BT, (r0, r1) -> {
+            // MLP: d fchg = dres @ fcprojw^T, then GELU backward (rows), beside the previous step's weight gradients.
+            colRegion(pending, (r0, r1) -> {
                 k.gemm(r1 - r0, 4 * C, C, dres, r0 * C, C, 1, wTall, tp + layer * 4 * C * C, 4 * C, dbig, r0 * 4 * C, 4 * C, null, 0, false);
                 k.geluBackward(dbig, r0 * 4 * C, fch[layer], r0 * 4 * C, dbig, r0 * 4 * C, (r1 - r0) * 4 * C);
             });
+            // fc weight gradient beside d ln2 = d fchg @ fcw^T and LayerNorm 2 backward.
             colRegion(new ColWork[] {
                     wrows(C, (m0, m1) -> weightGradRows(P.fcw.offset() + layer * C * 4 * C, ln2[layer], dbig, BT, C, 4 * C, m0, m1)),
-                    cols(4 * C, (m0, m1) -> biasGrad(P.fcb, layer * 4 * C, dbig, BT, 4 * C, m0, m1))}, null);
-            rowRegion(BT, (r0, r1) -> {
-                k.gemm(r1 - r0, C, 4 * C, dbig, r0 * 4 * C, 4 * C, 1, wTall, tf + layer * 4 * C * C, C, dln, r0 * C, C, null, 0, false);
-                lnBackRows(dres, dln, res2[layer], ln2s[layer], P.ln2w.offset() + layer * C, r0, r1);
-            });
+                    cols(4 * C, (m0, m1) -> biasGrad(P.fcb, layer * 4 * C, dbig, BT, 4 * C, m0, m1))},
+                    (r0, r1) -> {
+                        k.gemm(r1 - r0, C, 4 * C, dbig, r0 * 4 * C, 4 * C, 1, wTall, tf + layer * 4 * C * C, C, dln, r0 * C, C, null, 0, false);
+                        lnBackRows(dres, dln, res2[layer], ln2s[layer], P.ln2w.offset() + layer * C, r0, r1);
+                    });
+            // ln2 and attention-projection gradients beside d atty = dres @ attprojw^T.
             colRegion(new ColWork[] {
-                    cols(C, (m0, m1) -> lnParamGrads(P.ln2w.offset() + layer * C, P.ln2b, layer * C, dln, res2[layer], ln2s[layer], BT, m0, m1)),
                     wrows(C, (m0, m1) -> weightGradRows(P.attprojw.offset() + layer * C * C, atty[layer], dres, BT, C, C, m0, m1)),
-                    cols(C, (m0, m1) -> biasGrad(P.attprojb, layer * C, dres, BT, C, m0, m1))}, null);
-            rowRegion(BT, (r0, r1) ->
-                    k.gemm(r1 - r0, C, C, dres, r0 * C, C, 1, wTall, ta + layer * C * C, C, datty, r0 * C, C, null, 0, false));
+                    cols(C, (m0, m1) -> lnParamGrads(P.ln2w.offset() + layer * C, P.ln2b, layer * C, dln, res2[layer], ln2s[layer], BT, m0, m1)),
+                    cols(C, (m0, m1) -> biasGrad(P.attprojb, layer * C, dres, BT, C, m0, m1))},
+                    (r0, r1) -> k.gemm(r1 - r0, C, C, dres, r0 * C, C, 1, wTall, ta + layer * C * C, C, datty, r0 * C, C, null, 0, false));
             attentionBackward(layer);
             float[] x = layer == 0 ? encoded : res3[layer - 1];
             // qkv weight gradient (column tasks) beside d ln1 and LayerNorm 1 backward (row tasks).
@@ -347,10 +348,10 @@ public final class Gpt {
                     });
             if (layer > 0) {
                 int prev = layer - 1;
-                colRegion(new ColWork[] {
-                        cols(C, (m0, m1) -> lnParamGrads(P.ln1w.offset() + layer * C, P.ln1b, layer * C, dln, x, ln1s[layer], BT, m0, m1)),
+                pending = new ColWork[] {
                         wrows(4 * C, (m0, m1) -> weightGradRows(P.fcprojw.offset() + prev * 4 * C * C, fchg[prev], dres, BT, 4 * C, C, m0, m1)),
-                        cols(C, (m0, m1) -> biasGrad(P.fcprojb, prev * C, dres, BT, C, m0, m1))}, null);
+                        cols(C, (m0, m1) -> lnParamGrads(P.ln1w.offset() + layer * C, P.ln1b, layer * C, dln, x, ln1s[layer], BT, m0, m1)),
+                        cols(C, (m0, m1) -> biasGrad(P.fcprojb, prev * C, dres, BT, C, m0, m1))};
             } else {
                 colRegion(new ColWork[] {
                         cols(C, (m0, m1) -> lnParamGrads(P.ln1w.offset(), P.ln1b, 0, dln, x, ln1s[0], BT, m0, m1)),
@@ -381,22 +382,22 @@ public final class Gpt {
         for (int i = 0; i < work.length; i++) first[i + 1] = first[i] + (work[i].n() + work[i].chunk() - 1) / work[i].chunk();
         int colTasks = first[work.length];
         int BT = B * T, rowTasks = rows == null ? 0 : (BT + ROW_CHUNK - 1) / ROW_CHUNK;
-        par.forEach(colTasks + rowTasks, (t, w) -> {
-            if (t >= colTasks) {
-                int c = t - colTasks;
-                rows.run(c * ROW_CHUNK, Math.min(BT, (c + 1) * ROW_CHUNK));
+        // Row tasks first and pinned (each core keeps its rows), then column tasks claimed by whoever is free.
+        par.forEach(rowTasks + colTasks, rowTasks, (t, w) -> {
+            if (t < rowTasks) {
+                rows.run(t * ROW_CHUNK, Math.min(BT, (t + 1) * ROW_CHUNK));
                 return;
             }
             int i = 0;
-            while (first[i + 1] <= t) i++;
+            while (first[i + 1] <= t - rowTasks) i++;
             ColWork cw = work[i];
-            int c = t - first[i];
+            int c = t - rowTasks - first[i];
             cw.task().run(c * cw.chunk(), Math.min(cw.n(), (c + 1) * cw.chunk()));
         });
     }
 
-    /** Transposes every layer's four weight matrices into wTall (qkv, attproj, fc, fcproj sections), in one region. */
-    private void transposeLayerWeights() {
+    /** Transposes every layer's four weight matrices into wTall (qkv, attproj, fc, fcproj sections) and zeroes grads, in one region. */
+    private void transposeLayerWeightsAndClearGrads() {
         ParameterLayout P = layout;
         int C = cfg.embd(), L = cfg.layers();
         int[][] mats = new int[4 * L][]; // {srcOff, rows, cols, dstOff}
@@ -407,7 +408,15 @@ public final class Gpt {
             mats[4 * l + 2] = new int[] {P.fcw.offset() + l * C * 4 * C, C, 4 * C, tf + l * 4 * C * C};
             mats[4 * l + 3] = new int[] {P.fcprojw.offset() + l * 4 * C * C, 4 * C, C, tp + l * 4 * C * C};
         }
-        par.forEach(mats.length, (i, w) -> transposeRange(params, mats[i][0], mats[i][1], mats[i][2], wTall, mats[i][3], 0, mats[i][2]));
+        int clearChunk = 1 << 16, clears = (grads.length + clearChunk - 1) / clearChunk;
+        par.forEach(mats.length + clears, (i, w) -> {
+            if (i < mats.length) {
+                transposeRange(params, mats[i][0], mats[i][1], mats[i][2], wTall, mats[i][3], 0, mats[i][2]);
+            } else {
+                int c = i - mats.length;
+                java.util.Arrays.fill(grads, c * clearChunk, Math.min(grads.length, (c + 1) * clearChunk), 0f);
+            }
+        });
     }
 
     /** Rows [m0, m1) of grads[wOff ..] (in, out) += x^T @ dy over all rows. */
@@ -447,7 +456,7 @@ public final class Gpt {
         int C = cfg.embd(), NH = cfg.heads(), hs = cfg.headSize(), C3 = 3 * C;
         float scale = (float) (1.0 / StrictMath.sqrt(hs));
         float[] q = qkv[l], a = att[l];
-        par.forEach(B * NH, (task, worker) -> {
+        par.forEach(B * NH, B * NH, (task, worker) -> { // pinned: sequence b's rows stay with the core that made them
             int b = task / NH, h = task % NH;
             float[] vT = workerT[worker], dp = workerTT[worker];
             int base = b * T * C3 + h * hs, ybase = b * T * C + h * hs, ab = task * T * T;

@@ -30,7 +30,7 @@ public final class Parallel implements AutoCloseable {
     private final int threads;
     private final Thread[] workers;
     private volatile WorkerTask job;
-    private volatile int jobTasks;
+    private volatile int jobTasks, jobPinned;
     private final AtomicInteger nextTask = new AtomicInteger();
     private final AtomicInteger pending = new AtomicInteger();
     private volatile long generation;
@@ -57,7 +57,18 @@ public final class Parallel implements AutoCloseable {
 
     /** Runs task(i, worker) for every i in [0, tasks); returns when all are done. */
     public void forEach(int tasks, WorkerTask task) {
+        forEach(tasks, 0, task);
+    }
+
+    /**
+     * Like {@link #forEach(int, WorkerTask)}, but tasks [0, pinned) are split into one contiguous block per
+     * worker (worker w runs [pinned*w/threads, pinned*(w+1)/threads)), so a row range lands on the same core
+     * region after region and its data stays in that core's cache. Each worker then claims from the
+     * remaining tasks [pinned, tasks). Which worker runs a task never changes a result (output ownership).
+     */
+    public void forEach(int tasks, int pinned, WorkerTask task) {
         if (tasks <= 0) return;
+        if (pinned < 0 || pinned > tasks) throw new IllegalArgumentException("pinned " + pinned + " outside [0, " + tasks + "]");
         if (threads == 1 || tasks == 1) {
             for (int i = 0; i < tasks; i++) task.run(i, 0);
             return;
@@ -65,12 +76,13 @@ public final class Parallel implements AutoCloseable {
         caller = Thread.currentThread();
         job = task;
         jobTasks = tasks;
-        nextTask.set(0);
+        jobPinned = pinned;
+        nextTask.set(pinned);
         pending.set(threads - 1);
         generation = generation + 1; // publish (volatile write after the fields above)
         for (Thread w : workers) LockSupport.unpark(w);
         try {
-            drain(task, tasks, 0);
+            drain(task, tasks, pinned, 0);
         } catch (RuntimeException | Error e) {
             failure = e;
             nextTask.set(tasks); // the others stop claiming work
@@ -101,7 +113,9 @@ public final class Parallel implements AutoCloseable {
         forEach(chunks, (c, w) -> task.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
     }
 
-    private void drain(WorkerTask task, int tasks, int worker) {
+    private void drain(WorkerTask task, int tasks, int pinned, int worker) {
+        int end = (int) ((long) pinned * (worker + 1) / threads);
+        for (int i = (int) ((long) pinned * worker / threads); i < end && failure == null; i++) task.run(i, worker);
         int i;
         while ((i = nextTask.getAndIncrement()) < tasks) task.run(i, worker);
     }
@@ -121,7 +135,7 @@ public final class Parallel implements AutoCloseable {
             seen = g;
             WorkerTask task = job;
             try {
-                if (task != null) drain(task, jobTasks, id);
+                if (task != null) drain(task, jobTasks, jobPinned, id);
             } catch (Throwable t) {
                 failure = t;
                 nextTask.set(Integer.MAX_VALUE / 2);
