@@ -260,9 +260,7 @@ public final class Gpt {
             int b = task / NH, h = task % NH;
             float[] kT = workerT[worker];
             int base = b * T * C3 + h * hs;
-            for (int t = 0; t < T; t++) {
-                for (int d = 0; d < hs; d++) kT[d * T + t] = q[base + t * C3 + C + d];
-            }
+            k.transpose(q, base + C, T, hs, C3, kT, 0, T);
             int ab = task * T * T;
             for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
                 int r1 = Math.min(T, r0 + ATT_TILE);
@@ -460,9 +458,7 @@ public final class Gpt {
             int b = task / NH, h = task % NH;
             float[] vT = workerT[worker], dp = workerTT[worker];
             int base = b * T * C3 + h * hs, ybase = b * T * C + h * hs, ab = task * T * T;
-            for (int t = 0; t < T; t++) {
-                for (int d = 0; d < hs; d++) vT[d * T + t] = q[base + t * C3 + 2 * C + d];
-            }
+            k.transpose(q, base + 2 * C, T, hs, C3, vT, 0, T);
             for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
                 int r1 = Math.min(T, r0 + ATT_TILE);
                 // d att (tile rows, columns up to the tile's end) = d y @ v^T

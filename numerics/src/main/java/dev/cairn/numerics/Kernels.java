@@ -93,6 +93,9 @@ public interface Kernels {
     void adamw(float[] p, float[] g, float[] m, float[] v, int off, int n, float lr, float beta1,
                float beta2, float eps, float wd, float bc1, float bc2);
 
+    /** dst[dstOff + c*ldd + r] = src[srcOff + r*ld + c] for r in [0, rows), c in [0, cols): a transposed copy. */
+    void transpose(float[] src, int srcOff, int rows, int cols, int ld, float[] dst, int dstOff, int ldd);
+
     static Kernels scalar() {
         return ScalarKernels.INSTANCE;
     }

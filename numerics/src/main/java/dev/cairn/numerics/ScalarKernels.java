@@ -159,6 +159,13 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void transpose(float[] src, int srcOff, int rows, int cols, int ld, float[] dst, int dstOff, int ldd) {
+        for (int c = 0; c < cols; c++) {
+            for (int r = 0; r < rows; r++) dst[dstOff + c * ldd + r] = src[srcOff + r * ld + c];
+        }
+    }
+
+    @Override
     public void softmaxForward(float[] x, int off, int n, float scale) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {

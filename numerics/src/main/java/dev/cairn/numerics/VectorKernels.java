@@ -614,6 +614,9 @@ final class VectorKernels extends ScalarKernels {
         if (i < n) super.geluBackward(dx, dxOff + i, x, xOff + i, dout, doutOff + i, n - i);
     }
 
+    // Elementwise passes finish a ragged tail with one masked vector step; each element gets the same
+    // operations as in the reference, so the bits are the same.
+
     private float scaleAndMax(float[] x, int off, int n, float scale) {
         FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int i = 0;
@@ -622,19 +625,39 @@ final class VectorKernels extends ScalarKernels {
             s.intoArray(x, off + i);
             mv = mv.max(s);
         }
-        float max = mv.reduceLanes(VectorOperators.MAX); // max is exact in any order
-        for (; i < n; i++) {
-            float s = x[off + i] * scale;
-            x[off + i] = s;
-            max = Math.max(max, s);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector s = FloatVector.fromArray(S, x, off + i, m).mul(scale);
+            s.intoArray(x, off + i, m);
+            mv = mv.blend(mv.max(s), m);
         }
-        return max;
+        return mv.reduceLanes(VectorOperators.MAX); // max is exact in any order
     }
 
     private void expMinus(float[] x, int off, int n, float max) {
         int i = 0;
         for (; i + W <= n; i += W) exp(FloatVector.fromArray(S, x, off + i).sub(max)).intoArray(x, off + i);
-        for (; i < n; i++) x[off + i] = DetMath.exp(x[off + i] - max);
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            exp(FloatVector.fromArray(S, x, off + i, m).sub(max)).intoArray(x, off + i, m);
+        }
+    }
+
+    /** Gathers W rows of one source column per step (the source rows are ld apart). */
+    @Override
+    public void transpose(float[] src, int srcOff, int rows, int cols, int ld, float[] dst, int dstOff, int ldd) {
+        if (rows < W) {
+            super.transpose(src, srcOff, rows, cols, ld, dst, dstOff, ldd);
+            return;
+        }
+        int[] idx = new int[W];
+        for (int j = 0; j < W; j++) idx[j] = j * ld;
+        int rEnd = rows - rows % W;
+        for (int c = 0; c < cols; c++) {
+            int d = dstOff + c * ldd;
+            for (int r = 0; r < rEnd; r += W) FloatVector.fromArray(S, src, srcOff + r * ld + c, idx, 0).intoArray(dst, d + r);
+            for (int r = rEnd; r < rows; r++) dst[d + r] = src[srcOff + r * ld + c];
+        }
     }
 
     @Override
@@ -654,7 +677,11 @@ final class VectorKernels extends ScalarKernels {
             FloatVector a = FloatVector.fromArray(S, att, attOff + i);
             a.mul(FloatVector.fromArray(S, datt, dattOff + i).sub(d)).mul(scale).intoArray(dpre, dpreOff + i);
         }
-        for (; i < n; i++) dpre[dpreOff + i] = (att[attOff + i] * (datt[dattOff + i] - d)) * scale;
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector a = FloatVector.fromArray(S, att, attOff + i, m);
+            a.mul(FloatVector.fromArray(S, datt, dattOff + i, m).sub(d)).mul(scale).intoArray(dpre, dpreOff + i, m);
+        }
     }
 
     @Override
@@ -666,7 +693,10 @@ final class VectorKernels extends ScalarKernels {
         float inv = 1f / sum;
         int i = 0;
         for (; i + W <= V; i += W) FloatVector.fromArray(S, logits, off + i).mul(inv).mul(gradScale).intoArray(logits, off + i);
-        for (; i < V; i++) logits[off + i] = (logits[off + i] * inv) * gradScale;
+        if (i < V) {
+            VectorMask<Float> m = S.indexInRange(i, V);
+            FloatVector.fromArray(S, logits, off + i, m).mul(inv).mul(gradScale).intoArray(logits, off + i, m);
+        }
         logits[off + target] -= gradScale;
         return (float) (StrictMath.log(sum) - lt);
     }
@@ -684,7 +714,10 @@ final class VectorKernels extends ScalarKernels {
     public void scale(float[] x, int off, int n, float s) {
         int i = 0;
         for (; i + W <= n; i += W) FloatVector.fromArray(S, x, off + i).mul(s).intoArray(x, off + i);
-        for (; i < n; i++) x[off + i] *= s;
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector.fromArray(S, x, off + i, m).mul(s).intoArray(x, off + i, m);
+        }
     }
 
     @Override

@@ -105,6 +105,19 @@ class KernelEquivalenceTest {
         assertBitsEqual(cs1, cs2, "column sums");
     }
 
+    @ParameterizedTest(name = "transpose rows={0} cols={1} ld={2}")
+    @CsvSource({"64,32,384", "17,5,9", "5,3,3", "33,32,100", "16,1,16"})
+    void transposeMatchesReference(int rows, int cols, int ld) {
+        float[] src = random(9, 7 + rows * ld, 1f);
+        float[] d1 = new float[3 + cols * (rows + 2)], d2 = d1.clone();
+        s.transpose(src, 7, rows, cols, ld, d1, 3, rows + 2);
+        v.transpose(src, 7, rows, cols, ld, d2, 3, rows + 2);
+        assertBitsEqual(d1, d2, "transpose");
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) assertEquals(src[7 + r * ld + c], d1[3 + c * (rows + 2) + r]);
+        }
+    }
+
     @Test
     void elementwiseMatchReference() {
         for (int n : new int[] {1, 5, 16, 37, 512, 1031}) {
