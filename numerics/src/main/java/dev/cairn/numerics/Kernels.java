@@ -87,10 +87,11 @@ public interface Kernels {
     void scale(float[] x, int off, int n, float s);
 
     /**
-     * AdamW over n parameters: m = fma(beta1, m, (1-beta1)*g); v = fma(beta2, v, ((1-beta2)*g)*g);
-     * p -= lr * ((m/bc1) / (sqrt(v/bc2) + eps) + wd * p).
+     * AdamW over n parameters with the gradient g*gscale (gradient clipping; gscale 1 leaves g exact):
+     * m = fma(beta1, m, (1-beta1)*g); v = fma(beta2, v, ((1-beta2)*g)*g);
+     * p -= lr * ((m/bc1) / (sqrt(v/bc2) + eps) + wd * p). g itself is not written.
      */
-    void adamw(float[] p, float[] g, float[] m, float[] v, int off, int n, float lr, float beta1,
+    void adamw(float[] p, float[] g, float gscale, float[] m, float[] v, int off, int n, float lr, float beta1,
                float beta2, float eps, float wd, float bc1, float bc2);
 
     /** dst[dstOff + c*ldd + r] = src[srcOff + r*ld + c] for r in [0, rows), c in [0, cols): a transposed copy. */

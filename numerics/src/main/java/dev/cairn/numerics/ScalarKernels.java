@@ -209,11 +209,11 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void adamw(float[] p, float[] g, float[] m, float[] v, int off, int n, float lr, float beta1,
+    public void adamw(float[] p, float[] g, float gscale, float[] m, float[] v, int off, int n, float lr, float beta1,
                       float beta2, float eps, float wd, float bc1, float bc2) {
         float omb1 = 1f - beta1, omb2 = 1f - beta2;
         for (int i = off; i < off + n; i++) {
-            float gi = g[i];
+            float gi = g[i] * gscale;
             float mi = Math.fma(beta1, m[i], omb1 * gi);
             float vi = Math.fma(beta2, v[i], (omb2 * gi) * gi);
             m[i] = mi;

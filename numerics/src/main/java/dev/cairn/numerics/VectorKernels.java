@@ -721,13 +721,13 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void adamw(float[] p, float[] g, float[] m, float[] v, int off, int n, float lr, float beta1,
+    public void adamw(float[] p, float[] g, float gscale, float[] m, float[] v, int off, int n, float lr, float beta1,
                       float beta2, float eps, float wd, float bc1, float bc2) {
         float omb1 = 1f - beta1, omb2 = 1f - beta2;
         FloatVector b1 = FloatVector.broadcast(S, beta1), b2 = FloatVector.broadcast(S, beta2);
         int i = off, end = off + n;
         for (; i + W <= end; i += W) {
-            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector gi = FloatVector.fromArray(S, g, i).mul(gscale);
             FloatVector mi = b1.fma(FloatVector.fromArray(S, m, i), gi.mul(omb1));
             FloatVector vi = b2.fma(FloatVector.fromArray(S, v, i), gi.mul(omb2).mul(gi));
             mi.intoArray(m, i);
@@ -736,6 +736,6 @@ final class VectorKernels extends ScalarKernels {
             FloatVector update = mi.div(bc1).div(vi.div(bc2).sqrt().add(eps)).add(pi.mul(wd));
             pi.sub(update.mul(lr)).intoArray(p, i);
         }
-        if (i < end) super.adamw(p, g, m, v, i, end - i, lr, beta1, beta2, eps, wd, bc1, bc2);
+        if (i < end) super.adamw(p, g, gscale, m, v, i, end - i, lr, beta1, beta2, eps, wd, bc1, bc2);
     }
 }

@@ -106,18 +106,10 @@ public final class Trainer {
         model.backward();
         float norm = gradientNorm();
         if (!Float.isFinite(norm)) throw new NonFiniteLossException(step, norm);
-        if (recipe.gradClip() > 0) {
-            // PyTorch's clip_grad_norm_: scale by max_norm / (norm + 1e-6), clamped to 1.
-            float coef = (float) ((double) recipe.gradClip() / ((double) norm + 1e-6));
-            if (coef < 1f) {
-                float[] g = model.grads;
-                int chunks = (g.length + NORM_CHUNK - 1) / NORM_CHUNK;
-                model.parallel().forEach(chunks, (c, w) -> {
-                    int off = c * NORM_CHUNK;
-                    model.kernels().scale(g, off, Math.min(NORM_CHUNK, g.length - off), coef);
-                });
-            }
-        }
+        // PyTorch's clip_grad_norm_: scale by max_norm / (norm + 1e-6), clamped to 1; applied inside AdamW
+        // (g * coef, the same float product as scaling g first; coef 1 leaves g exact).
+        float clip = recipe.gradClip() > 0 ? (float) ((double) recipe.gradClip() / ((double) norm + 1e-6)) : 1f;
+        float coef = Math.min(clip, 1f);
         float lr = recipe.learningRate(step);
         int t = step + 1;
         float bc1 = (float) (1.0 - StrictMath.pow(recipe.beta1(), t));
@@ -126,7 +118,7 @@ public final class Trainer {
         if (beforeUpdate != null) beforeUpdate.run();
         model.parallel().forEach(adamItems.size(), (i, w) -> {
             int[] it = adamItems.get(i);
-            model.kernels().adamw(p, g, m, v, it[0], it[1], lr, recipe.beta1(), recipe.beta2(), recipe.eps(),
+            model.kernels().adamw(p, g, coef, m, v, it[0], it[1], lr, recipe.beta1(), recipe.beta2(), recipe.eps(),
                     it[2] == 1 ? recipe.weightDecay() : 0f, bc1, bc2);
         });
         step++;
@@ -138,7 +130,7 @@ public final class Trainer {
         float[] g = model.grads;
         int chunks = (g.length + NORM_CHUNK - 1) / NORM_CHUNK;
         float[] partial = new float[chunks];
-        model.parallel().forEach(chunks, (c, w) -> {
+        model.parallel().forEach(chunks, chunks, (c, w) -> {
             int off = c * NORM_CHUNK;
             partial[c] = model.kernels().dot(g, off, g, off, Math.min(NORM_CHUNK, g.length - off));
         });
