@@ -39,7 +39,7 @@ final class BenchCommand implements Runnable {
     record Config(String name, int layers, int heads, int embd, int ctx, int batch, int warmSteps, int steps) {}
 
     static final List<Config> TRAIN_CONFIGS = List.of(
-            new Config("default recipe (4L 4H 128 wide, ctx 64, batch 12)", 4, 4, 128, 64, 12, 30, 300),
+            new Config("default recipe (4L 4H 128 wide, ctx 64, batch 12)", 4, 4, 128, 64, 12, 300, 300),
             new Config("10.8M config (6L 6H 384 wide, ctx 256, batch 8)", 6, 6, 384, 256, 8, 3, 20));
 
     @Command(name = "train", mixinStandardHelpOptions = true,

@@ -38,6 +38,7 @@ public final class Gpt {
     private float[][] res2;         // L x (BT, C) residual after attention
     private float[][] ln2, ln2s;    // L x (BT, C), (BT, 2)
     private float[][] fch, fchg;    // L x (BT, 4C) before and after GELU
+    private float[][] fcht;         // L x (BT, 4C) the GELU's tanh, kept for the backward pass
     private float[][] res3;         // L x (BT, C) residual after the MLP
     private float[] lnf, lnfs;      // (BT, C), (BT, 2)
     private float[] logits;         // (BT, V); after a forward with targets: d loss / d logits
@@ -105,6 +106,7 @@ public final class Gpt {
         ln2s = new float[L][bt * 2];
         fch = new float[L][bt * 4 * C];
         fchg = new float[L][bt * 4 * C];
+        fcht = new float[L][bt * 4 * C];
         res3 = new float[L][bt * C];
         lnf = new float[bt * C];
         lnfs = new float[bt * 2];
@@ -193,7 +195,7 @@ public final class Gpt {
         k.add(res2[l], r0 * C, x, r0 * C, tmp, r0 * C, (r1 - r0) * C);
         lnRows(ln2[l], ln2s[l], res2[l], P.ln2w.offset() + l * C, P.ln2b, l * C, r0, r1);
         linRows(fch[l], ln2[l], params, P.fcw.offset() + l * C * 4 * C, P.fcb, l * 4 * C, r0, r1, C, 4 * C);
-        k.geluForward(fchg[l], r0 * 4 * C, fch[l], r0 * 4 * C, (r1 - r0) * 4 * C);
+        k.geluForward(fchg[l], r0 * 4 * C, fcht[l], r0 * 4 * C, fch[l], r0 * 4 * C, (r1 - r0) * 4 * C);
         linRows(tmp, fchg[l], params, P.fcprojw.offset() + l * 4 * C * C, P.fcprojb, l * C, r0, r1, 4 * C, C);
         k.add(res3[l], r0 * C, res2[l], r0 * C, tmp, r0 * C, (r1 - r0) * C);
     }
@@ -230,21 +232,7 @@ public final class Gpt {
 
     /** dst (cols, rows) = src[off ..] (rows, cols) transposed, in parallel over columns. */
     private void transpose(float[] src, int off, int rows, int cols, float[] dst) {
-        par.forRange(cols, 16, (c0, c1) -> transposeRange(src, off, rows, cols, dst, 0, c0, c1));
-    }
-
-    /** Columns [c0, c1) of src[off ..] (rows, cols) into dst[dstOff ..] (cols, rows), blocked for the cache. */
-    private static void transposeRange(float[] src, int off, int rows, int cols, float[] dst, int dstOff, int c0, int c1) {
-        for (int r0 = 0; r0 < rows; r0 += 32) {
-            int r1 = Math.min(rows, r0 + 32);
-            for (int cb = c0; cb < c1; cb += 32) {
-                int cbEnd = Math.min(c1, cb + 32);
-                for (int c = cb; c < cbEnd; c++) {
-                    int d = dstOff + c * rows;
-                    for (int r = r0; r < r1; r++) dst[d + r] = src[off + r * cols + c];
-                }
-            }
-        }
+        par.forRange(cols, 16, (c0, c1) -> k.transpose(src, off + c0, rows, c1 - c0, cols, dst, c0 * rows, rows));
     }
 
     /** Score columns computed for a tile ending at r1: at least r1, rounded up to 32 (never read past r1). */
@@ -318,7 +306,7 @@ public final class Gpt {
             // MLP: d fchg = dres @ fcprojw^T, then GELU backward (rows), beside the previous step's weight gradients.
             colRegion(pending, (r0, r1) -> {
                 k.gemm(r1 - r0, 4 * C, C, dres, r0 * C, C, 1, wTall, tp + layer * 4 * C * C, 4 * C, dbig, r0 * 4 * C, 4 * C, null, 0, false);
-                k.geluBackward(dbig, r0 * 4 * C, fch[layer], r0 * 4 * C, dbig, r0 * 4 * C, (r1 - r0) * 4 * C);
+                k.geluBackward(dbig, r0 * 4 * C, fch[layer], r0 * 4 * C, fcht[layer], r0 * 4 * C, dbig, r0 * 4 * C, (r1 - r0) * 4 * C);
             });
             // fc weight gradient beside d ln2 = d fchg @ fcw^T and LayerNorm 2 backward.
             colRegion(new ColWork[] {
@@ -409,7 +397,7 @@ public final class Gpt {
         int clearChunk = 1 << 16, clears = (grads.length + clearChunk - 1) / clearChunk;
         par.forEach(mats.length + clears, (i, w) -> {
             if (i < mats.length) {
-                transposeRange(params, mats[i][0], mats[i][1], mats[i][2], wTall, mats[i][3], 0, mats[i][2]);
+                k.transpose(params, mats[i][0], mats[i][1], mats[i][2], mats[i][2], wTall, mats[i][3], mats[i][1]);
             } else {
                 int c = i - mats.length;
                 java.util.Arrays.fill(grads, c * clearChunk, Math.min(grads.length, (c + 1) * clearChunk), 0f);

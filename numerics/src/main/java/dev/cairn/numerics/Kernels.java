@@ -67,6 +67,12 @@ public interface Kernels {
     /** dx = gelu'(x) * dout over n elements (overwrites dx). */
     void geluBackward(float[] dx, int dxOff, float[] x, int xOff, float[] dout, int doutOff, int n);
 
+    /** {@link #geluForward} that also keeps the tanh of each element in t, for {@link #geluBackward(float[], int, float[], int, float[], int, float[], int, int)}. */
+    void geluForward(float[] out, int outOff, float[] t, int tOff, float[] x, int xOff, int n);
+
+    /** {@link #geluBackward(float[], int, float[], int, float[], int, int)} reading the tanh kept by the forward pass (same bits). */
+    void geluBackward(float[] dx, int dxOff, float[] x, int xOff, float[] t, int tOff, float[] dout, int doutOff, int n);
+
     /** In place: x[i] = softmax(x * scale)[i] over n elements. */
     void softmaxForward(float[] x, int off, int n, float scale);
 

@@ -130,6 +130,19 @@ class KernelEquivalenceTest {
             s.geluBackward(o1, 0, x, 0, dout, 0, n);
             v.geluBackward(o2, 0, x, 0, dout, 0, n);
             assertBitsEqual(o1, o2, "gelu backward n=" + n);
+            // Keeping the forward pass's tanh gives the same bits in both directions.
+            float[] t1 = new float[n], t2 = new float[n], k1 = new float[n], k2 = new float[n];
+            s.geluForward(k1, 0, t1, 0, x, 0, n);
+            v.geluForward(k2, 0, t2, 0, x, 0, n);
+            float[] f1 = new float[n];
+            s.geluForward(f1, 0, x, 0, n);
+            assertBitsEqual(f1, k1, "gelu forward keeping tanh n=" + n);
+            assertBitsEqual(k1, k2, "gelu forward keeping tanh, vector n=" + n);
+            assertBitsEqual(t1, t2, "kept tanh n=" + n);
+            s.geluBackward(k1, 0, x, 0, t1, 0, dout, 0, n);
+            v.geluBackward(k2, 0, x, 0, t2, 0, dout, 0, n);
+            assertBitsEqual(o1, k1, "gelu backward from kept tanh n=" + n);
+            assertBitsEqual(o1, k2, "gelu backward from kept tanh, vector n=" + n);
             float[] sm1 = x.clone(), sm2 = x.clone();
             s.softmaxForward(sm1, 0, n, 0.17f);
             v.softmaxForward(sm2, 0, n, 0.17f);
