@@ -143,6 +143,35 @@ public final class Gpt {
         }
         transpose(params, layout.wte.offset(), V, cfg.embd(), wT); // the tied head multiplies by wte^T
         float gradScale = 1f / BT;
+        if (B >= 2 * par.threads() || B % par.threads() == 0) {
+            // Sequences never meet in the forward pass, so each task carries one sequence through every layer:
+            // one parallel region, and a sequence's activations stay in one core's cache.
+            par.forEach(B, B, (b, worker) -> forwardSequence(b, worker, gradScale));
+        } else {
+            forwardByLayer(gradScale);
+        }
+        if (targets == null) return Float.NaN;
+        double sum = 0;
+        for (int r = 0; r < BT; r++) sum += losses[r]; // fixed order
+        return (float) (sum / BT);
+    }
+
+    /** The forward pass of sequence b alone (rows b*T .. b*T+T-1); the same arithmetic as {@link #forwardByLayer}. */
+    private void forwardSequence(int b, int worker, float gradScale) {
+        int L = cfg.layers(), NH = cfg.heads(), r0 = b * T, r1 = r0 + T;
+        embedRows(r0, r1);
+        attentionInputRows(0, encoded, r0, r1);
+        for (int l = 0; l < L; l++) {
+            for (int h = 0; h < NH; h++) attentionHeadForward(l, b, h, worker);
+            blockRestRows(l, r0, r1);
+            if (l + 1 < L) attentionInputRows(l + 1, res3[l], r0, r1);
+            else headRows(r0, r1, gradScale);
+        }
+    }
+
+    /** The forward pass in row chunks, one region per attention and one per the row-local work between them. */
+    private void forwardByLayer(float gradScale) {
+        int L = cfg.layers(), BT = B * T;
         // Everything between two attentions is row-local, so each row chunk runs it start to end in one task.
         rowRegion(BT, (r0, r1) -> {
             embedRows(r0, r1);
@@ -157,10 +186,6 @@ public final class Gpt {
                 else headRows(r0, r1, gradScale);
             });
         }
-        if (targets == null) return Float.NaN;
-        double sum = 0;
-        for (int r = 0; r < BT; r++) sum += losses[r]; // fixed order
-        return (float) (sum / BT);
     }
 
     /** Rows per task in row-local regions: a multiple of the gemm micro-kernel's six rows. */
@@ -241,31 +266,35 @@ public final class Gpt {
     }
 
     private void attentionForward(int l) {
+        int NH = cfg.heads();
+        // pinned: sequence b's rows stay with the core that made them
+        par.forEach(B * NH, B * NH, (task, worker) -> attentionHeadForward(l, task / NH, task % NH, worker));
+    }
+
+    /** Causal attention of head h over sequence b in layer l (reads qkv rows of b, writes att and atty). */
+    private void attentionHeadForward(int l, int b, int h, int worker) {
         int C = cfg.embd(), NH = cfg.heads(), hs = cfg.headSize(), C3 = 3 * C;
         float scale = (float) (1.0 / StrictMath.sqrt(hs));
         float[] q = qkv[l], a = att[l], y = atty[l];
-        par.forEach(B * NH, B * NH, (task, worker) -> { // pinned: sequence b's rows stay with the core that made them
-            int b = task / NH, h = task % NH;
-            float[] kT = workerT[worker];
-            int base = b * T * C3 + h * hs;
-            k.transpose(q, base + C, T, hs, C3, kT, 0, T);
-            int ab = task * T * T;
-            for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
-                int r1 = Math.min(T, r0 + ATT_TILE);
-                // Columns past the tile's end are scratch (softmax overwrites them); rounding to 32 keeps the product vectorised.
-                k.gemm(r1 - r0, scoreCols(r1, T), hs, q, base + r0 * C3, C3, 1, kT, 0, T, a, ab + r0 * T, T, null, 0, false);
-            }
-            for (int t = 0; t < T; t++) {
-                int row = ab + t * T;
-                k.softmaxForward(a, row, t + 1, scale);
-                java.util.Arrays.fill(a, row + t + 1, row + T, 0f);
-            }
-            for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
-                int r1 = Math.min(T, r0 + ATT_TILE);
-                k.gemm(r1 - r0, hs, r1, a, ab + r0 * T, T, 1, q, base + 2 * C, C3,
-                        y, (b * T + r0) * C + h * hs, C, null, 0, false);
-            }
-        });
+        float[] kT = workerT[worker];
+        int base = b * T * C3 + h * hs;
+        k.transpose(q, base + C, T, hs, C3, kT, 0, T);
+        int ab = (b * NH + h) * T * T;
+        for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
+            int r1 = Math.min(T, r0 + ATT_TILE);
+            // Columns past the tile's end are scratch (softmax overwrites them); rounding to 32 keeps the product vectorised.
+            k.gemm(r1 - r0, scoreCols(r1, T), hs, q, base + r0 * C3, C3, 1, kT, 0, T, a, ab + r0 * T, T, null, 0, false);
+        }
+        for (int t = 0; t < T; t++) {
+            int row = ab + t * T;
+            k.softmaxForward(a, row, t + 1, scale);
+            java.util.Arrays.fill(a, row + t + 1, row + T, 0f);
+        }
+        for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
+            int r1 = Math.min(T, r0 + ATT_TILE);
+            k.gemm(r1 - r0, hs, r1, a, ab + r0 * T, T, 1, q, base + 2 * C, C3,
+                    y, (b * T + r0) * C + h * hs, C, null, 0, false);
+        }
     }
 
     // ------------------------------------------------------------------------------------ backward
