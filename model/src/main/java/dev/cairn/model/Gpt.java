@@ -133,7 +133,7 @@ public final class Gpt {
         this.T = T;
         this.inputs = inputs;
         this.targets = targets;
-        int L = cfg.layers(), V = cfg.vocabSize(), BT = B * T;
+        int V = cfg.vocabSize(), BT = B * T;
         for (int i = 0; i < BT; i++) {
             int tok = inputs[i];
             if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside vocabulary of " + V);
