@@ -3,6 +3,7 @@ package dev.cairn.model;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import dev.cairn.numerics.Philox;
+import dev.cairn.numerics.Pipeline;
 
 /**
  * A GPT-2-style decoder with forward and backward written out per op (llm.c style): learned token and
@@ -46,8 +47,14 @@ public final class Gpt {
     private float[] tmp;            // (BT, C) projection outputs before the residual add
     // Backward scratch.
     private float[] dres, dln, dbig, dqkv, datty;
+    // the staged backward's activation gradients, two sets that layers alternate (see of):
+    private float[][] gX;           // 2 x (BT, C): d loss / d (input of block l); of(gX, L) from the final LayerNorm
+    private float[][] gMid, gLn2, gLn1; // 2 x (BT, C): d res2, d ln2 output, d ln1 output
+    private float[][] gBig, gQkv;   // 2 x (BT, 4C) d fch (GELU backward done), 2 x (BT, 3C) d qkv
+    private float[] gLnf;           // (BT, C) d lnf output
     private float[][] workerTT;     // per worker (T, T) attention gradient scratch
     private float[][] workerT;      // per worker (hs, T) transposed K or V
+    private Pipeline pipe;          // the backward stages' progress (one stage per worker)
     private float[] wT;             // wte transposed, (C, V), for the tied head
     private float[] wTall;          // every layer's weight matrices transposed, for the input gradients
 
@@ -113,7 +120,8 @@ public final class Gpt {
         logits = new float[bt * V];
         losses = new float[bt];
         tmp = new float[bt * C];
-        dres = dln = dbig = dqkv = datty = null; // backward scratch is allocated on first backward
+        dres = dln = dbig = dqkv = datty = gLnf = null; // backward scratch is allocated on first backward
+        gX = gMid = gLn2 = gLn1 = gBig = gQkv = null;
         workerTT = new float[par.threads()][t * t];
         workerT = new float[par.threads()][cfg.headSize() * t];
         wT = new float[V * C];
@@ -144,9 +152,11 @@ public final class Gpt {
         transpose(params, layout.wte.offset(), V, cfg.embd(), wT); // the tied head multiplies by wte^T
         float gradScale = 1f / BT;
         if (B >= 2 * par.threads() || B % par.threads() == 0) {
-            // Sequences never meet in the forward pass, so each task carries one sequence through every layer:
-            // one parallel region, and a sequence's activations stay in one core's cache.
-            par.forEach(B, B, (b, worker) -> forwardSequence(b, worker, gradScale));
+            // Sequences never meet in the forward pass, so each worker carries its block of sequences through
+            // every layer: one parallel region, and the activations stay in the core that made them (and
+            // that runs their backward stage).
+            int blocks = Math.min(par.threads(), B);
+            par.forEach(blocks, blocks, (i, worker) -> forwardSequences(B * i / blocks, B * (i + 1) / blocks, worker, gradScale));
         } else {
             forwardByLayer(gradScale);
         }
@@ -156,13 +166,15 @@ public final class Gpt {
         return (float) (sum / BT);
     }
 
-    /** The forward pass of sequence b alone (rows b*T .. b*T+T-1); the same arithmetic as {@link #forwardByLayer}. */
-    private void forwardSequence(int b, int worker, float gradScale) {
-        int L = cfg.layers(), NH = cfg.heads(), r0 = b * T, r1 = r0 + T;
+    /** The forward pass of sequences [b0, b1) alone (rows b0*T .. b1*T-1); the same arithmetic as {@link #forwardByLayer}. */
+    private void forwardSequences(int b0, int b1, int worker, float gradScale) {
+        int L = cfg.layers(), NH = cfg.heads(), r0 = b0 * T, r1 = b1 * T;
         embedRows(r0, r1);
         attentionInputRows(0, encoded, r0, r1);
         for (int l = 0; l < L; l++) {
-            for (int h = 0; h < NH; h++) attentionHeadForward(l, b, h, worker);
+            for (int b = b0; b < b1; b++) {
+                for (int h = 0; h < NH; h++) attentionHeadForward(l, b, h, worker);
+            }
             blockRestRows(l, r0, r1);
             if (l + 1 < L) attentionInputRows(l + 1, res3[l], r0, r1);
             else headRows(r0, r1, gradScale);
@@ -304,15 +316,171 @@ public final class Gpt {
         if (targets == null) throw new IllegalStateException("backward needs a forward pass with targets");
         int C = cfg.embd(), L = cfg.layers(), V = cfg.vocabSize(), BT = B * T;
         ParameterLayout P = layout;
-        if (dres == null) {
-            dres = new float[capBT * C];
-            dln = new float[capBT * C];
-            dbig = new float[capBT * 4 * C];
-            dqkv = new float[capBT * 3 * C];
-            datty = new float[capBT * C];
-            wTall = new float[P.qkvw.size() + P.attprojw.size() + P.fcw.size() + P.fcprojw.size()];
+        if (wTall == null) wTall = new float[P.qkvw.size() + P.attprojw.size() + P.fcw.size() + P.fcprojw.size()];
+        if (datty == null) datty = new float[capBT * C];
+        int stages = Math.min(par.threads(), B);
+        if (B >= 2 * par.threads() || B % par.threads() == 0) {
+            if (gX == null) {
+                int sets = 2; // layer l uses set l % 2: a layer's gradients are read until the next layer's are written
+                gX = new float[sets][capBT * C];
+                gMid = new float[sets][capBT * C];
+                gLn2 = new float[sets][capBT * C];
+                gLn1 = new float[sets][capBT * C];
+                gBig = new float[sets][capBT * 4 * C];
+                gQkv = new float[sets][capBT * 3 * C];
+                gLnf = new float[capBT * C];
+            }
+            transposeLayerWeights(false); // the first stage starts every gradient from zero
+            if (pipe == null || pipe.stages() != stages) pipe = new Pipeline(stages);
+            par.forEachStage(pipe, s -> backwardStage(s, stages));
+        } else {
+            if (dres == null) {
+                dres = new float[capBT * C];
+                dln = new float[capBT * C];
+                dbig = new float[capBT * 4 * C];
+                dqkv = new float[capBT * 3 * C];
+            }
+            transposeLayerWeights(true);
+            backwardByLayer();
         }
-        transposeLayerWeightsAndClearGrads();
+    }
+
+    /**
+     * The backward pass of one stage: sequences [B*s/stages, B*(s+1)/stages), rows [r0, r1), on one core
+     * from the loss down to the embeddings. Activation gradients are row-local, so the stage computes its
+     * own; every parameter gradient is a sum over all rows in order, so for each chunk of it the stage
+     * continues the partial sum the stage before left (rows of stage s-1 precede those of stage s). The
+     * bits are those of {@link #backwardByLayer}; rows never leave the core that made them.
+     *
+     * <p>Each stage runs a layer's parameter gradients right after its activation gradients, while they are
+     * in its cache. Items cost about the same, so a stage trails the one before by about one item and
+     * rarely waits.
+     */
+    private void backwardStage(int s, int stages) {
+        int L = cfg.layers();
+        int r0 = B * s / stages * T, r1 = B * (s + 1) / stages * T;
+        Stage st = new Stage(s, r0, r1);
+        headBackwardRows(r0, r1);
+        st.headItems();
+        for (int l = L - 1; l >= 0; l--) {
+            layerBackwardRows(l, r0, r1, s);
+            st.layerItems(l);
+        }
+        // wte's gradient sums the head's rows before the embedding rows: the first stage waits for the last
+        // stage's head items before it starts the embedding sums.
+        if (s == 0 && stages > 1) pipe.await(stages - 1, st.headItems);
+        st.items(cfg.embd(), EMBED_CHANNELS, (c0, c1) -> embeddingGrads(of(gX, 0), r0, r1, c0, c1, s == 0), null);
+    }
+
+    /** Layer l's buffer of a two-set gradient buffer (layers alternate, so layer l+1's stays readable). */
+    private static float[] of(float[][] sets, int l) {
+        return sets[l % sets.length];
+    }
+
+    /** dlnf = dlogits @ wte, then the gradient of the last block's output (LayerNorm_f backward), rows [r0, r1). */
+    private void headBackwardRows(int r0, int r1) {
+        int C = cfg.embd(), L = cfg.layers(), V = cfg.vocabSize();
+        k.gemm(r1 - r0, C, V, logits, r0 * V, V, 1, params, layout.wte.offset(), C, gLnf, r0 * C, C, null, 0, false);
+        java.util.Arrays.fill(of(gX, L), r0 * C, r1 * C, 0f);
+        lnBackRows(of(gX, L), gLnf, res3[L - 1], lnfs, layout.lnfw.offset(), r0, r1);
+    }
+
+    /** The activation gradients of layer l for rows [r0, r1), from of(gX, l+1) down to of(gX, l); scratch is the worker's. */
+    private void layerBackwardRows(int l, int r0, int r1, int scratch) {
+        int C = cfg.embd(), n = r1 - r0;
+        ParameterLayout P = layout;
+        int tq = 0, ta = P.qkvw.size(), tf = ta + P.attprojw.size(), tp = tf + P.fcw.size(); // wTall sections
+        float[] out = of(gX, l + 1), big = of(gBig, l), mid = of(gMid, l), qkvg = of(gQkv, l);
+        // MLP: d fchg = d out @ fcprojw^T and GELU backward; d ln2 = d fch @ fcw^T; LayerNorm 2 backward.
+        k.gemm(n, 4 * C, C, out, r0 * C, C, 1, wTall, tp + l * 4 * C * C, 4 * C, big, r0 * 4 * C, 4 * C, null, 0, false);
+        k.geluBackward(big, r0 * 4 * C, fch[l], r0 * 4 * C, fcht[l], r0 * 4 * C, big, r0 * 4 * C, n * 4 * C);
+        k.gemm(n, C, 4 * C, big, r0 * 4 * C, 4 * C, 1, wTall, tf + l * 4 * C * C, C, of(gLn2, l), r0 * C, C, null, 0, false);
+        System.arraycopy(out, r0 * C, mid, r0 * C, n * C); // the residual path, plus what LayerNorm 2 adds
+        lnBackRows(mid, of(gLn2, l), res2[l], ln2s[l], P.ln2w.offset() + l * C, r0, r1);
+        // Attention: d atty = d mid @ attprojw^T, then each head of each sequence; d ln1 = d qkv @ qkvw^T.
+        k.gemm(n, C, C, mid, r0 * C, C, 1, wTall, ta + l * C * C, C, datty, r0 * C, C, null, 0, false);
+        for (int b = r0 / T; b < r1 / T; b++) {
+            for (int h = 0; h < cfg.heads(); h++) attentionHeadBackward(l, b, h, scratch, qkvg);
+        }
+        k.gemm(n, C, 3 * C, qkvg, r0 * 3 * C, 3 * C, 1, wTall, tq + l * 3 * C * C, C, of(gLn1, l), r0 * C, C, null, 0, false);
+        System.arraycopy(mid, r0 * C, of(gX, l), r0 * C, n * C);
+        lnBackRows(of(gX, l), of(gLn1, l), l == 0 ? encoded : res3[l - 1], ln1s[l], P.ln1w.offset() + l * C, r0, r1);
+    }
+
+    /**
+     * Elements of a weight gradient per pipeline item (rows of it times its width), about 24 rows of 128:
+     * items of equal cost keep the stages a steady item apart, so a stage rarely waits for the one before.
+     */
+    private static final int ITEM_ELEMENTS = 24 * 128;
+    private static final int EMBED_CHANNELS = 32;
+
+    /** One stage's walk through the pipeline's items, which every stage visits in the same order. */
+    private final class Stage {
+        final int s, r0, r1;
+        final boolean fresh; // the first stage starts every sum from zero
+        int done, headItems;
+
+        Stage(int s, int r0, int r1) {
+            this.s = s;
+            this.r0 = r0;
+            this.r1 = r1;
+            this.fresh = s == 0;
+        }
+
+        /** The tied head's share of the wte gradient, and the final LayerNorm's gradients. */
+        void headItems() {
+            int C = cfg.embd(), L = cfg.layers();
+            ParameterLayout P = layout;
+            weightGrad(P.wte.offset(), logits, lnf, cfg.vocabSize(), C,
+                    () -> lnParamGrads(P.lnfw.offset(), P.lnfb, 0, gLnf, res3[L - 1], lnfs, r0, r1, fresh));
+            headItems = done;
+        }
+
+        /** Layer l's parameter gradients; small sums ride in the last item of the matrix that shares their input. */
+        void layerItems(int l) {
+            int C = cfg.embd();
+            ParameterLayout P = layout;
+            boolean bias = cfg.bias();
+            float[] out = of(gX, l + 1), big = of(gBig, l), mid = of(gMid, l), qkvg = of(gQkv, l);
+            weightGrad(P.fcprojw.offset() + l * 4 * C * C, fchg[l], out, 4 * C, C,
+                    bias ? () -> biasGrad(P.fcprojb, l * C, out, r0, r1, C, fresh) : null);
+            weightGrad(P.fcw.offset() + l * C * 4 * C, ln2[l], big, C, 4 * C,
+                    bias ? () -> biasGrad(P.fcb, l * 4 * C, big, r0, r1, 4 * C, fresh) : null);
+            weightGrad(P.attprojw.offset() + l * C * C, atty[l], mid, C, C, () -> {
+                lnParamGrads(P.ln2w.offset() + l * C, P.ln2b, l * C, of(gLn2, l), res2[l], ln2s[l], r0, r1, fresh);
+                if (bias) biasGrad(P.attprojb, l * C, mid, r0, r1, C, fresh);
+            });
+            weightGrad(P.qkvw.offset() + l * C * 3 * C, ln1[l], qkvg, C, 3 * C, () -> {
+                if (bias) biasGrad(P.qkvb, l * 3 * C, qkvg, r0, r1, 3 * C, fresh);
+                lnParamGrads(P.ln1w.offset() + l * C, P.ln1b, l * C, of(gLn1, l), l == 0 ? encoded : res3[l - 1], ln1s[l], r0, r1, fresh);
+            });
+        }
+
+        /**
+         * Runs task over [0, n) in chunks, each after the stage before has finished the same chunk; last
+         * (if any) runs inside the last chunk's item.
+         */
+        void items(int n, int chunk, Parallel.RangeTask task, Runnable last) {
+            for (int c0 = 0; c0 < n; c0 += chunk) {
+                if (s > 0) pipe.await(s - 1, done + 1);
+                int c1 = Math.min(n, c0 + chunk);
+                task.run(c0, c1);
+                if (c1 == n && last != null) last.run();
+                pipe.finished(s, ++done);
+            }
+        }
+
+        /** grads[wOff ..] (in, out) += x^T @ dy over this stage's rows, in items of whole six-row groups. */
+        void weightGrad(int wOff, float[] x, float[] dy, int in, int out, Runnable last) {
+            int rows = Math.max(6, ITEM_ELEMENTS / out / 6 * 6);
+            items(in, rows, (m0, m1) -> weightGradRows(wOff, x, dy, r0, r1, in, out, m0, m1, fresh), last);
+        }
+    }
+
+    /** The backward pass in parallel regions over all rows, for batches that do not split evenly over the threads. */
+    private void backwardByLayer() {
+        int C = cfg.embd(), L = cfg.layers(), V = cfg.vocabSize(), BT = B * T;
+        ParameterLayout P = layout;
         // Each region pairs row tasks (each owns rows of activation gradients) with the column tasks of the
         // step before (each owns rows of a weight gradient, summing over all BT rows in order); a region's
         // tasks never write what another task of the same region reads. Every gradient element accumulates
@@ -325,10 +493,10 @@ public final class Gpt {
         });
         // The head's weight gradients and the last layer's fcproj gradient run beside the first MLP rows.
         ColWork[] pending = {
-                wrows(V, (m0, m1) -> weightGradRows(P.wte.offset(), logits, lnf, BT, V, C, m0, m1)),
-                cols(C, (m0, m1) -> lnParamGrads(P.lnfw.offset(), P.lnfb, 0, dln, res3[L - 1], lnfs, BT, m0, m1)),
-                wrows(4 * C, (m0, m1) -> weightGradRows(P.fcprojw.offset() + (L - 1) * 4 * C * C, fchg[L - 1], dres, BT, 4 * C, C, m0, m1)),
-                cols(C, (m0, m1) -> biasGrad(P.fcprojb, (L - 1) * C, dres, BT, C, m0, m1))};
+                wrows(V, (m0, m1) -> weightGradRows(P.wte.offset(), logits, lnf, 0, BT, V, C, m0, m1)),
+                cols(C, (m0, m1) -> lnParamGrads(P.lnfw.offset(), P.lnfb, 0, dln, res3[L - 1], lnfs, 0, BT, m0, m1)),
+                wrows(4 * C, (m0, m1) -> weightGradRows(P.fcprojw.offset() + (L - 1) * 4 * C * C, fchg[L - 1], dres, 0, BT, 4 * C, C, m0, m1)),
+                cols(C, (m0, m1) -> biasGrad(P.fcprojb, (L - 1) * C, dres, 0, BT, C, m0, m1))};
         for (int l = L - 1; l >= 0; l--) {
             int layer = l;
             int tq = 0, ta = P.qkvw.size(), tf = ta + P.attprojw.size(), tp = tf + P.fcw.size(); // wTall sections
@@ -339,24 +507,24 @@ public final class Gpt {
             });
             // fc weight gradient beside d ln2 = d fchg @ fcw^T and LayerNorm 2 backward.
             colRegion(new ColWork[] {
-                    wrows(C, (m0, m1) -> weightGradRows(P.fcw.offset() + layer * C * 4 * C, ln2[layer], dbig, BT, C, 4 * C, m0, m1)),
-                    cols(4 * C, (m0, m1) -> biasGrad(P.fcb, layer * 4 * C, dbig, BT, 4 * C, m0, m1))},
+                    wrows(C, (m0, m1) -> weightGradRows(P.fcw.offset() + layer * C * 4 * C, ln2[layer], dbig, 0, BT, C, 4 * C, m0, m1)),
+                    cols(4 * C, (m0, m1) -> biasGrad(P.fcb, layer * 4 * C, dbig, 0, BT, 4 * C, m0, m1))},
                     (r0, r1) -> {
                         k.gemm(r1 - r0, C, 4 * C, dbig, r0 * 4 * C, 4 * C, 1, wTall, tf + layer * 4 * C * C, C, dln, r0 * C, C, null, 0, false);
                         lnBackRows(dres, dln, res2[layer], ln2s[layer], P.ln2w.offset() + layer * C, r0, r1);
                     });
             // ln2 and attention-projection gradients beside d atty = dres @ attprojw^T.
             colRegion(new ColWork[] {
-                    wrows(C, (m0, m1) -> weightGradRows(P.attprojw.offset() + layer * C * C, atty[layer], dres, BT, C, C, m0, m1)),
-                    cols(C, (m0, m1) -> lnParamGrads(P.ln2w.offset() + layer * C, P.ln2b, layer * C, dln, res2[layer], ln2s[layer], BT, m0, m1)),
-                    cols(C, (m0, m1) -> biasGrad(P.attprojb, layer * C, dres, BT, C, m0, m1))},
+                    wrows(C, (m0, m1) -> weightGradRows(P.attprojw.offset() + layer * C * C, atty[layer], dres, 0, BT, C, C, m0, m1)),
+                    cols(C, (m0, m1) -> lnParamGrads(P.ln2w.offset() + layer * C, P.ln2b, layer * C, dln, res2[layer], ln2s[layer], 0, BT, m0, m1)),
+                    cols(C, (m0, m1) -> biasGrad(P.attprojb, layer * C, dres, 0, BT, C, m0, m1))},
                     (r0, r1) -> k.gemm(r1 - r0, C, C, dres, r0 * C, C, 1, wTall, ta + layer * C * C, C, datty, r0 * C, C, null, 0, false));
             attentionBackward(layer);
             float[] x = layer == 0 ? encoded : res3[layer - 1];
             // qkv weight gradient (column tasks) beside d ln1 and LayerNorm 1 backward (row tasks).
             colRegion(new ColWork[] {
-                    wrows(C, (m0, m1) -> weightGradRows(P.qkvw.offset() + layer * C * 3 * C, ln1[layer], dqkv, BT, C, 3 * C, m0, m1)),
-                    cols(3 * C, (m0, m1) -> biasGrad(P.qkvb, layer * 3 * C, dqkv, BT, 3 * C, m0, m1))},
+                    wrows(C, (m0, m1) -> weightGradRows(P.qkvw.offset() + layer * C * 3 * C, ln1[layer], dqkv, 0, BT, C, 3 * C, m0, m1)),
+                    cols(3 * C, (m0, m1) -> biasGrad(P.qkvb, layer * 3 * C, dqkv, 0, BT, 3 * C, m0, m1))},
                     (r0, r1) -> {
                         k.gemm(r1 - r0, C, 3 * C, dqkv, r0 * 3 * C, 3 * C, 1, wTall, tq + layer * 3 * C * C, C, dln, r0 * C, C, null, 0, false);
                         lnBackRows(dres, dln, x, ln1s[layer], P.ln1w.offset() + layer * C, r0, r1);
@@ -364,13 +532,13 @@ public final class Gpt {
             if (layer > 0) {
                 int prev = layer - 1;
                 pending = new ColWork[] {
-                        wrows(4 * C, (m0, m1) -> weightGradRows(P.fcprojw.offset() + prev * 4 * C * C, fchg[prev], dres, BT, 4 * C, C, m0, m1)),
-                        cols(C, (m0, m1) -> lnParamGrads(P.ln1w.offset() + layer * C, P.ln1b, layer * C, dln, x, ln1s[layer], BT, m0, m1)),
-                        cols(C, (m0, m1) -> biasGrad(P.fcprojb, prev * C, dres, BT, C, m0, m1))};
+                        wrows(4 * C, (m0, m1) -> weightGradRows(P.fcprojw.offset() + prev * 4 * C * C, fchg[prev], dres, 0, BT, 4 * C, C, m0, m1)),
+                        cols(C, (m0, m1) -> lnParamGrads(P.ln1w.offset() + layer * C, P.ln1b, layer * C, dln, x, ln1s[layer], 0, BT, m0, m1)),
+                        cols(C, (m0, m1) -> biasGrad(P.fcprojb, prev * C, dres, 0, BT, C, m0, m1))};
             } else {
                 colRegion(new ColWork[] {
-                        cols(C, (m0, m1) -> lnParamGrads(P.ln1w.offset(), P.ln1b, 0, dln, x, ln1s[0], BT, m0, m1)),
-                        cols(C, this::embeddingGrads)}, null);
+                        cols(C, (m0, m1) -> lnParamGrads(P.ln1w.offset(), P.ln1b, 0, dln, x, ln1s[0], 0, BT, m0, m1)),
+                        cols(C, (c0, c1) -> embeddingGrads(dres, 0, BT, c0, c1, false))}, null);
             }
         }
     }
@@ -411,8 +579,8 @@ public final class Gpt {
         });
     }
 
-    /** Transposes every layer's four weight matrices into wTall (qkv, attproj, fc, fcproj sections) and zeroes grads, in one region. */
-    private void transposeLayerWeightsAndClearGrads() {
+    /** Transposes every layer's four weight matrices into wTall (qkv, attproj, fc, fcproj sections) and, if asked, zeroes grads, in one region. */
+    private void transposeLayerWeights(boolean clearGrads) {
         ParameterLayout P = layout;
         int C = cfg.embd(), L = cfg.layers();
         int[][] mats = new int[4 * L][]; // {srcOff, rows, cols, dstOff}
@@ -423,7 +591,7 @@ public final class Gpt {
             mats[4 * l + 2] = new int[] {P.fcw.offset() + l * C * 4 * C, C, 4 * C, tf + l * 4 * C * C};
             mats[4 * l + 3] = new int[] {P.fcprojw.offset() + l * 4 * C * C, 4 * C, C, tp + l * 4 * C * C};
         }
-        int clearChunk = 1 << 16, clears = (grads.length + clearChunk - 1) / clearChunk;
+        int clearChunk = 1 << 16, clears = clearGrads ? (grads.length + clearChunk - 1) / clearChunk : 0;
         par.forEach(mats.length + clears, (i, w) -> {
             if (i < mats.length) {
                 k.transpose(params, mats[i][0], mats[i][1], mats[i][2], mats[i][2], wTall, mats[i][3], mats[i][1]);
@@ -434,20 +602,43 @@ public final class Gpt {
         });
     }
 
-    /** Rows [m0, m1) of grads[wOff ..] (in, out) += x^T @ dy over all rows. */
-    private void weightGradRows(int wOff, float[] x, float[] dy, int rows, int in, int out, int m0, int m1) {
-        k.gemm(m1 - m0, out, rows, x, m0, 1, in, dy, 0, out, grads, wOff + m0 * out, out, null, 0, true);
+    /**
+     * Rows [m0, m1) of grads[wOff ..] (in, out) += x^T @ dy, continued over rows [r0, r1) of x and dy; fresh
+     * starts from zero instead (the same bits as clearing first: the fma chain starts at +0 either way).
+     */
+    private void weightGradRows(int wOff, float[] x, float[] dy, int r0, int r1, int in, int out, int m0, int m1, boolean fresh) {
+        k.gemm(m1 - m0, out, r1 - r0, x, r0 * in + m0, 1, in, dy, r0 * out, out, grads, wOff + m0 * out, out, null, 0, !fresh);
     }
 
-    private void biasGrad(ParameterLayout.Tensor bias, int rel, float[] dy, int rows, int n, int j0, int j1) {
+    private void weightGradRows(int wOff, float[] x, float[] dy, int r0, int r1, int in, int out, int m0, int m1) {
+        weightGradRows(wOff, x, dy, r0, r1, in, out, m0, m1, false);
+    }
+
+    private void biasGrad(ParameterLayout.Tensor bias, int rel, float[] dy, int r0, int r1, int n, int j0, int j1) {
         if (!cfg.bias()) return;
-        k.columnSums(grads, bias.offset() + rel, dy, 0, rows, n, j0, j1);
+        k.columnSums(grads, bias.offset() + rel, dy, r0 * n, r1 - r0, n, j0, j1);
     }
 
-    private void lnParamGrads(int wOff, ParameterLayout.Tensor bias, int bRel, float[] dout, float[] x, float[] stats, int BT, int c0, int c1) {
+    /** The whole bias gradient over rows [r0, r1), from zero when fresh. */
+    private void biasGrad(ParameterLayout.Tensor bias, int rel, float[] dy, int r0, int r1, int n, boolean fresh) {
+        if (fresh) java.util.Arrays.fill(grads, bias.offset() + rel, bias.offset() + rel + n, 0f);
+        biasGrad(bias, rel, dy, r0, r1, n, 0, n);
+    }
+
+    private void lnParamGrads(int wOff, ParameterLayout.Tensor bias, int bRel, float[] dout, float[] x, float[] stats, int r0, int r1, int c0, int c1) {
         float[] db = cfg.bias() ? grads : null;
         int dbOff = cfg.bias() ? bias.offset() + bRel : 0;
-        k.layerNormParamGrads(grads, wOff, db, dbOff, dout, x, BT, cfg.embd(), stats, c0, c1);
+        k.layerNormParamGrads(grads, wOff, db, dbOff, dout, x, r0, r1, cfg.embd(), stats, c0, c1);
+    }
+
+    /** All channels of a LayerNorm's gradients over rows [r0, r1), from zero when fresh. */
+    private void lnParamGrads(int wOff, ParameterLayout.Tensor bias, int bRel, float[] dout, float[] x, float[] stats, int r0, int r1, boolean fresh) {
+        int C = cfg.embd();
+        if (fresh) {
+            java.util.Arrays.fill(grads, wOff, wOff + C, 0f);
+            if (cfg.bias()) java.util.Arrays.fill(grads, bias.offset() + bRel, bias.offset() + bRel + C, 0f);
+        }
+        lnParamGrads(wOff, bias, bRel, dout, x, stats, r0, r1, 0, C);
     }
 
     private void lnBackRows(float[] dx, float[] dout, float[] x, float[] stats, int wOff, int r0, int r1) {
@@ -455,48 +646,58 @@ public final class Gpt {
         for (int r = r0; r < r1; r++) k.layerNormBackward(dx, r * C, dout, r * C, x, r * C, params, wOff, C, stats, 2 * r);
     }
 
-    /** Embedding gradients for channels [c0, c1): rows added in (b, t) order after the head's share of dwte. */
-    private void embeddingGrads(int c0, int c1) {
-        int C = cfg.embd(), BT = B * T, wte = layout.wte.offset(), wpe = layout.wpe.offset();
-        for (int r = 0; r < BT; r++) {
+    /**
+     * Embedding gradients for channels [c0, c1) from rows [r0, r1), added in (b, t) order after the head's
+     * share of dwte; fresh starts wpe's sums from zero (wte's start with the head's share).
+     */
+    private void embeddingGrads(float[] dx, int r0, int r1, int c0, int c1, boolean fresh) {
+        int C = cfg.embd(), wte = layout.wte.offset(), wpe = layout.wpe.offset();
+        if (fresh) {
+            for (int t = 0; t < cfg.contextLen(); t++) java.util.Arrays.fill(grads, wpe + t * C + c0, wpe + t * C + c1, 0f);
+        }
+        for (int r = r0; r < r1; r++) {
             int src = r * C, te = wte + inputs[r] * C, pe = wpe + (r % T) * C;
             for (int c = c0; c < c1; c++) {
-                grads[te + c] += dres[src + c];
-                grads[pe + c] += dres[src + c];
+                grads[te + c] += dx[src + c];
+                grads[pe + c] += dx[src + c];
             }
         }
     }
 
     private void attentionBackward(int l) {
+        int NH = cfg.heads();
+        // pinned: sequence b's rows stay with the core that made them
+        par.forEach(B * NH, B * NH, (task, worker) -> attentionHeadBackward(l, task / NH, task % NH, worker, dqkv));
+    }
+
+    /** Attention backward of head h over sequence b in layer l: reads datty and att rows of b, writes dqkv's rows of b. */
+    private void attentionHeadBackward(int l, int b, int h, int worker, float[] dqkv) {
         int C = cfg.embd(), NH = cfg.heads(), hs = cfg.headSize(), C3 = 3 * C;
         float scale = (float) (1.0 / StrictMath.sqrt(hs));
         float[] q = qkv[l], a = att[l];
-        par.forEach(B * NH, B * NH, (task, worker) -> { // pinned: sequence b's rows stay with the core that made them
-            int b = task / NH, h = task % NH;
-            float[] vT = workerT[worker], dp = workerTT[worker];
-            int base = b * T * C3 + h * hs, ybase = b * T * C + h * hs, ab = task * T * T;
-            k.transpose(q, base + 2 * C, T, hs, C3, vT, 0, T);
-            for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
-                int r1 = Math.min(T, r0 + ATT_TILE);
-                // d att (tile rows, columns up to the tile's end) = d y @ v^T
-                k.gemm(r1 - r0, scoreCols(r1, T), hs, datty, ybase + r0 * C, C, 1, vT, 0, T, dp, r0 * T, T, null, 0, false);
-                // d v (rows r0..r1) = att^T @ d y, over query rows t1 >= r0 (earlier rows see zeros)
-                k.gemm(r1 - r0, hs, T - r0, a, ab + r0 * T + r0, 1, T, datty, ybase + r0 * C, C,
-                        dqkv, base + r0 * C3 + 2 * C, C3, null, 0, false);
-            }
-            for (int t = 0; t < T; t++) {
-                int row = t * T;
-                k.softmaxBackward(dp, row, a, ab + row, dp, row, t + 1, scale);
-                int tileEnd = Math.min(T, (t / ATT_TILE + 1) * ATT_TILE);
-                java.util.Arrays.fill(dp, row + t + 1, row + tileEnd, 0f);
-            }
-            for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
-                int r1 = Math.min(T, r0 + ATT_TILE);
-                // d q = d pre @ k ; d k = d pre^T @ q (over t1 >= r0)
-                k.gemm(r1 - r0, hs, r1, dp, r0 * T, T, 1, q, base + C, C3, dqkv, base + r0 * C3, C3, null, 0, false);
-                k.gemm(r1 - r0, hs, T - r0, dp, r0 * T + r0, 1, T, q, base + r0 * C3, C3,
-                        dqkv, base + r0 * C3 + C, C3, null, 0, false);
-            }
-        });
+        float[] vT = workerT[worker], dp = workerTT[worker];
+        int base = b * T * C3 + h * hs, ybase = b * T * C + h * hs, ab = (b * NH + h) * T * T;
+        k.transpose(q, base + 2 * C, T, hs, C3, vT, 0, T);
+        for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
+            int r1 = Math.min(T, r0 + ATT_TILE);
+            // d att (tile rows, columns up to the tile's end) = d y @ v^T
+            k.gemm(r1 - r0, scoreCols(r1, T), hs, datty, ybase + r0 * C, C, 1, vT, 0, T, dp, r0 * T, T, null, 0, false);
+            // d v (rows r0..r1) = att^T @ d y, over query rows t1 >= r0 (earlier rows see zeros)
+            k.gemm(r1 - r0, hs, T - r0, a, ab + r0 * T + r0, 1, T, datty, ybase + r0 * C, C,
+                    dqkv, base + r0 * C3 + 2 * C, C3, null, 0, false);
+        }
+        for (int t = 0; t < T; t++) {
+            int row = t * T;
+            k.softmaxBackward(dp, row, a, ab + row, dp, row, t + 1, scale);
+            int tileEnd = Math.min(T, (t / ATT_TILE + 1) * ATT_TILE);
+            java.util.Arrays.fill(dp, row + t + 1, row + tileEnd, 0f);
+        }
+        for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
+            int r1 = Math.min(T, r0 + ATT_TILE);
+            // d q = d pre @ k ; d k = d pre^T @ q (over t1 >= r0)
+            k.gemm(r1 - r0, hs, r1, dp, r0 * T, T, 1, q, base + C, C3, dqkv, base + r0 * C3, C3, null, 0, false);
+            k.gemm(r1 - r0, hs, T - r0, dp, r0 * T + r0, 1, T, q, base + r0 * C3, C3,
+                    dqkv, base + r0 * C3 + C, C3, null, 0, false);
+        }
     }
 }

@@ -53,10 +53,11 @@ public interface Kernels {
 
     /**
      * LayerNorm parameter gradients for channels [c0, c1), summed over rows in increasing order:
-     * dw[c] = fma(dout, norm, dw[c]); db[c] += dout (db may be null). Row r lives at offset r*C.
+     * dw[c] = fma(dout, norm, dw[c]); db[c] += dout (db may be null), over rows [r0, r1). Row r lives at
+     * offset r*C. The sums continue from dw and db, so rows split into consecutive ranges give the same bits.
      */
     void layerNormParamGrads(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
-                             int rows, int C, float[] stats, int c0, int c1);
+                             int r0, int r1, int C, float[] stats, int c0, int c1);
 
     /** dst[dstOff + j] += sum over rows r of src[srcOff + r*ld + j], rows in increasing order, j in [j0,j1). */
     void columnSums(float[] dst, int dstOff, float[] src, int srcOff, int rows, int ld, int j0, int j1);

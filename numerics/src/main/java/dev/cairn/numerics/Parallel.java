@@ -102,6 +102,28 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs task(s) for every stage s of pipe at the same time, each on a worker of its own (so pipe may have
+     * at most {@link #threads()} stages), for work that passes items from stage to stage through pipe. If a
+     * stage fails, pipe is aborted so the stages waiting on it stop, and the failure is thrown here.
+     */
+    public void forEachStage(Pipeline pipe, java.util.function.IntConsumer task) {
+        int stages = pipe.stages();
+        if (stages > threads) throw new IllegalArgumentException(stages + " pipeline stages need as many workers, have " + threads);
+        pipe.reset();
+        // With stages <= threads, every pinned block holds at most one stage: each stage gets its own worker.
+        forEach(stages, stages, (s, w) -> {
+            try {
+                task.accept(s);
+            } catch (Pipeline.Aborted stopped) {
+                // another stage failed and reports why
+            } catch (RuntimeException | Error e) {
+                pipe.abort();
+                throw e;
+            }
+        });
+    }
+
     /** Splits [0, n) into at most threads contiguous chunks (each at least minChunk long) and runs them. */
     public void forRange(int n, int minChunk, RangeTask task) {
         if (n <= 0) return;

@@ -115,8 +115,8 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void layerNormParamGrads(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
-                                    int rows, int C, float[] stats, int c0, int c1) {
-        for (int r = 0; r < rows; r++) {
+                                    int r0, int r1, int C, float[] stats, int c0, int c1) {
+        for (int r = r0; r < r1; r++) {
             float mean = stats[2 * r], rstd = stats[2 * r + 1];
             int row = r * C;
             for (int c = c0; c < c1; c++) {

@@ -535,12 +535,12 @@ final class VectorKernels extends ScalarKernels {
 
     @Override
     public void layerNormParamGrads(float[] dw, int dwOff, float[] db, int dbOff, float[] dout, float[] x,
-                                    int rows, int C, float[] stats, int c0, int c1) {
+                                    int r0, int r1, int C, float[] stats, int c0, int c1) {
         int c = c0;
         for (; c + W <= c1; c += W) {
             FloatVector gw = FloatVector.fromArray(S, dw, dwOff + c);
             FloatVector gb = db == null ? null : FloatVector.fromArray(S, db, dbOff + c);
-            for (int r = 0; r < rows; r++) {
+            for (int r = r0; r < r1; r++) {
                 float mean = stats[2 * r], rstd = stats[2 * r + 1];
                 int row = r * C + c;
                 FloatVector norm = FloatVector.fromArray(S, x, row).sub(mean).mul(rstd);
@@ -551,7 +551,7 @@ final class VectorKernels extends ScalarKernels {
             gw.intoArray(dw, dwOff + c);
             if (gb != null) gb.intoArray(db, dbOff + c);
         }
-        if (c < c1) super.layerNormParamGrads(dw, dwOff, db, dbOff, dout, x, rows, C, stats, c, c1);
+        if (c < c1) super.layerNormParamGrads(dw, dwOff, db, dbOff, dout, x, r0, r1, C, stats, c, c1);
     }
 
     @Override

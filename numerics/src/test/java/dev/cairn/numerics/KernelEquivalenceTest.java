@@ -46,6 +46,20 @@ class KernelEquivalenceTest {
         }
     }
 
+    @ParameterizedTest(name = "gemm split depth M={0} N={1} K={2} at {3}")
+    @CsvSource({"24,128,768,384", "24,512,384,100", "7,65,300,299", "13,47,29,1"})
+    void gemmContinuesAcrossSplitDepth(int M, int N, int K, int split) {
+        // A weight gradient over rows [0, K) equals the one over [0, split) continued over [split, K).
+        float[] a = random(11, K * M, 1f), b = random(12, K * N, 1f);
+        for (Kernels k : new Kernels[] {s, v}) {
+            float[] whole = random(13, M * N, 1f), parts = whole.clone();
+            k.gemm(M, N, K, a, 0, 1, M, b, 0, N, whole, 0, N, null, 0, true);
+            k.gemm(M, N, split, a, 0, 1, M, b, 0, N, parts, 0, N, null, 0, true);
+            k.gemm(M, N, K - split, a, split * M, 1, M, b, split * N, N, parts, 0, N, null, 0, true);
+            assertBitsEqual(whole, parts, k.name() + " split depth");
+        }
+    }
+
     @Test
     void gemmComputesTheProduct() {
         // A (2x3) times B (3x2), exactly representable.
@@ -94,15 +108,24 @@ class KernelEquivalenceTest {
         }
         assertBitsEqual(dx1, dx2, "layernorm backward");
         float[] dw1 = random(6, C, 1f), dw2 = dw1.clone(), db1 = random(7, C, 1f), db2 = db1.clone();
-        s.layerNormParamGrads(dw1, 0, db1, 0, dout, x, rows, C, st1, 0, C);
-        v.layerNormParamGrads(dw2, 0, db2, 0, dout, x, rows, C, st2, 1, C);
-        v.layerNormParamGrads(dw2, 0, db2, 0, dout, x, rows, C, st2, 0, 1);
+        s.layerNormParamGrads(dw1, 0, db1, 0, dout, x, 0, rows, C, st1, 0, C);
+        v.layerNormParamGrads(dw2, 0, db2, 0, dout, x, 0, rows, C, st2, 1, C);
+        v.layerNormParamGrads(dw2, 0, db2, 0, dout, x, 0, rows, C, st2, 0, 1);
         assertBitsEqual(dw1, dw2, "layernorm dw");
         assertBitsEqual(db1, db2, "layernorm db");
         float[] cs1 = random(8, C, 1f), cs2 = cs1.clone();
         s.columnSums(cs1, 0, dout, 0, rows, C, 0, C);
         v.columnSums(cs2, 0, dout, 0, rows, C, 0, C);
         assertBitsEqual(cs1, cs2, "column sums");
+        // Row sums continue from what is stored, so consecutive row ranges give the bits of one whole range.
+        float[] dw3 = random(6, C, 1f), db3 = random(7, C, 1f), cs3 = random(8, C, 1f);
+        v.layerNormParamGrads(dw3, 0, db3, 0, dout, x, 0, 2, C, st2, 0, C);
+        v.layerNormParamGrads(dw3, 0, db3, 0, dout, x, 2, rows, C, st2, 0, C);
+        assertBitsEqual(dw1, dw3, "layernorm dw over split rows");
+        assertBitsEqual(db1, db3, "layernorm db over split rows");
+        v.columnSums(cs3, 0, dout, 0, 3, C, 0, C);
+        v.columnSums(cs3, 0, dout, 3 * C, rows - 3, C, 0, C);
+        assertBitsEqual(cs1, cs3, "column sums over split rows");
     }
 
     @ParameterizedTest(name = "transpose rows={0} cols={1} ld={2}")

@@ -39,7 +39,7 @@ class OpGradientTest {
         float[] out = new float[C], stats = new float[2], dx = new float[C], dw = new float[C], db = new float[C];
         k.layerNormForward(out, 0, x, 0, w, 0, b, 0, C, 1e-5f, stats, 0);
         k.layerNormBackward(dx, 0, dout, 0, x, 0, w, 0, C, stats, 0);
-        k.layerNormParamGrads(dw, 0, db, 0, dout, x, 1, C, stats, 0, C);
+        k.layerNormParamGrads(dw, 0, db, 0, dout, x, 0, 1, C, stats, 0, C);
         double[] xd = toDouble(x), wd = toDouble(w), bd = toDouble(b), dd = toDouble(dout);
         // L = sum(dout * layernorm(x)); its gradient is what backward computes.
         ToDoubleFunction<double[]> lossX = xs -> dotLn(xs, wd, bd, dd);
