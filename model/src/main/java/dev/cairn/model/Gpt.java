@@ -297,11 +297,8 @@ public final class Gpt {
             // Columns past the tile's end are scratch (softmax overwrites them); rounding to 32 keeps the product vectorised.
             k.gemm(r1 - r0, scoreCols(r1, T), hs, q, base + r0 * C3, C3, 1, kT, 0, T, a, ab + r0 * T, T, null, 0, false);
         }
-        for (int t = 0; t < T; t++) {
-            int row = ab + t * T;
-            k.softmaxForward(a, row, t + 1, scale);
-            java.util.Arrays.fill(a, row + t + 1, row + T, 0f);
-        }
+        k.softmaxCausal(a, ab, T, T, 1, scale);
+        for (int t = 0; t + 1 < T; t++) java.util.Arrays.fill(a, ab + t * T + t + 1, ab + (t + 1) * T, 0f);
         for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
             int r1 = Math.min(T, r0 + ATT_TILE);
             k.gemm(r1 - r0, hs, r1, a, ab + r0 * T, T, 1, q, base + 2 * C, C3,
@@ -686,11 +683,10 @@ public final class Gpt {
             k.gemm(r1 - r0, hs, T - r0, a, ab + r0 * T + r0, 1, T, datty, ybase + r0 * C, C,
                     dqkv, base + r0 * C3 + 2 * C, C3, null, 0, false);
         }
+        k.softmaxCausalBackward(dp, 0, a, ab, dp, 0, T, T, 1, scale);
         for (int t = 0; t < T; t++) {
-            int row = t * T;
-            k.softmaxBackward(dp, row, a, ab + row, dp, row, t + 1, scale);
             int tileEnd = Math.min(T, (t / ATT_TILE + 1) * ATT_TILE);
-            java.util.Arrays.fill(dp, row + t + 1, row + tileEnd, 0f);
+            java.util.Arrays.fill(dp, t * T + t + 1, t * T + tileEnd, 0f);
         }
         for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
             int r1 = Math.min(T, r0 + ATT_TILE);

@@ -77,6 +77,16 @@ public interface Kernels {
     /** In place: x[i] = softmax(x * scale)[i] over n elements. */
     void softmaxForward(float[] x, int off, int n, float scale);
 
+    /**
+     * Causal attention rows: for r in [0, rows), {@link #softmaxForward} over the first n0 + r elements of the
+     * row at off + r*ld (the same bits as one call per row; rows run interleaved for speed).
+     */
+    void softmaxCausal(float[] x, int off, int ld, int rows, int n0, float scale);
+
+    /** {@link #softmaxBackward} over the same causal rows: row r of each array at its offset + r*ld, n0 + r elements. */
+    void softmaxCausalBackward(float[] dpre, int dpreOff, float[] att, int attOff, float[] datt, int dattOff,
+                               int ld, int rows, int n0, float scale);
+
     /** dpre[i] = (att[i] * (datt[i] - dot(att, datt))) * scale over n elements. */
     void softmaxBackward(float[] dpre, int dpreOff, float[] att, int attOff, float[] datt, int dattOff,
                          int n, float scale);

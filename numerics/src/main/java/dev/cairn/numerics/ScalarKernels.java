@@ -202,6 +202,17 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void softmaxCausal(float[] x, int off, int ld, int rows, int n0, float scale) {
+        for (int r = 0; r < rows; r++) softmaxForward(x, off + r * ld, n0 + r, scale);
+    }
+
+    @Override
+    public void softmaxCausalBackward(float[] dpre, int dpreOff, float[] att, int attOff, float[] datt, int dattOff,
+                                      int ld, int rows, int n0, float scale) {
+        for (int r = 0; r < rows; r++) softmaxBackward(dpre, dpreOff + r * ld, att, attOff + r * ld, datt, dattOff + r * ld, n0 + r, scale);
+    }
+
+    @Override
     public void softmaxBackward(float[] dpre, int dpreOff, float[] att, int attOff, float[] datt, int dattOff,
                                 int n, float scale) {
         float d = dot(att, attOff, datt, dattOff, n);

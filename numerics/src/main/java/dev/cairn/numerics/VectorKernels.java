@@ -696,10 +696,56 @@ final class VectorKernels extends ScalarKernels {
         scale(x, off, n, inv);
     }
 
+    /**
+     * Four rows at a time, each step for all four before the next: a short row is a chain of dependent steps
+     * (max, exp, sum, divide, scale), and four independent chains keep the core busy. Same bits per row.
+     */
+    @Override
+    public void softmaxCausal(float[] x, int off, int ld, int rows, int n0, float scale) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int o0 = off + r * ld, o1 = o0 + ld, o2 = o1 + ld, o3 = o2 + ld, n = n0 + r;
+            float m0 = scaleAndMax(x, o0, n, scale), m1 = scaleAndMax(x, o1, n + 1, scale);
+            float m2 = scaleAndMax(x, o2, n + 2, scale), m3 = scaleAndMax(x, o3, n + 3, scale);
+            expMinus(x, o0, n, m0);
+            expMinus(x, o1, n + 1, m1);
+            expMinus(x, o2, n + 2, m2);
+            expMinus(x, o3, n + 3, m3);
+            float i0 = 1f / sum(x, o0, n), i1 = 1f / sum(x, o1, n + 1), i2 = 1f / sum(x, o2, n + 2), i3 = 1f / sum(x, o3, n + 3);
+            scale(x, o0, n, i0);
+            scale(x, o1, n + 1, i1);
+            scale(x, o2, n + 2, i2);
+            scale(x, o3, n + 3, i3);
+        }
+        for (; r < rows; r++) softmaxForward(x, off + r * ld, n0 + r, scale);
+    }
+
+    @Override
+    public void softmaxCausalBackward(float[] dpre, int dpreOff, float[] att, int attOff, float[] datt, int dattOff,
+                                      int ld, int rows, int n0, float scale) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int a = attOff + r * ld, d = dattOff + r * ld, p = dpreOff + r * ld, n = n0 + r;
+            // the four dots first (independent chains), then the four elementwise passes
+            float d0 = dot(att, a, datt, d, n), d1 = dot(att, a + ld, datt, d + ld, n + 1);
+            float d2 = dot(att, a + 2 * ld, datt, d + 2 * ld, n + 2), d3 = dot(att, a + 3 * ld, datt, d + 3 * ld, n + 3);
+            softmaxBackwardRow(dpre, p, att, a, datt, d, n, scale, d0);
+            softmaxBackwardRow(dpre, p + ld, att, a + ld, datt, d + ld, n + 1, scale, d1);
+            softmaxBackwardRow(dpre, p + 2 * ld, att, a + 2 * ld, datt, d + 2 * ld, n + 2, scale, d2);
+            softmaxBackwardRow(dpre, p + 3 * ld, att, a + 3 * ld, datt, d + 3 * ld, n + 3, scale, d3);
+        }
+        for (; r < rows; r++) softmaxBackward(dpre, dpreOff + r * ld, att, attOff + r * ld, datt, dattOff + r * ld, n0 + r, scale);
+    }
+
     @Override
     public void softmaxBackward(float[] dpre, int dpreOff, float[] att, int attOff, float[] datt, int dattOff,
                                 int n, float scale) {
-        float d = dot(att, attOff, datt, dattOff, n);
+        softmaxBackwardRow(dpre, dpreOff, att, attOff, datt, dattOff, n, scale, dot(att, attOff, datt, dattOff, n));
+    }
+
+    /** dpre = att * (datt - d) * scale, with d = dot(att, datt) of the row. */
+    private void softmaxBackwardRow(float[] dpre, int dpreOff, float[] att, int attOff, float[] datt, int dattOff,
+                                    int n, float scale, float d) {
         int i = 0;
         for (; i + W <= n; i += W) {
             FloatVector a = FloatVector.fromArray(S, att, attOff + i);

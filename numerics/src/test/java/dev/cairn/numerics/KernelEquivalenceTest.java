@@ -128,6 +128,29 @@ class KernelEquivalenceTest {
         assertBitsEqual(cs1, cs3, "column sums over split rows");
     }
 
+    @ParameterizedTest(name = "causal softmax rows={0} from {1}")
+    @CsvSource({"1,1", "3,1", "4,1", "7,2", "12,1", "13,5", "64,1", "20,30"})
+    void causalSoftmaxMatchesOneRowAtATime(int rows, int n0) {
+        int ld = n0 + rows + 3;
+        float[] x = random(31, rows * ld + 2, 4f), dout = random(32, rows * ld + 2, 1f);
+        // the reference: the one-row kernel of the scalar set, row by row
+        float[] ref = x.clone();
+        for (int r = 0; r < rows; r++) s.softmaxForward(ref, 1 + r * ld, n0 + r, 0.17f);
+        for (Kernels k : new Kernels[] {s, v}) {
+            float[] got = x.clone();
+            k.softmaxCausal(got, 1, ld, rows, n0, 0.17f);
+            assertBitsEqual(ref, got, k.name() + " causal softmax");
+        }
+        // backward in place (datt and dpre the same rows), as attention runs it
+        float[] refB = dout.clone();
+        for (int r = 0; r < rows; r++) s.softmaxBackward(refB, 1 + r * ld, ref, 1 + r * ld, refB, 1 + r * ld, n0 + r, 0.17f);
+        for (Kernels k : new Kernels[] {s, v}) {
+            float[] got = dout.clone();
+            k.softmaxCausalBackward(got, 1, ref, 1, got, 1, ld, rows, n0, 0.17f);
+            assertBitsEqual(refB, got, k.name() + " causal softmax backward");
+        }
+    }
+
     @ParameterizedTest(name = "transpose rows={0} cols={1} ld={2}")
     @CsvSource({"64,32,384", "17,5,9", "5,3,3", "33,32,100", "16,1,16"})
     void transposeMatchesReference(int rows, int cols, int ld) {
