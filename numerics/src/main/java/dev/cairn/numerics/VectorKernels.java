@@ -100,7 +100,7 @@ final class VectorKernels extends ScalarKernels {
             }
             for (int n = n4; n < nPanels; n += nr) {
                 for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, pa, packed ? g * 6 * K : aOff + (m0 + 6 * g) * sm, rs, ks, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-                for (int m = mTail; m < m1; m++) micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                if (mTail < m1) rowTail2(mTail, m1, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
             }
             int n = nPanels;
             if (n + W <= N) {
@@ -174,6 +174,49 @@ final class VectorKernels extends ScalarKernels {
             micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
             micro1x2(m, n + 2 * W, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
         }
+    }
+
+    /**
+     * One to five leftover rows beside the six-row groups, two vectors wide: a four-row kernel keeps eight fma
+     * chains in flight where one row alone has two (latency-bound).
+     */
+    private static void rowTail2(int m, int m1, int n, int K, float[] a, int aOff, int sm, int sk,
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                 float[] bias, int biasOff, boolean acc) {
+        if (m1 - m >= 4) {
+            micro4x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            m += 4;
+        }
+        for (; m < m1; m++) micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+    }
+
+    /** Four rows by two vectors, A read in place (row-tail kernel). */
+    private static void micro4x2(int m, int n, int K, float[] a, int aOff, int sm, int sk,
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                                 float[] bias, int biasOff, boolean acc) {
+        int c0 = cOff + m * ldc + n, bi = biasOff + n;
+        int r1 = c0 + ldc, r2 = c0 + 2 * ldc, r3 = c0 + 3 * ldc;
+        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc);
+        FloatVector c10 = init(c, r1, bias, bi, acc), c11 = init(c, r1 + W, bias, bi + W, acc);
+        FloatVector c20 = init(c, r2, bias, bi, acc), c21 = init(c, r2 + W, bias, bi + W, acc);
+        FloatVector c30 = init(c, r3, bias, bi, acc), c31 = init(c, r3 + W, bias, bi + W, acc);
+        int bp = bOff + n, ap = aOff + m * sm;
+        for (int k = 0; k < K; k++, ap += sk) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
+            FloatVector av = FloatVector.broadcast(S, a[ap]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[ap + sm]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[ap + 2 * sm]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[ap + 3 * sm]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            bp += ldb;
+        }
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + W);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + W);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + W);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + W);
     }
 
     /** Four rows by four vectors, A read in place (row-tail kernel of the wide path). */

@@ -32,7 +32,9 @@ class KernelEquivalenceTest {
     @CsvSource({"1,1,1,false", "7,5,3,false", "6,32,17,false", "13,47,29,true", "64,128,64,false",
                 "37,200,65,true", "96,96,96,false", "100,33,130,true", "5,16,1,false", "12,65,128,false",
                 // row tails of one to five rows beside the six-row groups, with and without packing
-                "8,64,300,true", "9,64,3,false", "10,70,9,false", "11,130,5,true", "128,128,20,true", "101,256,7,false"})
+                "8,64,300,true", "9,64,3,false", "10,70,9,false", "11,130,5,true", "128,128,20,true", "101,256,7,false",
+                // four-row tails of two-vector panels (attention's last 4-row tile at head size 32)
+                "4,32,64,false", "64,32,17,true", "10,32,12,false", "4,16,9,true", "5,40,33,false"})
     void gemmMatchesReference(int M, int N, int K, boolean transA) {
         float[] a = random(1, M * K + 3, 1f), b = random(2, K * (N + 2) + 5, 1f), bias = random(3, N + 1, 1f);
         int sm = transA ? 1 : K, sk = transA ? M : 1;
