@@ -714,7 +714,11 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
-    /** Gathers W rows of one source column per step (the source rows are ld apart). */
+    /**
+     * Gathers W rows of one source column per step (the source rows are ld apart), a strip of W rows at a time
+     * across all columns: the strip's W source lines stay in L1 while their columns are read. (Column by
+     * column over all rows, a power-of-two ld maps every row to the same few cache sets and the lines thrash.)
+     */
     @Override
     public void transpose(float[] src, int srcOff, int rows, int cols, int ld, float[] dst, int dstOff, int ldd) {
         if (rows < W) {
@@ -724,11 +728,11 @@ final class VectorKernels extends ScalarKernels {
         int[] idx = new int[W];
         for (int j = 0; j < W; j++) idx[j] = j * ld;
         int rEnd = rows - rows % W;
-        for (int c = 0; c < cols; c++) {
-            int d = dstOff + c * ldd;
-            for (int r = 0; r < rEnd; r += W) FloatVector.fromArray(S, src, srcOff + r * ld + c, idx, 0).intoArray(dst, d + r);
-            for (int r = rEnd; r < rows; r++) dst[d + r] = src[srcOff + r * ld + c];
+        for (int r = 0; r < rEnd; r += W) {
+            int s = srcOff + r * ld, d = dstOff + r;
+            for (int c = 0; c < cols; c++) FloatVector.fromArray(S, src, s + c, idx, 0).intoArray(dst, d + c * ldd);
         }
+        if (rEnd < rows) super.transpose(src, srcOff + rEnd * ld, rows - rEnd, cols, ld, dst, dstOff + rEnd, ldd);
     }
 
     @Override
