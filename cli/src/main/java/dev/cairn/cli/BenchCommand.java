@@ -44,7 +44,8 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "train", mixinStandardHelpOptions = true,
             description = {"Training throughput (tokens/s) on the default recipe and the 10.8M-parameter config.",
-                    "With --peer, also runs the PyTorch peer on the same configs (OPENBLAS_NUM_THREADS=2, --threads 1) and prints the ratio."})
+                    "With --peer, also runs the PyTorch peer on the same configs (OPENBLAS_NUM_THREADS=2, --threads 1),",
+                    "alternating with Cairn round by round, and prints each round and the median ratio."})
     static final class Train implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--data", paramLabel = "FILE", description = "Text to train on (default: the bundled Shakespeare sample).") Path data;
@@ -52,14 +53,20 @@ final class BenchCommand implements Runnable {
         @Option(names = "--python", paramLabel = "EXE", defaultValue = "/usr/bin/python3", description = "Python with torch (default /usr/bin/python3).") String python;
         @Option(names = "--only", paramLabel = "N", description = "Run only config N (1 = default recipe, 2 = 10.8M).") Integer only;
         @Option(names = "--steps", paramLabel = "N", description = "Timed steps per config (default 300 and 20).") Integer steps;
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+                description = "Rounds per config, Cairn then the peer in each (default 3); the figures are the medians.") int rounds;
         @Mixin ExecutionOptions exec;
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            if (rounds < 1) throw new IllegalArgumentException("--rounds must be at least 1, got " + rounds);
+            if (steps != null && steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+            if (peer != null && !Files.isRegularFile(peer)) throw new IllegalArgumentException("peer script not found: " + peer);
             Path file = data != null ? data : DemoCommand.sampleCorpus();
             Kernels k = exec.kernels();
-            out.println(String.format(Locale.ROOT, "cairn bench train: kernels %s, %d threads, data %s", k.name(), exec.threadCount(), file));
+            out.println(String.format(Locale.ROOT, "cairn bench train: kernels %s, %d threads, data %s, %d round%s%s", k.name(),
+                    exec.threadCount(), file, rounds, rounds == 1 ? "" : "s", peer != null ? " (Cairn, then the peer, in each)" : ""));
             for (int i = 0; i < TRAIN_CONFIGS.size(); i++) {
                 if (only != null && only != i + 1) continue;
                 Config c = TRAIN_CONFIGS.get(i);
@@ -67,31 +74,56 @@ final class BenchCommand implements Runnable {
                 Recipe r = new Recipe(c.layers(), c.heads(), c.embd(), c.ctx(), c.batch(), c.warmSteps() + timed,
                         1e-3f, 1e-4f, 100, 0.1f, 0.9f, 0.99f, 1e-8f, 1f, 1337, false, 0, 0);
                 CharCorpus corpus = CharCorpus.read(file, r.ctx());
-                double tps;
-                try (Parallel par = exec.parallel()) {
-                    Trainer t = new Trainer(r, corpus, k, par);
-                    for (int s = 0; s < c.warmSteps(); s++) t.trainStep();
-                    long t0 = System.nanoTime();
-                    for (int s = 0; s < timed; s++) t.trainStep();
-                    double sec = (System.nanoTime() - t0) / 1e9;
-                    tps = (double) timed * r.batch() * r.ctx() / sec;
-                    out.println(String.format(Locale.ROOT, "%-52s cairn %,10.0f tokens/s  (%d steps in %.1f s, %,d params)",
-                            c.name(), tps, timed, sec, t.model().params.length));
-                }
-                out.flush();
-                if (peer != null) {
-                    double ptps = runPeer(out, file, c, timed);
-                    if (ptps > 0) {
-                        out.println(String.format(Locale.ROOT, "%-52s peer  %,10.0f tokens/s  ->  cairn/peer = %.2fx", "", ptps, tps / ptps));
+                out.println(c.name());
+                double[] mine = new double[rounds], theirs = new double[rounds], ratio = new double[rounds];
+                boolean peerOk = peer != null;
+                for (int round = 0; round < rounds; round++) {
+                    int params;
+                    try (Parallel par = exec.parallel()) {
+                        Trainer t = new Trainer(r, corpus, k, par);
+                        // The first round warms the JIT up fully; later rounds only warm the new trainer's caches.
+                        int warm = round == 0 ? c.warmSteps() : Math.min(c.warmSteps(), 20);
+                        for (int s = 0; s < warm; s++) t.trainStep();
+                        long t0 = System.nanoTime();
+                        for (int s = 0; s < timed; s++) t.trainStep();
+                        double sec = (System.nanoTime() - t0) / 1e9;
+                        mine[round] = (double) timed * r.batch() * r.ctx() / sec;
+                        params = t.model().params.length;
                     }
+                    String line = String.format(Locale.ROOT, "  round %d: cairn %,8.0f tokens/s", round + 1, mine[round]);
+                    if (peerOk) {
+                        out.print(line);
+                        out.flush();
+                        theirs[round] = runPeer(out, file, c, timed);
+                        peerOk = theirs[round] > 0;
+                        if (peerOk) {
+                            ratio[round] = mine[round] / theirs[round];
+                            out.println(String.format(Locale.ROOT, "   peer %,8.0f tokens/s   cairn/peer %.2fx", theirs[round], ratio[round]));
+                        }
+                    } else {
+                        out.println(line + String.format(Locale.ROOT, "   (%d steps, %,d params)", timed, params));
+                    }
+                    out.flush();
                 }
+                String summary = String.format(Locale.ROOT, "  median:  cairn %,8.0f tokens/s", median(mine));
+                if (peerOk) {
+                    summary += String.format(Locale.ROOT, "   peer %,8.0f tokens/s   cairn/peer = %.2fx (median of the rounds' ratios)",
+                            median(theirs), median(ratio));
+                }
+                out.println(summary);
                 out.flush();
             }
             return 0;
         }
 
+        static double median(double[] x) {
+            double[] s = x.clone();
+            java.util.Arrays.sort(s);
+            int n = s.length;
+            return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+        }
+
         private double runPeer(PrintWriter out, Path file, Config c, int steps) throws Exception {
-            if (!Files.isRegularFile(peer)) throw new IllegalArgumentException("peer script not found: " + peer);
             List<String> cmd = new ArrayList<>(List.of(python, peer.toString(), file.toString(), "--threads", "1",
                     "--layers", "" + c.layers(), "--heads", "" + c.heads(), "--embd", "" + c.embd(), "--ctx", "" + c.ctx(),
                     "--batch", "" + c.batch(), "--steps", "" + steps, "--eval-batches", "1"));
@@ -106,7 +138,7 @@ final class BenchCommand implements Runnable {
             int rc = p.waitFor();
             Matcher m = Pattern.compile("tokens_per_s=(\\d+)").matcher(all);
             if (rc != 0 || !m.find()) {
-                out.println("peer failed (exit " + rc + "): " + all.toString().strip().lines().reduce((a, b) -> b).orElse("")
+                out.println("\n  peer failed (exit " + rc + "): " + all.toString().strip().lines().reduce((a, b) -> b).orElse("")
                         + "\n  (install it with: apt-get install -y python3-torch libopenblas0-pthread)");
                 return -1;
             }
