@@ -116,7 +116,9 @@ public final class Trainer {
         float bc2 = (float) (1.0 - StrictMath.pow(recipe.beta2(), t));
         float[] p = model.params, g = model.grads;
         if (beforeUpdate != null) beforeUpdate.run();
-        model.parallel().forEach(adamItems.size(), (i, w) -> {
+        // Pinned, like the gradient norm's chunks (both in flat-buffer order): each core updates the same
+        // half of the parameters every step, so its moments never leave its cache.
+        model.parallel().forEach(adamItems.size(), adamItems.size(), (i, w) -> {
             int[] it = adamItems.get(i);
             model.kernels().adamw(p, g, coef, m, v, it[0], it[1], lr, recipe.beta1(), recipe.beta2(), recipe.eps(),
                     it[2] == 1 ? recipe.weightDecay() : 0f, bc1, bc2);
