@@ -311,7 +311,7 @@ public final class Gpt {
     /** Gradients of the last forward pass's mean loss with respect to every parameter, into {@link #grads}. */
     public void backward() {
         if (targets == null) throw new IllegalStateException("backward needs a forward pass with targets");
-        int C = cfg.embd(), L = cfg.layers(), V = cfg.vocabSize(), BT = B * T;
+        int C = cfg.embd(), L = cfg.layers();
         ParameterLayout P = layout;
         if (wTall == null) wTall = new float[P.qkvw.size() + P.attprojw.size() + P.fcw.size() + P.fcprojw.size()];
         if (datty == null) datty = new float[capBT * C];
