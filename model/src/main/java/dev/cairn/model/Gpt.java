@@ -38,7 +38,9 @@ public final class Gpt {
     private float[][] atty;         // L x (BT, C)
     private float[][] res2;         // L x (BT, C) residual after attention
     private float[][] ln2, ln2s;    // L x (BT, C), (BT, 2)
-    private float[][] fch, fchg;    // L x (BT, 4C) before and after GELU
+    private float[][] fch;          // L x (BT, 4C) before GELU
+    private float[][] fchg;         // L x (BT, 4C) after GELU, kept only by the by-layer passes (allocated there)
+    private float[][] geluOut;      // per block of sequences (rows, 4C): the GELU's output, used where it is made
     private float[][] fcht;         // L x (BT, 4C) the GELU's tanh, kept for the backward pass
     private float[][] res3;         // L x (BT, C) residual after the MLP
     private float[] lnf, lnfs;      // (BT, C), (BT, 2)
@@ -112,7 +114,8 @@ public final class Gpt {
         ln2 = new float[L][bt * C];
         ln2s = new float[L][bt * 2];
         fch = new float[L][bt * 4 * C];
-        fchg = new float[L][bt * 4 * C];
+        fchg = null;
+        geluOut = new float[par.threads()][];
         fcht = new float[L][bt * 4 * C];
         res3 = new float[L][bt * C];
         lnf = new float[bt * C];
@@ -156,7 +159,7 @@ public final class Gpt {
             // every layer: one parallel region, and the activations stay in the core that made them (and
             // that runs their backward stage).
             int blocks = Math.min(par.threads(), B);
-            par.forEach(blocks, blocks, (i, worker) -> forwardSequences(B * i / blocks, B * (i + 1) / blocks, worker, gradScale));
+            par.forEach(blocks, blocks, (i, worker) -> forwardSequences(i, B * i / blocks, B * (i + 1) / blocks, worker, gradScale));
         } else {
             forwardByLayer(gradScale);
         }
@@ -167,7 +170,7 @@ public final class Gpt {
     }
 
     /** The forward pass of sequences [b0, b1) alone (rows b0*T .. b1*T-1); the same arithmetic as {@link #forwardByLayer}. */
-    private void forwardSequences(int b0, int b1, int worker, float gradScale) {
+    private void forwardSequences(int block, int b0, int b1, int worker, float gradScale) {
         int L = cfg.layers(), NH = cfg.heads(), r0 = b0 * T, r1 = b1 * T;
         embedRows(r0, r1);
         attentionInputRows(0, encoded, r0, r1);
@@ -175,15 +178,27 @@ public final class Gpt {
             for (int b = b0; b < b1; b++) {
                 for (int h = 0; h < NH; h++) attentionHeadForward(l, b, h, worker);
             }
-            blockRestRows(l, r0, r1);
+            blockRestRows(l, r0, r1, geluOut(block, r1 - r0), 0);
             if (l + 1 < L) attentionInputRows(l + 1, res3[l], r0, r1);
             else headRows(r0, r1, gradScale);
         }
     }
 
+    /**
+     * Block b's buffer for the GELU's output, (rows, 4C). The staged passes do not keep it per layer: the
+     * forward pass uses it at once, and the backward pass writes it again from the kept tanh (same bits)
+     * right before the fcproj weight gradient reads it, so both read it from cache.
+     */
+    private float[] geluOut(int b, int rows) {
+        int n = rows * 4 * cfg.embd();
+        if (geluOut[b] == null || geluOut[b].length < n) geluOut[b] = new float[n];
+        return geluOut[b];
+    }
+
     /** The forward pass in row chunks, one region per attention and one per the row-local work between them. */
     private void forwardByLayer(float gradScale) {
         int L = cfg.layers(), BT = B * T;
+        if (fchg == null) fchg = new float[L][capBT * 4 * cfg.embd()];
         // Everything between two attentions is row-local, so each row chunk runs it start to end in one task.
         rowRegion(BT, (r0, r1) -> {
             embedRows(r0, r1);
@@ -193,7 +208,7 @@ public final class Gpt {
             attentionForward(l);
             int layer = l;
             rowRegion(BT, (r0, r1) -> {
-                blockRestRows(layer, r0, r1);
+                blockRestRows(layer, r0, r1, fchg[layer], r0 * 4 * cfg.embd());
                 if (layer + 1 < L) attentionInputRows(layer + 1, res3[layer], r0, r1);
                 else headRows(r0, r1, gradScale);
             });
@@ -223,8 +238,8 @@ public final class Gpt {
         linRows(qkv[l], ln1[l], params, P.qkvw.offset() + l * C * 3 * C, P.qkvb, l * 3 * C, r0, r1, C, 3 * C);
     }
 
-    /** After attention: projection, residual, ln2, MLP with GELU, residual, for rows [r0, r1) of layer l. */
-    private void blockRestRows(int l, int r0, int r1) {
+    /** After attention: projection, residual, ln2, MLP with GELU (output into g from gOff), residual, for rows [r0, r1) of layer l. */
+    private void blockRestRows(int l, int r0, int r1, float[] g, int gOff) {
         int C = cfg.embd();
         ParameterLayout P = layout;
         float[] x = l == 0 ? encoded : res3[l - 1];
@@ -232,8 +247,8 @@ public final class Gpt {
         k.add(res2[l], r0 * C, x, r0 * C, tmp, r0 * C, (r1 - r0) * C);
         lnRows(ln2[l], ln2s[l], res2[l], P.ln2w.offset() + l * C, P.ln2b, l * C, r0, r1);
         linRows(fch[l], ln2[l], params, P.fcw.offset() + l * C * 4 * C, P.fcb, l * 4 * C, r0, r1, C, 4 * C);
-        k.geluForward(fchg[l], r0 * 4 * C, fcht[l], r0 * 4 * C, fch[l], r0 * 4 * C, (r1 - r0) * 4 * C);
-        linRows(tmp, fchg[l], params, P.fcprojw.offset() + l * 4 * C * C, P.fcprojb, l * C, r0, r1, 4 * C, C);
+        k.geluForward(g, gOff, fcht[l], r0 * 4 * C, fch[l], r0 * 4 * C, (r1 - r0) * 4 * C);
+        linRows(tmp, g, gOff, params, P.fcprojw.offset() + l * 4 * C * C, P.fcprojb, l * C, r0, r1, 4 * C, C);
         k.add(res3[l], r0 * C, res2[l], r0 * C, tmp, r0 * C, (r1 - r0) * C);
     }
 
@@ -262,9 +277,14 @@ public final class Gpt {
 
     /** Rows [r0, r1) of out (rows, n) = in (rows, kDim) @ w[wOff ..] (kDim, n) + bias. */
     private void linRows(float[] out, float[] in, float[] w, int wOff, ParameterLayout.Tensor bias, int bRel, int r0, int r1, int kDim, int n) {
+        linRows(out, in, r0 * kDim, w, wOff, bias, bRel, r0, r1, kDim, n);
+    }
+
+    /** {@link #linRows} reading row r0 of in at inOff. */
+    private void linRows(float[] out, float[] in, int inOff, float[] w, int wOff, ParameterLayout.Tensor bias, int bRel, int r0, int r1, int kDim, int n) {
         float[] b = cfg.bias() && bias != null ? params : null;
         int bOff = b != null ? bias.offset() + bRel : 0;
-        k.gemm(r1 - r0, n, kDim, in, r0 * kDim, kDim, 1, w, wOff, n, out, r0 * n, n, b, bOff, false);
+        k.gemm(r1 - r0, n, kDim, in, inOff, kDim, 1, w, wOff, n, out, r0 * n, n, b, bOff, false);
     }
 
     /** dst (cols, rows) = src[off ..] (rows, cols) transposed, in parallel over columns. */
@@ -359,8 +379,11 @@ public final class Gpt {
         Stage st = new Stage(s, r0, r1);
         headBackwardRows(r0, r1);
         st.headItems();
+        float[] g = geluOut(s, r1 - r0); // stage s owns forward block s's rows
         for (int l = L - 1; l >= 0; l--) {
-            layerBackwardRows(l, r0, r1, s);
+            mlpBackwardRows(l, r0, r1, g);
+            st.fcprojItems(l, g); // while g and d out are in this core's cache
+            restBackwardRows(l, r0, r1, s);
             st.layerItems(l);
         }
         // wte's gradient sums the head's rows before the embedding rows: the first stage waits for the last
@@ -382,15 +405,26 @@ public final class Gpt {
         lnBackRows(of(gX, L), gLnf, res3[L - 1], lnfs, layout.lnfw.offset(), r0, r1);
     }
 
-    /** The activation gradients of layer l for rows [r0, r1), from of(gX, l+1) down to of(gX, l); scratch is the worker's. */
-    private void layerBackwardRows(int l, int r0, int r1, int scratch) {
+    /**
+     * Layer l's MLP output side for rows [r0, r1): d fchg = d out @ fcprojw^T, then the GELU backward, which
+     * also writes the GELU's output again into g (from row r0) for the fcproj weight gradient.
+     */
+    private void mlpBackwardRows(int l, int r0, int r1, float[] g) {
         int C = cfg.embd(), n = r1 - r0;
         ParameterLayout P = layout;
-        int tq = 0, ta = P.qkvw.size(), tf = ta + P.attprojw.size(), tp = tf + P.fcw.size(); // wTall sections
-        float[] out = of(gX, l + 1), big = of(gBig, l), mid = of(gMid, l), qkvg = of(gQkv, l);
-        // MLP: d fchg = d out @ fcprojw^T and GELU backward; d ln2 = d fch @ fcw^T; LayerNorm 2 backward.
+        int tp = P.qkvw.size() + P.attprojw.size() + P.fcw.size(); // wTall's fcproj section
+        float[] out = of(gX, l + 1), big = of(gBig, l);
         k.gemm(n, 4 * C, C, out, r0 * C, C, 1, wTall, tp + l * 4 * C * C, 4 * C, big, r0 * 4 * C, 4 * C, null, 0, false);
-        k.geluBackward(big, r0 * 4 * C, fch[l], r0 * 4 * C, fcht[l], r0 * 4 * C, big, r0 * 4 * C, n * 4 * C);
+        k.geluBackward(big, r0 * 4 * C, fch[l], r0 * 4 * C, fcht[l], r0 * 4 * C, big, r0 * 4 * C, g, 0, n * 4 * C);
+    }
+
+    /** The rest of layer l's activation gradients for rows [r0, r1), down to of(gX, l); scratch is the worker's. */
+    private void restBackwardRows(int l, int r0, int r1, int scratch) {
+        int C = cfg.embd(), n = r1 - r0;
+        ParameterLayout P = layout;
+        int tq = 0, ta = P.qkvw.size(), tf = ta + P.attprojw.size(); // wTall sections
+        float[] out = of(gX, l + 1), big = of(gBig, l), mid = of(gMid, l), qkvg = of(gQkv, l);
+        // d ln2 = d fch @ fcw^T; LayerNorm 2 backward.
         k.gemm(n, C, 4 * C, big, r0 * 4 * C, 4 * C, 1, wTall, tf + l * 4 * C * C, C, of(gLn2, l), r0 * C, C, null, 0, false);
         System.arraycopy(out, r0 * C, mid, r0 * C, n * C); // the residual path, plus what LayerNorm 2 adds
         lnBackRows(mid, of(gLn2, l), res2[l], ln2s[l], P.ln2w.offset() + l * C, r0, r1);
@@ -433,14 +467,20 @@ public final class Gpt {
             headItems = done;
         }
 
-        /** Layer l's parameter gradients; small sums ride in the last item of the matrix that shares their input. */
+        /** Layer l's fcproj gradients, from the GELU output g the stage wrote again (its row r0 at g[0]). */
+        void fcprojItems(int l, float[] g) {
+            int C = cfg.embd();
+            float[] out = of(gX, l + 1);
+            weightGrad(layout.fcprojw.offset() + l * 4 * C * C, g, -r0 * 4 * C, out, 4 * C, C,
+                    cfg.bias() ? () -> biasGrad(layout.fcprojb, l * C, out, r0, r1, C, fresh) : null);
+        }
+
+        /** Layer l's other parameter gradients; small sums ride in the last item of the matrix that shares their input. */
         void layerItems(int l) {
             int C = cfg.embd();
             ParameterLayout P = layout;
             boolean bias = cfg.bias();
-            float[] out = of(gX, l + 1), big = of(gBig, l), mid = of(gMid, l), qkvg = of(gQkv, l);
-            weightGrad(P.fcprojw.offset() + l * 4 * C * C, fchg[l], out, 4 * C, C,
-                    bias ? () -> biasGrad(P.fcprojb, l * C, out, r0, r1, C, fresh) : null);
+            float[] big = of(gBig, l), mid = of(gMid, l), qkvg = of(gQkv, l);
             weightGrad(P.fcw.offset() + l * C * 4 * C, ln2[l], big, C, 4 * C,
                     bias ? () -> biasGrad(P.fcb, l * 4 * C, big, r0, r1, 4 * C, fresh) : null);
             weightGrad(P.attprojw.offset() + l * C * C, atty[l], mid, C, C, () -> {
@@ -469,8 +509,13 @@ public final class Gpt {
 
         /** grads[wOff ..] (in, out) += x^T @ dy over this stage's rows, in items of whole six-row groups. */
         void weightGrad(int wOff, float[] x, float[] dy, int in, int out, Runnable last) {
+            weightGrad(wOff, x, 0, dy, in, out, last);
+        }
+
+        /** {@link #weightGrad} with x's row r at x[xShift + r * in]. */
+        void weightGrad(int wOff, float[] x, int xShift, float[] dy, int in, int out, Runnable last) {
             int rows = Math.max(6, ITEM_ELEMENTS / out / 6 * 6);
-            items(in, rows, (m0, m1) -> weightGradRows(wOff, x, dy, r0, r1, in, out, m0, m1, fresh), last);
+            items(in, rows, (m0, m1) -> weightGradRows(wOff, x, xShift, dy, r0, r1, in, out, m0, m1, fresh), last);
         }
     }
 
@@ -603,12 +648,12 @@ public final class Gpt {
      * Rows [m0, m1) of grads[wOff ..] (in, out) += x^T @ dy, continued over rows [r0, r1) of x and dy; fresh
      * starts from zero instead (the same bits as clearing first: the fma chain starts at +0 either way).
      */
-    private void weightGradRows(int wOff, float[] x, float[] dy, int r0, int r1, int in, int out, int m0, int m1, boolean fresh) {
-        k.gemm(m1 - m0, out, r1 - r0, x, r0 * in + m0, 1, in, dy, r0 * out, out, grads, wOff + m0 * out, out, null, 0, !fresh);
+    private void weightGradRows(int wOff, float[] x, int xShift, float[] dy, int r0, int r1, int in, int out, int m0, int m1, boolean fresh) {
+        k.gemm(m1 - m0, out, r1 - r0, x, xShift + r0 * in + m0, 1, in, dy, r0 * out, out, grads, wOff + m0 * out, out, null, 0, !fresh);
     }
 
     private void weightGradRows(int wOff, float[] x, float[] dy, int r0, int r1, int in, int out, int m0, int m1) {
-        weightGradRows(wOff, x, dy, r0, r1, in, out, m0, m1, false);
+        weightGradRows(wOff, x, 0, dy, r0, r1, in, out, m0, m1, false);
     }
 
     private void biasGrad(ParameterLayout.Tensor bias, int rel, float[] dy, int r0, int r1, int n, int j0, int j1) {

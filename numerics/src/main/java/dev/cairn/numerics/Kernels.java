@@ -74,6 +74,14 @@ public interface Kernels {
     /** {@link #geluBackward(float[], int, float[], int, float[], int, int)} reading the tanh kept by the forward pass (same bits). */
     void geluBackward(float[] dx, int dxOff, float[] x, int xOff, float[] t, int tOff, float[] dout, int doutOff, int n);
 
+    /**
+     * The kept-tanh {@code geluBackward} that also writes y = gelu(x) again from t, the bits of {@link
+     * #geluForward}: the backward pass rebuilds the GELU's output where it needs it instead of keeping it.
+     * dx may be dout; y must not overlap either.
+     */
+    void geluBackward(float[] dx, int dxOff, float[] x, int xOff, float[] t, int tOff, float[] dout, int doutOff,
+                      float[] y, int yOff, int n);
+
     /** In place: x[i] = softmax(x * scale)[i] over n elements. */
     void softmaxForward(float[] x, int off, int n, float scale);
 

@@ -159,6 +159,20 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void geluBackward(float[] dx, int dxOff, float[] x, int xOff, float[] t, int tOff, float[] dout, int doutOff,
+                             float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = x[xOff + i];
+            float th = t[tOff + i];
+            float sech2 = 1f - th * th;
+            float local = 0.5f * (1f + th)
+                    + v * 0.5f * sech2 * DetMath.GELU_SCALE * (1f + 3f * DetMath.GELU_CUBIC * v * v);
+            dx[dxOff + i] = local * dout[doutOff + i];
+            y[yOff + i] = 0.5f * v * (1f + th);
+        }
+    }
+
+    @Override
     public void geluForward(float[] out, int outOff, float[] t, int tOff, float[] x, int xOff, int n) {
         for (int i = 0; i < n; i++) {
             float v = x[xOff + i];

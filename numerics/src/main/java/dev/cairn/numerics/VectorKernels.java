@@ -685,6 +685,23 @@ final class VectorKernels extends ScalarKernels {
         if (i < n) super.geluBackward(dx, dxOff + i, x, xOff + i, t, tOff + i, dout, doutOff + i, n - i);
     }
 
+    @Override
+    public void geluBackward(float[] dx, int dxOff, float[] x, int xOff, float[] t, int tOff, float[] dout, int doutOff,
+                             float[] y, int yOff, int n) {
+        int i = 0;
+        for (; i + W <= n; i += W) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector th = FloatVector.fromArray(S, t, tOff + i);
+            FloatVector sech2 = FloatVector.broadcast(S, 1f).sub(th.mul(th));
+            FloatVector poly = v.mul(3f * DetMath.GELU_CUBIC).mul(v).add(1f);
+            FloatVector local = th.add(1f).mul(0.5f)
+                    .add(v.mul(0.5f).mul(sech2).mul(DetMath.GELU_SCALE).mul(poly));
+            local.mul(FloatVector.fromArray(S, dout, doutOff + i)).intoArray(dx, dxOff + i);
+            v.mul(0.5f).mul(th.add(1f)).intoArray(y, yOff + i);
+        }
+        if (i < n) super.geluBackward(dx, dxOff + i, x, xOff + i, t, tOff + i, dout, doutOff + i, y, yOff + i, n - i);
+    }
+
     // Elementwise passes finish a ragged tail with one masked vector step; each element gets the same
     // operations as in the reference, so the bits are the same.
 

@@ -191,6 +191,14 @@ class KernelEquivalenceTest {
             v.geluBackward(k2, 0, x, 0, t2, 0, dout, 0, n);
             assertBitsEqual(o1, k1, "gelu backward from kept tanh n=" + n);
             assertBitsEqual(o1, k2, "gelu backward from kept tanh, vector n=" + n);
+            // ... and rebuilding the forward output beside it, in place over dout as the model calls it.
+            float[] d1 = dout.clone(), d2 = dout.clone(), y1 = new float[n], y2 = new float[n];
+            s.geluBackward(d1, 0, x, 0, t1, 0, d1, 0, y1, 0, n);
+            v.geluBackward(d2, 0, x, 0, t2, 0, d2, 0, y2, 0, n);
+            assertBitsEqual(o1, java.util.Arrays.copyOf(d1, n), "gelu backward rebuilding y n=" + n);
+            assertBitsEqual(o1, java.util.Arrays.copyOf(d2, n), "gelu backward rebuilding y, vector n=" + n);
+            assertBitsEqual(f1, y1, "rebuilt gelu output n=" + n);
+            assertBitsEqual(f1, y2, "rebuilt gelu output, vector n=" + n);
             float[] sm1 = x.clone(), sm2 = x.clone();
             s.softmaxForward(sm1, 0, n, 0.17f);
             v.softmaxForward(sm2, 0, n, 0.17f);
