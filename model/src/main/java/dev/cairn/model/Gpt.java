@@ -59,6 +59,7 @@ public final class Gpt {
     private Pipeline pipe;          // the backward stages' progress (one stage per worker)
     private float[] wT;             // wte transposed, (C, V), for the tied head
     private float[] wTall;          // every layer's weight matrices transposed, for the input gradients
+    private boolean wTallFresh;     // wTall was written from params by the last forward pass (staged, with targets)
 
     public Gpt(GptConfig cfg, Kernels kernels, Parallel parallel) {
         this.cfg = cfg;
@@ -144,6 +145,7 @@ public final class Gpt {
         this.T = T;
         this.inputs = inputs;
         this.targets = targets;
+        wTallFresh = false;
         int V = cfg.vocabSize(), BT = B * T;
         for (int i = 0; i < BT; i++) {
             int tok = inputs[i];
@@ -159,7 +161,10 @@ public final class Gpt {
             // every layer: one parallel region, and the activations stay in the core that made them (and
             // that runs their backward stage).
             int blocks = Math.min(par.threads(), B);
-            par.forEach(blocks, blocks, (i, worker) -> forwardSequences(i, B * i / blocks, B * (i + 1) / blocks, worker, gradScale));
+            boolean transpose = targets != null; // a forward pass for training readies the backward's weights
+            if (transpose && wTall == null) wTall = new float[wTallSize()];
+            par.forEach(blocks, blocks, (i, worker) -> forwardSequences(i, blocks, B * i / blocks, B * (i + 1) / blocks, worker, gradScale, transpose));
+            wTallFresh = transpose;
         } else {
             forwardByLayer(gradScale);
         }
@@ -170,7 +175,7 @@ public final class Gpt {
     }
 
     /** The forward pass of sequences [b0, b1) alone (rows b0*T .. b1*T-1); the same arithmetic as {@link #forwardByLayer}. */
-    private void forwardSequences(int block, int b0, int b1, int worker, float gradScale) {
+    private void forwardSequences(int block, int blocks, int b0, int b1, int worker, float gradScale, boolean transpose) {
         int L = cfg.layers(), NH = cfg.heads(), r0 = b0 * T, r1 = b1 * T;
         embedRows(r0, r1);
         attentionInputRows(0, encoded, r0, r1);
@@ -179,6 +184,7 @@ public final class Gpt {
                 for (int h = 0; h < NH; h++) attentionHeadForward(l, b, h, worker);
             }
             blockRestRows(l, r0, r1, geluOut(block, r1 - r0), 0);
+            if (transpose) transposeLayerShare(l, block, blocks);
             if (l + 1 < L) attentionInputRows(l + 1, res3[l], r0, r1);
             else headRows(r0, r1, gradScale);
         }
@@ -333,7 +339,7 @@ public final class Gpt {
         if (targets == null) throw new IllegalStateException("backward needs a forward pass with targets");
         int C = cfg.embd(), L = cfg.layers();
         ParameterLayout P = layout;
-        if (wTall == null) wTall = new float[P.qkvw.size() + P.attprojw.size() + P.fcw.size() + P.fcprojw.size()];
+        if (wTall == null) wTall = new float[wTallSize()];
         if (datty == null) datty = new float[capBT * C];
         int stages = Math.min(par.threads(), B);
         if (B >= 2 * par.threads() || B % par.threads() == 0) {
@@ -347,7 +353,8 @@ public final class Gpt {
                 gQkv = new float[sets][capBT * 3 * C];
                 gLnf = new float[capBT * C];
             }
-            transposeLayerWeights(false); // the first stage starts every gradient from zero
+            if (!wTallFresh) transposeLayerWeights(false); // the first stage starts every gradient from zero
+            wTallFresh = false;
             if (pipe == null || pipe.stages() != stages) pipe = new Pipeline(stages);
             par.forEachStage(pipe, s -> backwardStage(s, stages));
         } else {
@@ -358,6 +365,7 @@ public final class Gpt {
                 dqkv = new float[capBT * 3 * C];
             }
             transposeLayerWeights(true);
+            wTallFresh = false;
             backwardByLayer();
         }
     }
@@ -621,18 +629,40 @@ public final class Gpt {
         });
     }
 
+    private int wTallSize() {
+        ParameterLayout P = layout;
+        return P.qkvw.size() + P.attprojw.size() + P.fcw.size() + P.fcprojw.size();
+    }
+
+    /** Layer l's four weight matrices as {srcOff, rows, cols, dstOff in wTall} (qkv, attproj, fc, fcproj). */
+    private int[][] layerMatrices(int l) {
+        ParameterLayout P = layout;
+        int C = cfg.embd();
+        int ta = P.qkvw.size(), tf = ta + P.attprojw.size(), tp = tf + P.fcw.size();
+        return new int[][] {
+                {P.qkvw.offset() + l * C * 3 * C, C, 3 * C, l * 3 * C * C},
+                {P.attprojw.offset() + l * C * C, C, C, ta + l * C * C},
+                {P.fcw.offset() + l * C * 4 * C, C, 4 * C, tf + l * 4 * C * C},
+                {P.fcprojw.offset() + l * 4 * C * C, 4 * C, C, tp + l * 4 * C * C}};
+    }
+
+    /**
+     * Block b's share (of blocks) of layer l's transposed weights: the columns of each matrix split into
+     * blocks parts, whole strips of 16. The forward blocks do this after the layer, while its weights are in
+     * cache, so the backward pass finds wTall ready.
+     */
+    private void transposeLayerShare(int l, int b, int blocks) {
+        for (int[] m : layerMatrices(l)) {
+            int strips = (m[2] + 15) / 16, c0 = Math.min(m[2], strips * b / blocks * 16), c1 = Math.min(m[2], strips * (b + 1) / blocks * 16);
+            if (c1 > c0) k.transpose(params, m[0] + c0, m[1], c1 - c0, m[2], wTall, m[3] + c0 * m[1], m[1]);
+        }
+    }
+
     /** Transposes every layer's four weight matrices into wTall (qkv, attproj, fc, fcproj sections) and, if asked, zeroes grads, in one region. */
     private void transposeLayerWeights(boolean clearGrads) {
-        ParameterLayout P = layout;
-        int C = cfg.embd(), L = cfg.layers();
+        int L = cfg.layers();
         int[][] mats = new int[4 * L][]; // {srcOff, rows, cols, dstOff}
-        int ta = P.qkvw.size(), tf = ta + P.attprojw.size(), tp = tf + P.fcw.size();
-        for (int l = 0; l < L; l++) {
-            mats[4 * l] = new int[] {P.qkvw.offset() + l * C * 3 * C, C, 3 * C, l * 3 * C * C};
-            mats[4 * l + 1] = new int[] {P.attprojw.offset() + l * C * C, C, C, ta + l * C * C};
-            mats[4 * l + 2] = new int[] {P.fcw.offset() + l * C * 4 * C, C, 4 * C, tf + l * 4 * C * C};
-            mats[4 * l + 3] = new int[] {P.fcprojw.offset() + l * 4 * C * C, 4 * C, C, tp + l * 4 * C * C};
-        }
+        for (int l = 0; l < L; l++) System.arraycopy(layerMatrices(l), 0, mats, 4 * l, 4);
         int clearChunk = 1 << 16, clears = clearGrads ? (grads.length + clearChunk - 1) / clearChunk : 0;
         par.forEach(mats.length + clears, (i, w) -> {
             if (i < mats.length) {

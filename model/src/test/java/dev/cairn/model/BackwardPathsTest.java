@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import dev.cairn.numerics.Philox;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -50,6 +51,37 @@ class BackwardPathsTest {
                 for (int i = 0; i < ref.length; i++) {
                     assertEquals(Float.floatToRawIntBits(ref[i]), Float.floatToRawIntBits(got[i]),
                             "gradient " + i + ", batch " + B + ", " + threads + " threads");
+                }
+            }
+        }
+    }
+
+    /** The forward pass readies the transposed weights for the backward pass: weights changed since must reach it. */
+    @Test
+    void weightsWrittenBetweenStepsReachTheNextBackward() {
+        int B = 4, T = CFG_BIAS.contextLen();
+        int[] in = new int[B * T], tg = new int[B * T];
+        Philox rng = new Philox(5);
+        for (int i = 0; i < in.length; i++) {
+            in[i] = (int) rng.below(13, 1, 0, i);
+            tg[i] = (int) rng.below(13, 1, 1, i);
+        }
+        for (int threads : new int[] {1, 2, 3}) {
+            try (Parallel par = new Parallel(threads)) {
+                Gpt g = new Gpt(CFG_BIAS, Kernels.vector(), par);
+                g.initialize(3);
+                g.forward(in, tg, B, T);
+                g.backward();
+                for (int i = 0; i < g.params.length; i++) g.params[i] = g.params[i] * 1.5f + 0.01f; // as a restore would
+                g.forward(in, tg, B, T);
+                g.backward();
+                Gpt fresh = new Gpt(CFG_BIAS, Kernels.vector(), par);
+                System.arraycopy(g.params, 0, fresh.params, 0, g.params.length);
+                fresh.forward(in, tg, B, T);
+                fresh.backward();
+                for (int i = 0; i < g.grads.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(fresh.grads[i]), Float.floatToRawIntBits(g.grads[i]),
+                            "gradient " + i + ", " + threads + " threads");
                 }
             }
         }
