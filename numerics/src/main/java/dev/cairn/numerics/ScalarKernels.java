@@ -145,16 +145,19 @@ public class ScalarKernels implements Kernels {
         }
     }
 
+    /** gelu'(v) given th = tanh of the GELU's inner argument. */
+    static float geluLocal(float v, float th) {
+        float sech2 = 1f - th * th;
+        return 0.5f * (1f + th) + v * 0.5f * sech2 * DetMath.GELU_SCALE * (1f + 3f * DetMath.GELU_CUBIC * v * v);
+    }
+
     @Override
     public void geluBackward(float[] dx, int dxOff, float[] x, int xOff, float[] dout, int doutOff, int n) {
         for (int i = 0; i < n; i++) {
             float v = x[xOff + i];
             float u = DetMath.GELU_SCALE * (v + DetMath.GELU_CUBIC * v * v * v);
             float t = DetMath.tanh(u);
-            float sech2 = 1f - t * t;
-            float local = 0.5f * (1f + t)
-                    + v * 0.5f * sech2 * DetMath.GELU_SCALE * (1f + 3f * DetMath.GELU_CUBIC * v * v);
-            dx[dxOff + i] = local * dout[doutOff + i];
+            dx[dxOff + i] = geluLocal(v, t) * dout[doutOff + i];
         }
     }
 
@@ -164,10 +167,7 @@ public class ScalarKernels implements Kernels {
         for (int i = 0; i < n; i++) {
             float v = x[xOff + i];
             float th = t[tOff + i];
-            float sech2 = 1f - th * th;
-            float local = 0.5f * (1f + th)
-                    + v * 0.5f * sech2 * DetMath.GELU_SCALE * (1f + 3f * DetMath.GELU_CUBIC * v * v);
-            dx[dxOff + i] = local * dout[doutOff + i];
+            dx[dxOff + i] = geluLocal(v, th) * dout[doutOff + i];
             y[yOff + i] = 0.5f * v * (1f + th);
         }
     }
@@ -188,10 +188,7 @@ public class ScalarKernels implements Kernels {
         for (int i = 0; i < n; i++) {
             float v = x[xOff + i];
             float th = t[tOff + i];
-            float sech2 = 1f - th * th;
-            float local = 0.5f * (1f + th)
-                    + v * 0.5f * sech2 * DetMath.GELU_SCALE * (1f + 3f * DetMath.GELU_CUBIC * v * v);
-            dx[dxOff + i] = local * dout[doutOff + i];
+            dx[dxOff + i] = geluLocal(v, th) * dout[doutOff + i];
         }
     }
 

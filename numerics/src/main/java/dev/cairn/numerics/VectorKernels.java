@@ -621,6 +621,13 @@ final class VectorKernels extends ScalarKernels {
         if (i < n) super.geluForward(out, outOff + i, x, xOff + i, n - i);
     }
 
+    /** gelu'(v) given th = tanh of the inner argument: {@link ScalarKernels#geluLocal}'s operations, lane by lane. */
+    static FloatVector geluLocal(FloatVector v, FloatVector th) {
+        FloatVector sech2 = FloatVector.broadcast(S, 1f).sub(th.mul(th));
+        FloatVector poly = v.mul(3f * DetMath.GELU_CUBIC).mul(v).add(1f);
+        return th.add(1f).mul(0.5f).add(v.mul(0.5f).mul(sech2).mul(DetMath.GELU_SCALE).mul(poly));
+    }
+
     @Override
     public void geluBackward(float[] dx, int dxOff, float[] x, int xOff, float[] dout, int doutOff, int n) {
         int i = 0;
@@ -628,11 +635,7 @@ final class VectorKernels extends ScalarKernels {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector u = v.add(v.mul(DetMath.GELU_CUBIC).mul(v).mul(v)).mul(DetMath.GELU_SCALE);
             FloatVector t = tanh(u);
-            FloatVector sech2 = FloatVector.broadcast(S, 1f).sub(t.mul(t));
-            FloatVector poly = v.mul(3f * DetMath.GELU_CUBIC).mul(v).add(1f);
-            FloatVector local = t.add(1f).mul(0.5f)
-                    .add(v.mul(0.5f).mul(sech2).mul(DetMath.GELU_SCALE).mul(poly));
-            local.mul(FloatVector.fromArray(S, dout, doutOff + i)).intoArray(dx, dxOff + i);
+            geluLocal(v, t).mul(FloatVector.fromArray(S, dout, doutOff + i)).intoArray(dx, dxOff + i);
         }
         if (i < n) super.geluBackward(dx, dxOff + i, x, xOff + i, dout, doutOff + i, n - i);
     }
@@ -656,11 +659,7 @@ final class VectorKernels extends ScalarKernels {
         for (; i + W <= n; i += W) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector th = FloatVector.fromArray(S, t, tOff + i);
-            FloatVector sech2 = FloatVector.broadcast(S, 1f).sub(th.mul(th));
-            FloatVector poly = v.mul(3f * DetMath.GELU_CUBIC).mul(v).add(1f);
-            FloatVector local = th.add(1f).mul(0.5f)
-                    .add(v.mul(0.5f).mul(sech2).mul(DetMath.GELU_SCALE).mul(poly));
-            local.mul(FloatVector.fromArray(S, dout, doutOff + i)).intoArray(dx, dxOff + i);
+            geluLocal(v, th).mul(FloatVector.fromArray(S, dout, doutOff + i)).intoArray(dx, dxOff + i);
         }
         if (i < n) super.geluBackward(dx, dxOff + i, x, xOff + i, t, tOff + i, dout, doutOff + i, n - i);
     }
@@ -672,11 +671,7 @@ final class VectorKernels extends ScalarKernels {
         for (; i + W <= n; i += W) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector th = FloatVector.fromArray(S, t, tOff + i);
-            FloatVector sech2 = FloatVector.broadcast(S, 1f).sub(th.mul(th));
-            FloatVector poly = v.mul(3f * DetMath.GELU_CUBIC).mul(v).add(1f);
-            FloatVector local = th.add(1f).mul(0.5f)
-                    .add(v.mul(0.5f).mul(sech2).mul(DetMath.GELU_SCALE).mul(poly));
-            local.mul(FloatVector.fromArray(S, dout, doutOff + i)).intoArray(dx, dxOff + i);
+            geluLocal(v, th).mul(FloatVector.fromArray(S, dout, doutOff + i)).intoArray(dx, dxOff + i);
             v.mul(0.5f).mul(th.add(1f)).intoArray(y, yOff + i);
         }
         if (i < n) super.geluBackward(dx, dxOff + i, x, xOff + i, t, tOff + i, dout, doutOff + i, y, yOff + i, n - i);
