@@ -74,17 +74,17 @@ final class VectorKernels extends ScalarKernels {
             if (WIDE) {
                 // 512-bit machines have 32 vector registers: six rows by four vectors per k.
                 for (; n4 + 4 * W <= N; n4 += 4 * W) {
-                    for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n4, K, a, aOff + (m0 + 6 * g) * sm, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                    for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n4, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                     if (mTail < m1) rowTail4(mTail, m1, n4, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 }
             }
             for (int n = n4; n < nPanels; n += nr) {
-                for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, a, aOff + (m0 + 6 * g) * sm, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 if (mTail < m1) rowTail2(mTail, m1, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
             }
             int n = nPanels;
             if (n + W <= N) {
-                for (int g = 0; g < groups; g++) micro6x1(m0 + 6 * g, n, K, a, aOff + (m0 + 6 * g) * sm, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (int g = 0; g < groups; g++) micro6x1(m0 + 6 * g, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 for (int m = mTail; m < m1; m++) micro1x1(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 n += W;
             }
@@ -100,8 +100,8 @@ final class VectorKernels extends ScalarKernels {
         return FloatVector.zero(S);
     }
 
-    /** Six rows by four vectors (24 accumulators); p as in {@link #micro6x2}. */
-    private static void micro6x4(int m, int n, int K, float[] p, int pOff, int rs, int ks,
+    /** Six rows by four vectors (24 accumulators); row r of A at step k is a[aOff + (m + r)*sm + k*sk], as in every kernel here. */
+    private static void micro6x4(int m, int n, int K, float[] a, int aOff, int sm, int sk,
                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                                  float[] bias, int biasOff, boolean acc) {
         int c0 = cOff + m * ldc + n, bi = biasOff + n;
@@ -112,21 +112,21 @@ final class VectorKernels extends ScalarKernels {
         FloatVector c30 = init(c, r3, bias, bi, acc), c31 = init(c, r3 + W, bias, bi + W, acc), c32 = init(c, r3 + 2 * W, bias, bi + 2 * W, acc), c33 = init(c, r3 + 3 * W, bias, bi + 3 * W, acc);
         FloatVector c40 = init(c, r4, bias, bi, acc), c41 = init(c, r4 + W, bias, bi + W, acc), c42 = init(c, r4 + 2 * W, bias, bi + 2 * W, acc), c43 = init(c, r4 + 3 * W, bias, bi + 3 * W, acc);
         FloatVector c50 = init(c, r5, bias, bi, acc), c51 = init(c, r5 + W, bias, bi + W, acc), c52 = init(c, r5 + 2 * W, bias, bi + 2 * W, acc), c53 = init(c, r5 + 3 * W, bias, bi + 3 * W, acc);
-        int bp = bOff + n, ap = pOff;
-        for (int k = 0; k < K; k++, ap += ks) {
+        int bp = bOff + n, ap = aOff + m * sm;
+        for (int k = 0; k < K; k++, ap += sk) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
             FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * W), b3 = FloatVector.fromArray(S, b, bp + 3 * W);
-            FloatVector av = FloatVector.broadcast(S, p[ap]);
+            FloatVector av = FloatVector.broadcast(S, a[ap]);
             c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02); c03 = av.fma(b3, c03);
-            av = FloatVector.broadcast(S, p[ap + 1 * rs]);
+            av = FloatVector.broadcast(S, a[ap + sm]);
             c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12); c13 = av.fma(b3, c13);
-            av = FloatVector.broadcast(S, p[ap + 2 * rs]);
+            av = FloatVector.broadcast(S, a[ap + 2 * sm]);
             c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22); c23 = av.fma(b3, c23);
-            av = FloatVector.broadcast(S, p[ap + 3 * rs]);
+            av = FloatVector.broadcast(S, a[ap + 3 * sm]);
             c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32); c33 = av.fma(b3, c33);
-            av = FloatVector.broadcast(S, p[ap + 4 * rs]);
+            av = FloatVector.broadcast(S, a[ap + 4 * sm]);
             c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42); c43 = av.fma(b3, c43);
-            av = FloatVector.broadcast(S, p[ap + 5 * rs]);
+            av = FloatVector.broadcast(S, a[ap + 5 * sm]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52); c53 = av.fma(b3, c53);
             bp += ldb;
         }
@@ -250,8 +250,8 @@ final class VectorKernels extends ScalarKernels {
         c10.intoArray(c, r1); c11.intoArray(c, r1 + W); c12.intoArray(c, r1 + 2 * W); c13.intoArray(c, r1 + 3 * W);
     }
 
-    /** Six rows by two vectors; row r's value at step k is p[pOff + r*rs + k*ks] (A as it lies: rs = sm, ks = sk). */
-    private static void micro6x2(int m, int n, int K, float[] p, int pOff, int rs, int ks,
+    /** Six rows by two vectors. */
+    private static void micro6x2(int m, int n, int K, float[] a, int aOff, int sm, int sk,
                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                                  float[] bias, int biasOff, boolean acc) {
         int c0 = cOff + m * ldc + n, bi = biasOff + n;
@@ -261,20 +261,20 @@ final class VectorKernels extends ScalarKernels {
         FloatVector c30 = init(c, c0 + 3 * ldc, bias, bi, acc), c31 = init(c, c0 + 3 * ldc + W, bias, bi + W, acc);
         FloatVector c40 = init(c, c0 + 4 * ldc, bias, bi, acc), c41 = init(c, c0 + 4 * ldc + W, bias, bi + W, acc);
         FloatVector c50 = init(c, c0 + 5 * ldc, bias, bi, acc), c51 = init(c, c0 + 5 * ldc + W, bias, bi + W, acc);
-        int bp = bOff + n, ap = pOff;
-        for (int k = 0; k < K; k++, ap += ks) {
+        int bp = bOff + n, ap = aOff + m * sm;
+        for (int k = 0; k < K; k++, ap += sk) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
-            FloatVector av = FloatVector.broadcast(S, p[ap]);
+            FloatVector av = FloatVector.broadcast(S, a[ap]);
             c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, p[ap + 1 * rs]);
+            av = FloatVector.broadcast(S, a[ap + sm]);
             c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, p[ap + 2 * rs]);
+            av = FloatVector.broadcast(S, a[ap + 2 * sm]);
             c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, p[ap + 3 * rs]);
+            av = FloatVector.broadcast(S, a[ap + 3 * sm]);
             c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, p[ap + 4 * rs]);
+            av = FloatVector.broadcast(S, a[ap + 4 * sm]);
             c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, p[ap + 5 * rs]);
+            av = FloatVector.broadcast(S, a[ap + 5 * sm]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
             bp += ldb;
         }
@@ -303,22 +303,22 @@ final class VectorKernels extends ScalarKernels {
         c01.intoArray(c, c0 + W);
     }
 
-    private static void micro6x1(int m, int n, int K, float[] p, int pOff, int rs, int ks,
+    private static void micro6x1(int m, int n, int K, float[] a, int aOff, int sm, int sk,
                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                                  float[] bias, int biasOff, boolean acc) {
         int c0 = cOff + m * ldc + n, bi = biasOff + n;
         FloatVector c00 = init(c, c0, bias, bi, acc), c10 = init(c, c0 + ldc, bias, bi, acc);
         FloatVector c20 = init(c, c0 + 2 * ldc, bias, bi, acc), c30 = init(c, c0 + 3 * ldc, bias, bi, acc);
         FloatVector c40 = init(c, c0 + 4 * ldc, bias, bi, acc), c50 = init(c, c0 + 5 * ldc, bias, bi, acc);
-        int bp = bOff + n, ap = pOff;
-        for (int k = 0; k < K; k++, ap += ks) {
+        int bp = bOff + n, ap = aOff + m * sm;
+        for (int k = 0; k < K; k++, ap += sk) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp);
-            c00 = FloatVector.broadcast(S, p[ap]).fma(b0, c00);
-            c10 = FloatVector.broadcast(S, p[ap + 1 * rs]).fma(b0, c10);
-            c20 = FloatVector.broadcast(S, p[ap + 2 * rs]).fma(b0, c20);
-            c30 = FloatVector.broadcast(S, p[ap + 3 * rs]).fma(b0, c30);
-            c40 = FloatVector.broadcast(S, p[ap + 4 * rs]).fma(b0, c40);
-            c50 = FloatVector.broadcast(S, p[ap + 5 * rs]).fma(b0, c50);
+            c00 = FloatVector.broadcast(S, a[ap]).fma(b0, c00);
+            c10 = FloatVector.broadcast(S, a[ap + sm]).fma(b0, c10);
+            c20 = FloatVector.broadcast(S, a[ap + 2 * sm]).fma(b0, c20);
+            c30 = FloatVector.broadcast(S, a[ap + 3 * sm]).fma(b0, c30);
+            c40 = FloatVector.broadcast(S, a[ap + 4 * sm]).fma(b0, c40);
+            c50 = FloatVector.broadcast(S, a[ap + 5 * sm]).fma(b0, c50);
             bp += ldb;
         }
         c00.intoArray(c, c0);
