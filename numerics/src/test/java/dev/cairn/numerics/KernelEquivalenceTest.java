@@ -154,7 +154,7 @@ class KernelEquivalenceTest {
     }
 
     @ParameterizedTest(name = "transpose rows={0} cols={1} ld={2}")
-    @CsvSource({"64,32,384", "17,5,9", "5,3,3", "33,32,100", "16,1,16"})
+    @CsvSource({"64,32,384", "17,5,9", "5,3,3", "33,32,100", "16,1,16", "48,40,50", "35,77,80", "128,512,512", "8,24,24"})
     void transposeMatchesReference(int rows, int cols, int ld) {
         float[] src = random(9, 7 + rows * ld, 1f);
         float[] d1 = new float[3 + cols * (rows + 2)], d2 = d1.clone();
