@@ -49,10 +49,10 @@ public final class Gpt {
     private float[] tmp;            // (BT, C) projection outputs before the residual add
     // Backward scratch.
     private float[] dres, dln, dbig, dqkv, datty;
-    // the staged backward's activation gradients, two sets that layers alternate (see of):
+    // the staged backward's activation gradients, by layer through of(): gX alternates two sets, the rest have one
     private float[][] gX;           // 2 x (BT, C): d loss / d (input of block l); of(gX, L) from the final LayerNorm
-    private float[][] gMid, gLn2, gLn1; // 2 x (BT, C): d res2, d ln2 output, d ln1 output
-    private float[][] gBig, gQkv;   // 2 x (BT, 4C) d fch (GELU backward done), 2 x (BT, 3C) d qkv
+    private float[][] gMid, gLn2, gLn1; // 1 x (BT, C): d res2, d ln2 output, d ln1 output
+    private float[][] gBig, gQkv;   // 1 x (BT, 4C) d fch (GELU backward done), 1 x (BT, 3C) d qkv
     private float[] gLnf;           // (BT, C) d lnf output
     private float[][] workerTT;     // per worker (T, T) attention gradient scratch
     private float[][] workerT;      // per worker (hs, T) transposed K
@@ -347,13 +347,15 @@ public final class Gpt {
         int stages = Math.min(par.threads(), B);
         if (B >= 2 * par.threads() || B % par.threads() == 0) {
             if (gX == null) {
-                int sets = 2; // layer l uses set l % 2: a layer's gradients are read until the next layer's are written
-                gX = new float[sets][capBT * C];
-                gMid = new float[sets][capBT * C];
-                gLn2 = new float[sets][capBT * C];
-                gLn1 = new float[sets][capBT * C];
-                gBig = new float[sets][capBT * 4 * C];
-                gQkv = new float[sets][capBT * 3 * C];
+                // Layer l reads of(gX, l + 1) while it writes of(gX, l), so gX alternates two sets. A stage
+                // finishes layer l's parameter items, the last readers of its other gradients, before it starts
+                // layer l - 1, so those need one set: reused each layer, they stay in cache.
+                gX = new float[2][capBT * C];
+                gMid = new float[1][capBT * C];
+                gLn2 = new float[1][capBT * C];
+                gLn1 = new float[1][capBT * C];
+                gBig = new float[1][capBT * 4 * C];
+                gQkv = new float[1][capBT * 3 * C];
                 gLnf = new float[capBT * C];
             }
             if (!wTallFresh) transposeLayerWeights(false); // the first stage starts every gradient from zero
@@ -403,7 +405,7 @@ public final class Gpt {
         st.items(cfg.embd(), EMBED_CHANNELS, (c0, c1) -> embeddingGrads(of(gX, 0), r0, r1, c0, c1, s == 0), null);
     }
 
-    /** Layer l's buffer of a two-set gradient buffer (layers alternate, so layer l+1's stays readable). */
+    /** Layer l's buffer of a gradient buffer with one or two sets (with two, layer l+1's stays readable). */
     private static float[] of(float[][] sets, int l) {
         return sets[l % sets.length];
     }
