@@ -32,12 +32,13 @@ public final class Gpt {
     private int capBT, capB, B, T;
     private int[] inputs, targets;
     private float[] encoded;        // (B*T, C)
-    private float[][] ln1, ln1s;    // L x (BT, C), L x (BT, 2) mean and rstd
+    private float[][] ln1, ln1s;    // L x (BT, C) kept only by the by-layer passes (allocated there), L x (BT, 2) mean and rstd
     private float[][] qkv;          // L x (BT, 3C)
     private float[][] att;          // L x (B, NH, T, T) softmax probabilities, masked entries 0
     private float[][] atty;         // L x (BT, C)
     private float[][] res2;         // L x (BT, C) residual after attention
-    private float[][] ln2, ln2s;    // L x (BT, C), (BT, 2)
+    private float[][] ln2, ln2s;    // as ln1, ln1s
+    private float[][] lnOut;        // per block of sequences (2, rows, C): ln1 and ln2 outputs, used where they are made
     private float[][] fch;          // L x (BT, 4C) before GELU
     private float[][] fchg;         // L x (BT, 4C) after GELU, kept only by the by-layer passes (allocated there)
     private float[][] geluOut;      // per block of sequences (rows, 4C): the GELU's output, used where it is made
@@ -107,13 +108,13 @@ public final class Gpt {
         capBT = bt;
         capB = b;
         encoded = new float[bt * C];
-        ln1 = new float[L][bt * C];
+        ln1 = ln2 = null;
+        lnOut = new float[par.threads()][];
         ln1s = new float[L][bt * 2];
         qkv = new float[L][bt * 3 * C];
         att = new float[L][b * NH * t * t];
         atty = new float[L][bt * C];
         res2 = new float[L][bt * C];
-        ln2 = new float[L][bt * C];
         ln2s = new float[L][bt * 2];
         fch = new float[L][bt * 4 * C];
         fchg = null;
@@ -179,15 +180,17 @@ public final class Gpt {
     /** The forward pass of sequences [b0, b1) alone (rows b0*T .. b1*T-1); the same arithmetic as {@link #forwardByLayer}. */
     private void forwardSequences(int block, int blocks, int b0, int b1, int worker, float gradScale, boolean transpose) {
         int L = cfg.layers(), NH = cfg.heads(), r0 = b0 * T, r1 = b1 * T;
+        float[] lo = lnOut(block, r1 - r0);
+        int ln1At = -r0 * cfg.embd(), ln2At = ln1At + (r1 - r0) * cfg.embd(); // where row r0 of each lands
         embedRows(r0, r1);
-        attentionInputRows(0, encoded, r0, r1);
+        attentionInputRows(0, encoded, r0, r1, lo, ln1At);
         for (int l = 0; l < L; l++) {
             for (int b = b0; b < b1; b++) {
                 for (int h = 0; h < NH; h++) attentionHeadForward(l, b, h, worker);
             }
-            blockRestRows(l, r0, r1, geluOut(block, r1 - r0), 0);
+            blockRestRows(l, r0, r1, geluOut(block, r1 - r0), 0, lo, ln2At);
             if (transpose) transposeLayerShare(l, block, blocks);
-            if (l + 1 < L) attentionInputRows(l + 1, res3[l], r0, r1);
+            if (l + 1 < L) attentionInputRows(l + 1, res3[l], r0, r1, lo, ln1At);
             else headRows(r0, r1, gradScale);
         }
     }
@@ -203,21 +206,37 @@ public final class Gpt {
         return geluOut[b];
     }
 
+    /**
+     * Block b's buffer for its LayerNorm outputs, (2, rows, C): ln1's rows, then ln2's. Like the GELU's
+     * output, the staged passes do not keep them per layer: the forward pass feeds them to the next product
+     * at once, and the backward stage rebuilds them from the kept residuals and stats (same bits) for the
+     * weight gradients that read them.
+     */
+    private float[] lnOut(int b, int rows) {
+        int n = 2 * rows * cfg.embd();
+        if (lnOut[b] == null || lnOut[b].length < n) lnOut[b] = new float[n];
+        return lnOut[b];
+    }
+
     /** The forward pass in row chunks, one region per attention and one per the row-local work between them. */
     private void forwardByLayer(float gradScale) {
         int L = cfg.layers(), BT = B * T;
-        if (fchg == null) fchg = new float[L][capBT * 4 * cfg.embd()];
+        if (fchg == null) {
+            fchg = new float[L][capBT * 4 * cfg.embd()];
+            ln1 = new float[L][capBT * cfg.embd()];
+            ln2 = new float[L][capBT * cfg.embd()];
+        }
         // Everything between two attentions is row-local, so each row chunk runs it start to end in one task.
         rowRegion(BT, (r0, r1) -> {
             embedRows(r0, r1);
-            attentionInputRows(0, encoded, r0, r1);
+            attentionInputRows(0, encoded, r0, r1, ln1[0], 0);
         });
         for (int l = 0; l < L; l++) {
             attentionForward(l);
             int layer = l;
             rowRegion(BT, (r0, r1) -> {
-                blockRestRows(layer, r0, r1, fchg[layer], r0 * 4 * cfg.embd());
-                if (layer + 1 < L) attentionInputRows(layer + 1, res3[layer], r0, r1);
+                blockRestRows(layer, r0, r1, fchg[layer], r0 * 4 * cfg.embd(), ln2[layer], 0);
+                if (layer + 1 < L) attentionInputRows(layer + 1, res3[layer], r0, r1, ln1[layer + 1], 0);
                 else headRows(r0, r1, gradScale);
             });
         }
@@ -238,23 +257,26 @@ public final class Gpt {
         }
     }
 
-    /** ln1 and qkv of layer l for rows [r0, r1) of its input x. */
-    private void attentionInputRows(int l, float[] x, int r0, int r1) {
+    /** ln1 (row r at lo[loAt + r*C]) and qkv of layer l for rows [r0, r1) of its input x. */
+    private void attentionInputRows(int l, float[] x, int r0, int r1, float[] lo, int loAt) {
         int C = cfg.embd();
         ParameterLayout P = layout;
-        lnRows(ln1[l], ln1s[l], x, P.ln1w.offset() + l * C, P.ln1b, l * C, r0, r1);
-        linRows(qkv[l], ln1[l], params, P.qkvw.offset() + l * C * 3 * C, P.qkvb, l * 3 * C, r0, r1, C, 3 * C);
+        lnRows(lo, loAt, ln1s[l], x, P.ln1w.offset() + l * C, P.ln1b, l * C, r0, r1);
+        linRows(qkv[l], lo, loAt + r0 * C, params, P.qkvw.offset() + l * C * 3 * C, P.qkvb, l * 3 * C, r0, r1, C, 3 * C);
     }
 
-    /** After attention: projection, residual, ln2, MLP with GELU (output into g from gOff), residual, for rows [r0, r1) of layer l. */
-    private void blockRestRows(int l, int r0, int r1, float[] g, int gOff) {
+    /**
+     * After attention: projection, residual, ln2 (row r at lo[loAt + r*C]), MLP with GELU (output into g from
+     * gOff), residual, for rows [r0, r1) of layer l.
+     */
+    private void blockRestRows(int l, int r0, int r1, float[] g, int gOff, float[] lo, int loAt) {
         int C = cfg.embd();
         ParameterLayout P = layout;
         float[] x = l == 0 ? encoded : res3[l - 1];
         linRows(tmp, atty[l], params, P.attprojw.offset() + l * C * C, P.attprojb, l * C, r0, r1, C, C);
         k.add(res2[l], r0 * C, x, r0 * C, tmp, r0 * C, (r1 - r0) * C);
-        lnRows(ln2[l], ln2s[l], res2[l], P.ln2w.offset() + l * C, P.ln2b, l * C, r0, r1);
-        linRows(fch[l], ln2[l], params, P.fcw.offset() + l * C * 4 * C, P.fcb, l * 4 * C, r0, r1, C, 4 * C);
+        lnRows(lo, loAt, ln2s[l], res2[l], P.ln2w.offset() + l * C, P.ln2b, l * C, r0, r1);
+        linRows(fch[l], lo, loAt + r0 * C, params, P.fcw.offset() + l * C * 4 * C, P.fcb, l * 4 * C, r0, r1, C, 4 * C);
         k.geluForward(g, gOff, fcht[l], r0 * 4 * C, fch[l], r0 * 4 * C, (r1 - r0) * 4 * C);
         linRows(tmp, g, gOff, params, P.fcprojw.offset() + l * 4 * C * C, P.fcprojb, l * C, r0, r1, 4 * C, C);
         k.add(res3[l], r0 * C, res2[l], r0 * C, tmp, r0 * C, (r1 - r0) * C);
@@ -263,7 +285,7 @@ public final class Gpt {
     /** Final LayerNorm, tied head and (with targets) the loss and its gradient, for rows [r0, r1). */
     private void headRows(int r0, int r1, float gradScale) {
         int C = cfg.embd(), V = cfg.vocabSize();
-        lnRows(lnf, lnfs, res3[cfg.layers() - 1], layout.lnfw.offset(), layout.lnfb, 0, r0, r1);
+        lnRows(lnf, 0, lnfs, res3[cfg.layers() - 1], layout.lnfw.offset(), layout.lnfb, 0, r0, r1);
         linRows(logits, lnf, wT, 0, null, 0, r0, r1, C, V);
         if (targets == null) return;
         for (int r = r0; r < r1; r++) losses[r] = k.crossEntropy(logits, r * V, V, targets[r], gradScale);
@@ -276,11 +298,20 @@ public final class Gpt {
         return out;
     }
 
-    private void lnRows(float[] out, float[] stats, float[] x, int wOff, ParameterLayout.Tensor bias, int bRel, int r0, int r1) {
+    /** LayerNorm of rows [r0, r1) of x; row r's output at out[outAt + r*C], its mean and rstd at stats[2r]. */
+    private void lnRows(float[] out, int outAt, float[] stats, float[] x, int wOff, ParameterLayout.Tensor bias, int bRel, int r0, int r1) {
         int C = cfg.embd();
         float[] b = cfg.bias() ? params : null;
         int bOff = cfg.bias() ? bias.offset() + bRel : 0;
-        for (int r = r0; r < r1; r++) k.layerNormForward(out, r * C, x, r * C, params, wOff, b, bOff, C, LN_EPS, stats, 2 * r);
+        for (int r = r0; r < r1; r++) k.layerNormForward(out, outAt + r * C, x, r * C, params, wOff, b, bOff, C, LN_EPS, stats, 2 * r);
+    }
+
+    /** {@link #lnRows}'s output again from the kept stats (the same bits), for the backward pass. */
+    private void lnApplyRows(float[] out, int outAt, float[] stats, float[] x, int wOff, ParameterLayout.Tensor bias, int bRel, int r0, int r1) {
+        int C = cfg.embd();
+        float[] b = cfg.bias() ? params : null;
+        int bOff = cfg.bias() ? bias.offset() + bRel : 0;
+        for (int r = r0; r < r1; r++) k.layerNormApply(out, outAt + r * C, x, r * C, params, wOff, b, bOff, C, stats, 2 * r);
     }
 
     /** Rows [r0, r1) of out (rows, n) = in (rows, kDim) @ w[wOff ..] (kDim, n) + bias. */
@@ -392,12 +423,12 @@ public final class Gpt {
         Stage st = new Stage(s, r0, r1);
         headBackwardRows(r0, r1);
         st.headItems();
-        float[] g = geluOut(s, r1 - r0); // stage s owns forward block s's rows
+        float[] g = geluOut(s, r1 - r0), lo = lnOut(s, r1 - r0); // stage s owns forward block s's rows
         for (int l = L - 1; l >= 0; l--) {
             mlpBackwardRows(l, r0, r1, g);
             st.fcprojItems(l, g); // while g and d out are in this core's cache
-            restBackwardRows(l, r0, r1, s);
-            st.layerItems(l);
+            restBackwardRows(l, r0, r1, s, lo);
+            st.layerItems(l, lo);
         }
         // wte's gradient sums the head's rows before the embedding rows: the first stage waits for the last
         // stage's head items before it starts the embedding sums.
@@ -431,8 +462,12 @@ public final class Gpt {
         k.geluBackward(big, r0 * 4 * C, fch[l], r0 * 4 * C, fcht[l], r0 * 4 * C, big, r0 * 4 * C, g, 0, n * 4 * C);
     }
 
-    /** The rest of layer l's activation gradients for rows [r0, r1), down to of(gX, l); scratch is the worker's. */
-    private void restBackwardRows(int l, int r0, int r1, int scratch) {
+    /**
+     * The rest of layer l's activation gradients for rows [r0, r1), down to of(gX, l); scratch is the worker's.
+     * Each LayerNorm's output is rebuilt into lo (ln1's rows, then ln2's, as the forward pass left them) while
+     * its input is in cache from the LayerNorm backward, for the weight gradients that read it.
+     */
+    private void restBackwardRows(int l, int r0, int r1, int scratch, float[] lo) {
         int C = cfg.embd(), n = r1 - r0;
         ParameterLayout P = layout;
         int tq = 0, ta = P.qkvw.size(), tf = ta + P.attprojw.size(); // wTall sections
@@ -441,6 +476,7 @@ public final class Gpt {
         k.gemm(n, C, 4 * C, big, r0 * 4 * C, 4 * C, 1, wTall, tf + l * 4 * C * C, C, of(gLn2, l), r0 * C, C, null, 0, false);
         System.arraycopy(out, r0 * C, mid, r0 * C, n * C); // the residual path, plus what LayerNorm 2 adds
         lnBackRows(mid, of(gLn2, l), res2[l], ln2s[l], P.ln2w.offset() + l * C, r0, r1);
+        lnApplyRows(lo, (n - r0) * C, ln2s[l], res2[l], P.ln2w.offset() + l * C, P.ln2b, l * C, r0, r1);
         // Attention: d atty = d mid @ attprojw^T, then each head of each sequence; d ln1 = d qkv @ qkvw^T.
         k.gemm(n, C, C, mid, r0 * C, C, 1, wTall, ta + l * C * C, C, datty, r0 * C, C, null, 0, false);
         for (int b = r0 / T; b < r1 / T; b++) {
@@ -448,7 +484,9 @@ public final class Gpt {
         }
         k.gemm(n, C, 3 * C, qkvg, r0 * 3 * C, 3 * C, 1, wTall, tq + l * 3 * C * C, C, of(gLn1, l), r0 * C, C, null, 0, false);
         System.arraycopy(mid, r0 * C, of(gX, l), r0 * C, n * C);
-        lnBackRows(of(gX, l), of(gLn1, l), l == 0 ? encoded : res3[l - 1], ln1s[l], P.ln1w.offset() + l * C, r0, r1);
+        float[] x = l == 0 ? encoded : res3[l - 1];
+        lnBackRows(of(gX, l), of(gLn1, l), x, ln1s[l], P.ln1w.offset() + l * C, r0, r1);
+        lnApplyRows(lo, -r0 * C, ln1s[l], x, P.ln1w.offset() + l * C, P.ln1b, l * C, r0, r1);
     }
 
     /**
@@ -488,19 +526,22 @@ public final class Gpt {
                     cfg.bias() ? () -> biasGrad(layout.fcprojb, l * C, out, r0, r1, C, fresh) : null);
         }
 
-        /** Layer l's other parameter gradients; small sums ride in the last item of the matrix that shares their input. */
-        void layerItems(int l) {
-            int C = cfg.embd();
+        /**
+         * Layer l's other parameter gradients; small sums ride in the last item of the matrix that shares their
+         * input. lo holds the stage's ln1 rows, then its ln2 rows.
+         */
+        void layerItems(int l, float[] lo) {
+            int C = cfg.embd(), n = r1 - r0;
             ParameterLayout P = layout;
             boolean bias = cfg.bias();
             float[] big = of(gBig, l), mid = of(gMid, l), qkvg = of(gQkv, l);
-            weightGrad(P.fcw.offset() + l * C * 4 * C, ln2[l], big, C, 4 * C,
+            weightGrad(P.fcw.offset() + l * C * 4 * C, lo, (n - r0) * C, big, C, 4 * C,
                     bias ? () -> biasGrad(P.fcb, l * 4 * C, big, r0, r1, 4 * C, fresh) : null);
             weightGrad(P.attprojw.offset() + l * C * C, atty[l], mid, C, C, () -> {
                 lnParamGrads(P.ln2w.offset() + l * C, P.ln2b, l * C, of(gLn2, l), res2[l], ln2s[l], r0, r1, fresh);
                 if (bias) biasGrad(P.attprojb, l * C, mid, r0, r1, C, fresh);
             });
-            weightGrad(P.qkvw.offset() + l * C * 3 * C, ln1[l], qkvg, C, 3 * C, () -> {
+            weightGrad(P.qkvw.offset() + l * C * 3 * C, lo, -r0 * C, qkvg, C, 3 * C, () -> {
                 if (bias) biasGrad(P.qkvb, l * 3 * C, qkvg, r0, r1, 3 * C, fresh);
                 lnParamGrads(P.ln1w.offset() + l * C, P.ln1b, l * C, of(gLn1, l), l == 0 ? encoded : res3[l - 1], ln1s[l], r0, r1, fresh);
             });

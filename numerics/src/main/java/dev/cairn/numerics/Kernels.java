@@ -47,6 +47,14 @@ public interface Kernels {
     void layerNormForward(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff,
                           float[] b, int bOff, int C, float eps, float[] stats, int statsOff);
 
+    /**
+     * The output of {@link #layerNormForward} again from the row's kept mean and rstd at stats[statsOff]:
+     * the same bits, without the two reductions. The backward pass rebuilds LayerNorm outputs with it
+     * instead of keeping them.
+     */
+    void layerNormApply(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff,
+                        float[] b, int bOff, int C, float[] stats, int statsOff);
+
     /** Adds the input gradient of one LayerNorm row to dx (llm.c's formula). */
     void layerNormBackward(float[] dx, int dxOff, float[] dout, int doutOff, float[] x, int xOff,
                            float[] w, int wOff, int C, float[] stats, int statsOff);

@@ -76,12 +76,19 @@ public class ScalarKernels implements Kernels {
         float mean = sum(x, xOff, C) / C;
         float var = sumSquaredDeviation(x, xOff, C, mean) / C;
         float rstd = 1f / (float) Math.sqrt(var + eps);
+        stats[statsOff] = mean;
+        stats[statsOff + 1] = rstd;
+        layerNormApply(out, outOff, x, xOff, w, wOff, b, bOff, C, stats, statsOff);
+    }
+
+    @Override
+    public void layerNormApply(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff,
+                               float[] b, int bOff, int C, float[] stats, int statsOff) {
+        float mean = stats[statsOff], rstd = stats[statsOff + 1];
         for (int i = 0; i < C; i++) {
             float norm = (x[xOff + i] - mean) * rstd;
             out[outOff + i] = Math.fma(norm, w[wOff + i], b == null ? 0f : b[bOff + i]);
         }
-        stats[statsOff] = mean;
-        stats[statsOff + 1] = rstd;
     }
 
     /** The two row sums of the LayerNorm backward pass: sum(dout*w) and sum(dout*w*norm). */

@@ -478,6 +478,15 @@ final class VectorKernels extends ScalarKernels {
         float mean = sum(x, xOff, C) / C;
         float var = sumSquaredDeviation(x, xOff, C, mean) / C;
         float rstd = 1f / (float) Math.sqrt(var + eps);
+        stats[statsOff] = mean;
+        stats[statsOff + 1] = rstd;
+        layerNormApply(out, outOff, x, xOff, w, wOff, b, bOff, C, stats, statsOff);
+    }
+
+    @Override
+    public void layerNormApply(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff,
+                               float[] b, int bOff, int C, float[] stats, int statsOff) {
+        float mean = stats[statsOff], rstd = stats[statsOff + 1];
         int i = 0;
         for (; i + W <= C; i += W) {
             FloatVector norm = FloatVector.fromArray(S, x, xOff + i).sub(mean).mul(rstd);
@@ -488,8 +497,6 @@ final class VectorKernels extends ScalarKernels {
             float norm = (x[xOff + i] - mean) * rstd;
             out[outOff + i] = Math.fma(norm, w[wOff + i], b == null ? 0f : b[bOff + i]);
         }
-        stats[statsOff] = mean;
-        stats[statsOff + 1] = rstd;
     }
 
     @Override

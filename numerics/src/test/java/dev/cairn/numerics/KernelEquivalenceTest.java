@@ -103,6 +103,15 @@ class KernelEquivalenceTest {
         }
         assertBitsEqual(o1, o2, "layernorm forward");
         assertBitsEqual(st1, st2, "layernorm stats");
+        // the output rebuilt from the kept stats, by either kernel set, is the forward's output
+        float[] a1 = new float[rows * C], a2 = new float[rows * C];
+        for (int r = 0; r < rows; r++) {
+            float[] br = r % 2 == 0 ? b : null;
+            s.layerNormApply(a1, r * C, x, r * C, w, 0, br, 0, C, st1, 2 * r);
+            v.layerNormApply(a2, r * C, x, r * C, w, 0, br, 0, C, st2, 2 * r);
+        }
+        assertBitsEqual(o1, a1, "layernorm apply (scalar)");
+        assertBitsEqual(o1, a2, "layernorm apply (vector)");
         float[] dx1 = random(5, rows * C, 1f), dx2 = dx1.clone();
         for (int r = 0; r < rows; r++) {
             s.layerNormBackward(dx1, r * C, dout, r * C, x, r * C, w, 0, C, st1, 2 * r);
