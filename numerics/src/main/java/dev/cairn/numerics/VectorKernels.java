@@ -472,16 +472,7 @@ final class VectorKernels extends ScalarKernels {
 
     // ---------------------------------------------------------------- LayerNorm
 
-    @Override
-    public void layerNormForward(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff,
-                                 float[] b, int bOff, int C, float eps, float[] stats, int statsOff) {
-        float mean = sum(x, xOff, C) / C;
-        float var = sumSquaredDeviation(x, xOff, C, mean) / C;
-        float rstd = 1f / (float) Math.sqrt(var + eps);
-        stats[statsOff] = mean;
-        stats[statsOff + 1] = rstd;
-        layerNormApply(out, outOff, x, xOff, w, wOff, b, bOff, C, stats, statsOff);
-    }
+    // layerNormForward is the reference's, which calls the vector sum, sumSquaredDeviation and layerNormApply.
 
     @Override
     public void layerNormApply(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff,
