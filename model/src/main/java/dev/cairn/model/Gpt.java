@@ -181,7 +181,7 @@ public final class Gpt {
     private void forwardSequences(int block, int blocks, int b0, int b1, int worker, float gradScale, boolean transpose) {
         int L = cfg.layers(), NH = cfg.heads(), r0 = b0 * T, r1 = b1 * T;
         float[] lo = lnOut(block, r1 - r0);
-        int ln1At = -r0 * cfg.embd(), ln2At = ln1At + (r1 - r0) * cfg.embd(); // where row r0 of each lands
+        int ln1At = lnAt(r0, r1, false), ln2At = lnAt(r0, r1, true);
         embedRows(r0, r1);
         attentionInputRows(0, encoded, r0, r1, lo, ln1At);
         for (int l = 0; l < L; l++) {
@@ -216,6 +216,11 @@ public final class Gpt {
         int n = 2 * rows * cfg.embd();
         if (lnOut[b] == null || lnOut[b].length < n) lnOut[b] = new float[n];
         return lnOut[b];
+    }
+
+    /** Where row r of rows [r0, r1) is in their lnOut buffer: r's ln1 output at lnAt(...) + r*C, ln2's likewise. */
+    private int lnAt(int r0, int r1, boolean ln2) {
+        return ((ln2 ? r1 - r0 : 0) - r0) * cfg.embd();
     }
 
     /** The forward pass in row chunks, one region per attention and one per the row-local work between them. */
@@ -476,7 +481,7 @@ public final class Gpt {
         k.gemm(n, C, 4 * C, big, r0 * 4 * C, 4 * C, 1, wTall, tf + l * 4 * C * C, C, of(gLn2, l), r0 * C, C, null, 0, false);
         System.arraycopy(out, r0 * C, mid, r0 * C, n * C); // the residual path, plus what LayerNorm 2 adds
         lnBackRows(mid, of(gLn2, l), res2[l], ln2s[l], P.ln2w.offset() + l * C, r0, r1);
-        lnApplyRows(lo, (n - r0) * C, ln2s[l], res2[l], P.ln2w.offset() + l * C, P.ln2b, l * C, r0, r1);
+        lnApplyRows(lo, lnAt(r0, r1, true), ln2s[l], res2[l], P.ln2w.offset() + l * C, P.ln2b, l * C, r0, r1);
         // Attention: d atty = d mid @ attprojw^T, then each head of each sequence; d ln1 = d qkv @ qkvw^T.
         k.gemm(n, C, C, mid, r0 * C, C, 1, wTall, ta + l * C * C, C, datty, r0 * C, C, null, 0, false);
         for (int b = r0 / T; b < r1 / T; b++) {
@@ -486,7 +491,7 @@ public final class Gpt {
         System.arraycopy(mid, r0 * C, of(gX, l), r0 * C, n * C);
         float[] x = l == 0 ? encoded : res3[l - 1];
         lnBackRows(of(gX, l), of(gLn1, l), x, ln1s[l], P.ln1w.offset() + l * C, r0, r1);
-        lnApplyRows(lo, -r0 * C, ln1s[l], x, P.ln1w.offset() + l * C, P.ln1b, l * C, r0, r1);
+        lnApplyRows(lo, lnAt(r0, r1, false), ln1s[l], x, P.ln1w.offset() + l * C, P.ln1b, l * C, r0, r1);
     }
 
     /**
@@ -531,17 +536,17 @@ public final class Gpt {
          * input. lo holds the stage's ln1 rows, then its ln2 rows.
          */
         void layerItems(int l, float[] lo) {
-            int C = cfg.embd(), n = r1 - r0;
+            int C = cfg.embd();
             ParameterLayout P = layout;
             boolean bias = cfg.bias();
             float[] big = of(gBig, l), mid = of(gMid, l), qkvg = of(gQkv, l);
-            weightGrad(P.fcw.offset() + l * C * 4 * C, lo, (n - r0) * C, big, C, 4 * C,
+            weightGrad(P.fcw.offset() + l * C * 4 * C, lo, lnAt(r0, r1, true), big, C, 4 * C,
                     bias ? () -> biasGrad(P.fcb, l * 4 * C, big, r0, r1, 4 * C, fresh) : null);
             weightGrad(P.attprojw.offset() + l * C * C, atty[l], mid, C, C, () -> {
                 lnParamGrads(P.ln2w.offset() + l * C, P.ln2b, l * C, of(gLn2, l), res2[l], ln2s[l], r0, r1, fresh);
                 if (bias) biasGrad(P.attprojb, l * C, mid, r0, r1, C, fresh);
             });
-            weightGrad(P.qkvw.offset() + l * C * 3 * C, lo, -r0 * C, qkvg, C, 3 * C, () -> {
+            weightGrad(P.qkvw.offset() + l * C * 3 * C, lo, lnAt(r0, r1, false), qkvg, C, 3 * C, () -> {
                 if (bias) biasGrad(P.qkvb, l * 3 * C, qkvg, r0, r1, 3 * C, fresh);
                 lnParamGrads(P.ln1w.offset() + l * C, P.ln1b, l * C, of(gLn1, l), l == 0 ? encoded : res3[l - 1], ln1s[l], r0, r1, fresh);
             });
