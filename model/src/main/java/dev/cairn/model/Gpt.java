@@ -56,8 +56,7 @@ public final class Gpt {
     private float[][] gBig, gQkv;   // 1 x (BT, 4C) d fch (GELU backward done), 1 x (BT, 3C) d qkv
     private float[] gLnf;           // (BT, C) d lnf output
     private float[][] workerTT;     // per worker (T, T) attention gradient scratch
-    private float[][] workerT;      // per worker (hs, T) transposed K
-    private float[][] attVT;        // L x (B, NH, hs, T) each head's V transposed, made by the forward pass while V is in cache
+    private float[][] workerT;      // per worker (hs, T) transposed K (forward) or V (backward)
     private Pipeline pipe;          // the backward stages' progress (one stage per worker)
     private float[] wT;             // wte transposed, (C, V), for the tied head
     private float[] wTall;          // every layer's weight matrices transposed, for the input gradients
@@ -130,7 +129,6 @@ public final class Gpt {
         gX = gMid = gLn2 = gLn1 = gBig = gQkv = null;
         workerTT = new float[par.threads()][t * t];
         workerT = new float[par.threads()][cfg.headSize() * t];
-        attVT = new float[L][bt * C];
         wT = new float[V * C];
     }
 
@@ -337,6 +335,11 @@ public final class Gpt {
     }
 
     /** Score columns computed for a tile ending at r1: at least r1, rounded up to 32 (never read past r1). */
+    /** The end of the attention tile that holds row t (exclusive). */
+    private int tileEnd(int t) {
+        return Math.min(T, (t / ATT_TILE + 1) * ATT_TILE);
+    }
+
     private static int scoreCols(int r1, int T) {
         return Math.min(T, (r1 + 31) & ~31);
     }
@@ -355,7 +358,6 @@ public final class Gpt {
         float[] kT = workerT[worker];
         int base = b * T * C3 + h * hs;
         k.transpose(q, base + C, T, hs, C3, kT, 0, T);
-        if (targets != null) k.transpose(q, base + 2 * C, T, hs, C3, attVT[l], (b * NH + h) * hs * T, T); // for the backward's d att
         int ab = (b * NH + h) * T * T;
         for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
             int r1 = Math.min(T, r0 + ATT_TILE);
@@ -363,7 +365,8 @@ public final class Gpt {
             k.gemm(r1 - r0, scoreCols(r1, T), hs, q, base + r0 * C3, C3, 1, kT, 0, T, a, ab + r0 * T, T, null, 0, false);
         }
         k.softmaxCausal(a, ab, T, T, 1, scale);
-        for (int t = 0; t + 1 < T; t++) java.util.Arrays.fill(a, ab + t * T + t + 1, ab + (t + 1) * T, 0f);
+        // Zeros above the diagonal up to the tile's end: the P.V products and the backward's d v read no further.
+        for (int t = 0; t + 1 < T; t++) java.util.Arrays.fill(a, ab + t * T + t + 1, ab + t * T + tileEnd(t), 0f);
         for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
             int r1 = Math.min(T, r0 + ATT_TILE);
             k.gemm(r1 - r0, hs, r1, a, ab + r0 * T, T, 1, q, base + 2 * C, C3,
@@ -798,22 +801,19 @@ public final class Gpt {
         int C = cfg.embd(), NH = cfg.heads(), hs = cfg.headSize(), C3 = 3 * C;
         float scale = (float) (1.0 / StrictMath.sqrt(hs));
         float[] q = qkv[l], a = att[l];
-        float[] vT = attVT[l], dp = workerTT[worker];
+        float[] vT = workerT[worker], dp = workerTT[worker];
         int base = b * T * C3 + h * hs, ybase = b * T * C + h * hs, ab = (b * NH + h) * T * T;
-        int vb = (b * NH + h) * hs * T;
+        k.transpose(q, base + 2 * C, T, hs, C3, vT, 0, T); // V^T for d att; made here, it is never kept per layer
         for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
             int r1 = Math.min(T, r0 + ATT_TILE);
             // d att (tile rows, columns up to the tile's end) = d y @ v^T
-            k.gemm(r1 - r0, scoreCols(r1, T), hs, datty, ybase + r0 * C, C, 1, vT, vb, T, dp, r0 * T, T, null, 0, false);
+            k.gemm(r1 - r0, scoreCols(r1, T), hs, datty, ybase + r0 * C, C, 1, vT, 0, T, dp, r0 * T, T, null, 0, false);
             // d v (rows r0..r1) = att^T @ d y, over query rows t1 >= r0 (earlier rows see zeros)
             k.gemm(r1 - r0, hs, T - r0, a, ab + r0 * T + r0, 1, T, datty, ybase + r0 * C, C,
                     dqkv, base + r0 * C3 + 2 * C, C3, null, 0, false);
         }
         k.softmaxCausalBackward(dp, 0, a, ab, dp, 0, T, T, 1, scale);
-        for (int t = 0; t < T; t++) {
-            int tileEnd = Math.min(T, (t / ATT_TILE + 1) * ATT_TILE);
-            java.util.Arrays.fill(dp, t * T + t + 1, t * T + tileEnd, 0f);
-        }
+        for (int t = 0; t < T; t++) java.util.Arrays.fill(dp, t * T + t + 1, t * T + tileEnd(t), 0f);
         for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
             int r1 = Math.min(T, r0 + ATT_TILE);
             // d q = d pre @ k ; d k = d pre^T @ q (over t1 >= r0)
