@@ -334,12 +334,12 @@ public final class Gpt {
         par.forRange(cols, 16, (c0, c1) -> k.transpose(src, off + c0, rows, c1 - c0, cols, dst, c0 * rows, rows));
     }
 
-    /** Score columns computed for a tile ending at r1: at least r1, rounded up to 32 (never read past r1). */
     /** The end of the attention tile that holds row t (exclusive). */
     private int tileEnd(int t) {
         return Math.min(T, (t / ATT_TILE + 1) * ATT_TILE);
     }
 
+    /** Score columns computed for a tile ending at r1: at least r1, rounded up to 32 (never read past r1). */
     private static int scoreCols(int r1, int T) {
         return Math.min(T, (r1 + 31) & ~31);
     }
