@@ -344,6 +344,15 @@ public final class Gpt {
         return Math.min(T, (r1 + 31) & ~31);
     }
 
+    private static volatile float warmSink;
+
+    /** Reads one float per cache line of x[off, off+n): brings the lines in, computes nothing. */
+    private static void warm(float[] x, int off, int n) {
+        float s = 0;
+        for (int i = off; i < off + n; i += 16) s += x[i];
+        if (s == Float.MIN_NORMAL) warmSink = s; // keeps the loads from being optimised away
+    }
+
     private void attentionForward(int l) {
         int NH = cfg.heads();
         // pinned: sequence b's rows stay with the core that made them
@@ -803,6 +812,10 @@ public final class Gpt {
         float[] q = qkv[l], a = att[l];
         float[] vT = workerT[worker], dp = workerTT[worker];
         int base = b * T * C3 + h * hs, ybase = b * T * C + h * hs, ab = (b * NH + h) * T * T;
+        // att and qkv were written a whole forward pass ago and have left the caches; read them in one
+        // sweep first, which the prefetchers stream, rather than as the small products' scattered misses.
+        if (h == 0) warm(q, b * T * C3, T * C3);
+        warm(a, ab, T * T);
         k.transpose(q, base + 2 * C, T, hs, C3, vT, 0, T); // V^T for d att; made here, it is never kept per layer
         for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
             int r1 = Math.min(T, r0 + ATT_TILE);
