@@ -135,6 +135,33 @@ public final class Gpt {
     // ------------------------------------------------------------------------------------ forward
 
     /**
+     * An optimizer update of the parameters that the next forward pass applies as it reaches them: the
+     * parts outside the layers first, then each layer's parameters right before the layer reads them, while
+     * the pass's own data is still in cache. Each element is updated once from the same inputs, so the bits
+     * are those of updating everything first.
+     */
+    public interface DeferredUpdate {
+        /** Parameters outside the layers (embeddings, final LayerNorm). */
+        void global();
+
+        /** Part {@code part} of {@code parts} of layer l's parameters (the parts are disjoint and cover them). */
+        void layer(int l, int part, int parts);
+    }
+
+    private DeferredUpdate deferred;
+    private final java.util.concurrent.atomic.AtomicInteger layersUpdated = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Hands the next forward pass an update to apply before it reads the parameters (null: none). */
+    public void deferUpdate(DeferredUpdate u) {
+        deferred = u;
+    }
+
+    /** The update handed over and not yet applied, if any (for callers that must apply it themselves). */
+    public DeferredUpdate pendingUpdate() {
+        return deferred;
+    }
+
+    /**
      * Runs the model on B sequences of T tokens (inputs row-major (B, T)). With targets, returns the mean
      * cross-entropy loss and leaves d loss / d logits ready for {@link #backward()}; without, returns NaN
      * and leaves the logits readable through {@link #logitsAt}.
@@ -155,16 +182,35 @@ public final class Gpt {
                 throw new IllegalArgumentException("target id " + targets[i] + " outside vocabulary of " + V);
             }
         }
+        DeferredUpdate update = deferred;
+        deferred = null;
+        boolean staged = B >= 2 * par.threads() || B % par.threads() == 0;
+        if (update != null) {
+            update.global();
+            if (!staged) {
+                for (int l = 0; l < cfg.layers(); l++) update.layer(l, 0, 1);
+                update = null;
+            }
+        }
         transpose(params, layout.wte.offset(), V, cfg.embd(), wT); // the tied head multiplies by wte^T
         float gradScale = 1f / BT;
-        if (B >= 2 * par.threads() || B % par.threads() == 0) {
+        if (staged) {
             // Sequences never meet in the forward pass, so each worker carries its block of sequences through
             // every layer: one parallel region, and the activations stay in the core that made them (and
             // that runs their backward stage).
             int blocks = Math.min(par.threads(), B);
             boolean transpose = targets != null; // a forward pass for training readies the backward's weights
             if (transpose && wTall == null) wTall = new float[wTallSize()];
-            par.forEach(blocks, blocks, (i, worker) -> forwardSequences(i, blocks, B * i / blocks, B * (i + 1) / blocks, worker, gradScale, transpose));
+            DeferredUpdate u = update;
+            layersUpdated.set(0);
+            par.forEach(blocks, blocks, (i, worker) -> {
+                try {
+                    forwardSequences(i, blocks, B * i / blocks, B * (i + 1) / blocks, worker, gradScale, transpose, u);
+                } catch (RuntimeException | Error e) {
+                    layersUpdated.set(Integer.MAX_VALUE / 2); // no block waits for a part that will not come
+                    throw e;
+                }
+            });
             wTallFresh = transpose;
         } else {
             forwardByLayer(gradScale);
@@ -176,11 +222,13 @@ public final class Gpt {
     }
 
     /** The forward pass of sequences [b0, b1) alone (rows b0*T .. b1*T-1); the same arithmetic as {@link #forwardByLayer}. */
-    private void forwardSequences(int block, int blocks, int b0, int b1, int worker, float gradScale, boolean transpose) {
+    private void forwardSequences(int block, int blocks, int b0, int b1, int worker, float gradScale, boolean transpose,
+                                  DeferredUpdate update) {
         int L = cfg.layers(), NH = cfg.heads(), r0 = b0 * T, r1 = b1 * T;
         float[] lo = lnOut(block, r1 - r0);
         int ln1At = lnAt(r0, r1, false), ln2At = lnAt(r0, r1, true);
         embedRows(r0, r1);
+        updateLayer(update, 0, block, blocks);
         attentionInputRows(0, encoded, r0, r1, lo, ln1At);
         for (int l = 0; l < L; l++) {
             for (int b = b0; b < b1; b++) {
@@ -188,8 +236,27 @@ public final class Gpt {
             }
             blockRestRows(l, r0, r1, geluOut(block, r1 - r0), 0, lo, ln2At);
             if (transpose) transposeLayerShare(l, block, blocks);
-            if (l + 1 < L) attentionInputRows(l + 1, res3[l], r0, r1, lo, ln1At);
-            else headRows(r0, r1, gradScale);
+            if (l + 1 < L) {
+                updateLayer(update, l + 1, block, blocks);
+                attentionInputRows(l + 1, res3[l], r0, r1, lo, ln1At);
+            } else {
+                headRows(r0, r1, gradScale);
+            }
+        }
+    }
+
+    /**
+     * Block {@code block}'s part of layer l's deferred update, then a wait until every block has done its
+     * part: from here on all blocks read layer l's new parameters.
+     */
+    private void updateLayer(DeferredUpdate update, int l, int block, int blocks) {
+        if (update == null) return;
+        update.layer(l, block, blocks);
+        layersUpdated.incrementAndGet();
+        int want = blocks * (l + 1), spins = 0;
+        while (layersUpdated.get() < want) {
+            if (++spins < 1 << 12) Thread.onSpinWait();
+            else Thread.yield(); // more blocks than cores
         }
     }
 

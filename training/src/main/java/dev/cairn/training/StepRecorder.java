@@ -58,6 +58,7 @@ final class StepRecorder implements AutoCloseable {
             }
             return new TranscriptLeaf(step, batch, loss, NO_STATE);
         }
+        trainer.flushUpdate(); // the digest reads the state after this step's update
         if (hasher == null) {
             pending = null;
             TranscriptLeaf now = new TranscriptLeaf(step, batch, loss, trainer.stateDigestBytes(step));

@@ -33,6 +33,10 @@ public final class Trainer {
     private final float[] m, v;
     private final int[] inputs, targets;
     private final List<int[]> adamItems = new ArrayList<>(); // {offset, length, decay?1:0}
+    private final List<List<int[]>> layerItems = new ArrayList<>(); // adamItems' pieces inside layer l
+    private final List<int[]> globalItems = new ArrayList<>();      // and outside the layers
+    /** The last step's optimizer update, not yet applied (see {@link #flushUpdate}); null when none. */
+    private Update pending;
     private int step;
     /** Runs before the optimizer changes parameters and moments (a state digest in flight waits here). */
     Runnable beforeUpdate;
@@ -65,18 +69,78 @@ public final class Trainer {
                 adamItems.add(new int[] {t.offset() + off, Math.min(ADAM_CHUNK, t.size() - off), t.decay() ? 1 : 0});
             }
         }
+        ParameterLayout P = model.layout;
+        int L = recipe.layers();
+        for (int l = 0; l < L; l++) layerItems.add(new ArrayList<>());
+        for (ParameterLayout.Tensor t : P.tensors()) {
+            if (t.size() == 0) continue;
+            boolean perLayer = t != P.wte && t != P.wpe && t != P.lnfw && t != P.lnfb;
+            if (!perLayer) {
+                globalItems.add(new int[] {t.offset(), t.size(), t.decay() ? 1 : 0});
+                continue;
+            }
+            int per = t.size() / L; // stacked over layers: layer l's slice is [l*per, (l+1)*per)
+            for (int l = 0; l < L; l++) layerItems.get(l).add(new int[] {t.offset() + l * per, per, t.decay() ? 1 : 0});
+        }
+    }
+
+    /** One step's AdamW update: the coefficients it was computed with. */
+    private record Update(float coef, float lr, float bc1, float bc2) {}
+
+    /** AdamW over elements [off, off+n) with the pending update's coefficients. */
+    private void adamw(Update u, int off, int n, boolean decay) {
+        model.kernels().adamw(model.params, model.grads, u.coef(), m, v, off, n, u.lr(), recipe.beta1(), recipe.beta2(),
+                recipe.eps(), decay ? recipe.weightDecay() : 0f, u.bc1(), u.bc2());
+    }
+
+    /** Part {@code part} of {@code parts} of the given pieces, split by element count (AdamW is per element). */
+    private void adamwPart(Update u, List<int[]> pieces, int part, int parts) {
+        long total = 0;
+        for (int[] it : pieces) total += it[1];
+        long from = total * part / parts, to = total * (part + 1) / parts, at = 0;
+        for (int[] it : pieces) {
+            long a = Math.max(from, at), b = Math.min(to, at + it[1]);
+            if (a < b) adamw(u, it[0] + (int) (a - at), (int) (b - a), it[2] == 1);
+            at += it[1];
+        }
+    }
+
+    /**
+     * Applies the last step's optimizer update now if it is still pending. Every reader of the parameters or
+     * moments outside the forward pass comes through here (state and weight digests, checkpoints, the model
+     * handed out), so they see the state after the step, as if the update had run at its end.
+     */
+    void flushUpdate() {
+        Update u = pending;
+        if (u == null) return;
+        model.deferUpdate(null);
+        pending = null;
+        applyAll(u);
+    }
+
+    private void applyAll(Update u) {
+        if (beforeUpdate != null) beforeUpdate.run();
+        // Pinned, like the gradient norm's chunks (both in flat-buffer order): each core updates the same
+        // half of the parameters every step, so its moments never leave its cache.
+        model.parallel().forEach(adamItems.size(), adamItems.size(), (i, w) -> {
+            int[] it = adamItems.get(i);
+            adamw(u, it[0], it[1], it[2] == 1);
+        });
     }
 
     public Recipe recipe() { return recipe; }
     public TrainingData data() { return data; }
-    public Gpt model() { return model; }
+    /** The model, its parameters those after the last step (a pending update is applied first). */
+    public Gpt model() { flushUpdate(); return model; }
     public int step() { return step; }
-    float[] moment1() { return m; }
-    float[] moment2() { return v; }
+    float[] moment1() { flushUpdate(); return m; }
+    float[] moment2() { flushUpdate(); return v; }
 
     /** Restores a state read from a checkpoint. */
     void restore(int step, float[] params, float[] m1, float[] m2) {
         int n = model.params.length;
+        pending = null; // the restored state replaces the whole state, a pending update included
+        model.deferUpdate(null);
         if (params.length != n || m1.length != n || m2.length != n) {
             throw new IllegalArgumentException("checkpoint holds " + params.length + " parameters, the recipe needs " + n);
         }
@@ -114,14 +178,24 @@ public final class Trainer {
         int t = step + 1;
         float bc1 = (float) (1.0 - StrictMath.pow(recipe.beta1(), t));
         float bc2 = (float) (1.0 - StrictMath.pow(recipe.beta2(), t));
-        float[] p = model.params, g = model.grads;
-        if (beforeUpdate != null) beforeUpdate.run();
-        // Pinned, like the gradient norm's chunks (both in flat-buffer order): each core updates the same
-        // half of the parameters every step, so its moments never leave its cache.
-        model.parallel().forEach(adamItems.size(), adamItems.size(), (i, w) -> {
-            int[] it = adamItems.get(i);
-            model.kernels().adamw(p, g, coef, m, v, it[0], it[1], lr, recipe.beta1(), recipe.beta2(), recipe.eps(),
-                    it[2] == 1 ? recipe.weightDecay() : 0f, bc1, bc2);
+        // The update is left to the next forward pass, which applies each layer's part right before the
+        // layer reads it (Gpt.DeferredUpdate): then the optimizer's 20 MB stream no longer runs between the
+        // backward pass and the forward pass, whose data it would push out of the caches. Anything that reads
+        // the state before then applies it first (flushUpdate). Same operations, same inputs: same bits.
+        Update u = new Update(coef, lr, bc1, bc2);
+        pending = u;
+        model.deferUpdate(new Gpt.DeferredUpdate() {
+            @Override
+            public void global() {
+                pending = null; // from here the forward pass applies it
+                if (beforeUpdate != null) beforeUpdate.run();
+                adamwPart(u, globalItems, 0, 1);
+            }
+
+            @Override
+            public void layer(int l, int part, int parts) {
+                adamwPart(u, layerItems.get(l), part, parts);
+            }
         });
         step++;
         return new StepResult(step, loss, norm, lr);
@@ -146,6 +220,7 @@ public final class Trainer {
      * predicted once (the peer's --full-val). Per-row losses do not depend on the batching.
      */
     public double validationLoss() {
+        flushUpdate();
         int[] val = data.validation();
         int T = recipe.ctx(), B = recipe.batch();
         int windows = (val.length - 1) / T;
@@ -165,10 +240,14 @@ public final class Trainer {
 
     /** Lower-case hex SHA-256 over the canonical state layout (see {@link #writeCanonicalState}). */
     public String stateDigest() {
+        flushUpdate();
         return HexFormat.of().formatHex(stateDigestBytes(step));
     }
 
-    /** SHA-256 of the canonical state, the step given (for a digest taken on another thread). */
+    /**
+     * SHA-256 of the canonical state, the step given (for a digest taken on another thread: the caller has
+     * applied any pending update first, see {@link #flushUpdate}).
+     */
     byte[] stateDigestBytes(int atStep) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -223,6 +302,7 @@ public final class Trainer {
 
     /** SHA-256 of the parameters as little-endian float32 in the flat buffer's order: the weights' digest. */
     public String weightsDigest() {
+        flushUpdate();
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);

@@ -42,6 +42,35 @@ class TrainerDeterminismTest {
     }
 
     @Test
+    void theUpdateTheNextForwardPassAppliesEqualsTheUpdateAtTheStepsEnd() {
+        // A step's optimizer update waits for the next forward pass, which applies it layer by layer (with
+        // 1 and 3 threads the tiny batch of 3 runs in sequence blocks; with 2, layer by layer). Reading the
+        // state, or a validation pass, applies it at once instead; either way the state is the same.
+        for (int threads : new int[] {1, 2, 3}) {
+            String lazy = train(Kernels.vector(), threads, STEPS);
+            try (Parallel par = new Parallel(threads)) {
+                Trainer t = new Trainer(TinyCorpus.recipe(STEPS), TinyCorpus.corpus(), Kernels.vector(), par);
+                for (int s = 0; s < STEPS; s++) {
+                    t.trainStep();
+                    if (s % 3 == 0) t.stateDigest();
+                    else if (s % 3 == 1) t.validationLoss();
+                }
+                assertEquals(lazy, t.stateDigest(), threads + " threads");
+            }
+        }
+    }
+
+    @Test
+    void theModelHandedOutCarriesTheLastUpdate() {
+        try (Parallel par = new Parallel(2)) {
+            Trainer t = new Trainer(TinyCorpus.recipe(STEPS), TinyCorpus.corpus(), Kernels.vector(), par);
+            float[] before = t.model().params.clone();
+            t.trainStep();
+            assertFalse(java.util.Arrays.equals(before, t.model().params), "the step's update is visible through model()");
+        }
+    }
+
+    @Test
     void digestChangesWithTheRecipe() {
         String a = train(Kernels.vector(), 2, 2), b = train(Kernels.vector(), 2, 3);
         assertNotEquals(a, b);
