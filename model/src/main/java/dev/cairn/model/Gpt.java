@@ -229,15 +229,16 @@ public final class Gpt {
         int ln1At = lnAt(r0, r1, false), ln2At = lnAt(r0, r1, true);
         embedRows(r0, r1);
         updateLayer(update, 0, block, blocks);
+        if (transpose) transposeLayerShare(0, block, blocks);
         attentionInputRows(0, encoded, r0, r1, lo, ln1At);
         for (int l = 0; l < L; l++) {
             for (int b = b0; b < b1; b++) {
                 for (int h = 0; h < NH; h++) attentionHeadForward(l, b, h, worker);
             }
             blockRestRows(l, r0, r1, geluOut(block, r1 - r0), 0, lo, ln2At);
-            if (transpose) transposeLayerShare(l, block, blocks);
             if (l + 1 < L) {
                 updateLayer(update, l + 1, block, blocks);
+                if (transpose) transposeLayerShare(l + 1, block, blocks);
                 attentionInputRows(l + 1, res3[l], r0, r1, lo, ln1At);
             } else {
                 headRows(r0, r1, gradScale);
@@ -778,8 +779,8 @@ public final class Gpt {
 
     /**
      * Block b's share (of blocks) of layer l's transposed weights: the columns of each matrix split into
-     * blocks parts, whole strips of 16. The forward blocks do this after the layer, while its weights are in
-     * cache, so the backward pass finds wTall ready.
+     * blocks parts, whole strips of 16. The forward blocks do this right after the layer's deferred update
+     * (before the layer runs), while its new weights are in cache, so the backward pass finds wTall ready.
      */
     private void transposeLayerShare(int l, int b, int blocks) {
         for (int[] m : layerMatrices(l)) {
