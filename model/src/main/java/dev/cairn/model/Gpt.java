@@ -156,11 +156,6 @@ public final class Gpt {
         deferred = u;
     }
 
-    /** The update handed over and not yet applied, if any (for callers that must apply it themselves). */
-    public DeferredUpdate pendingUpdate() {
-        return deferred;
-    }
-
     /**
      * Runs the model on B sequences of T tokens (inputs row-major (B, T)). With targets, returns the mean
      * cross-entropy loss and leaves d loss / d logits ready for {@link #backward()}; without, returns NaN
