@@ -1,12 +1,15 @@
 package dev.cairn.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.model.Sampler;
 import dev.cairn.numerics.Parallel;
-import dev.cairn.training.Trainer;
-import dev.cairn.training.TrainingRun;
+import dev.cairn.release.LoadedModel;
+import dev.cairn.release.Models;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,31 +17,57 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Sample text from a trained run's newest checkpoint. The same seed gives the same text.",
-        footer = {"", "Example:", "  cairn generate --run runs/shakespeare --prompt \"ROMEO:\" --tokens 300 --seed 7"})
+        description = "Sample text from a model: a run's newest checkpoint, an exported or released directory, or an "
+                + "imported model. The same weights and seed give the same tokens.",
+        footer = {"", "Examples:", "  cairn generate --run runs/shakespeare --prompt \"ROMEO:\" --tokens 300 --seed 7",
+                "  cairn generate --model export/shakespeare --prompt-ids 1,2,3 --greedy --tokens 20 --json"})
 final class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @Option(names = "--run", paramLabel = "RUN_DIR", required = true, description = "The run directory.") Path run;
-    @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "\n", description = "Text to continue (default: a newline).") String prompt;
+    @ArgGroup(exclusive = true, multiplicity = "1") ExportCommand.Source source;
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "Text to continue (default: a newline).") String prompt;
+    @Option(names = "--prompt-ids", paramLabel = "IDS", split = ",", description = "The prompt as token ids, comma-separated.") int[] promptIds;
     @Option(names = "--tokens", paramLabel = "N", defaultValue = "300", description = "Tokens to generate (default 300).") int tokens;
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.8", description = "Softmax temperature (default 0.8).") float temperature;
     @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the K most likely tokens, 0 keeps all (default 0).") int topK;
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Sampling seed (default 1).") long seed;
     @Option(names = "--greedy", description = "Arg-max decoding instead of sampling.") boolean greedy;
+    @Option(names = "--json", description = "Print one JSON object: prompt_ids, ids (the generated ids), text.") boolean json;
     @Mixin ExecutionOptions exec;
-    @Mixin HomeOption home; // accepted like every command; a run records the home its dataset lives in
+    @Mixin HomeOption home;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (prompt != null && promptIds != null) throw new IllegalArgumentException("give --prompt or --prompt-ids, not both");
+        LoadedModel m = source.open(home.dir()).model();
+        int[] ids = promptIds != null ? promptIds : m.tokenizer().encode(prompt == null ? "\n" : prompt);
+        for (int id : ids) {
+            if (id < 0 || id >= m.config().vocabSize()) throw new IllegalArgumentException("--prompt-ids: id " + id + " is outside the vocabulary [0, " + m.config().vocabSize() + ")");
+        }
         try (Parallel par = exec.parallel()) {
-            Trainer t = TrainingRun.load(run, exec.kernels(), par);
-            int[] ids = t.data().encode(prompt);
-            int[] gen = Sampler.generate(t.model(), ids, tokens, temperature, topK, seed, greedy);
-            out.print(prompt);
-            out.println(t.data().decode(gen, 0, gen.length));
+            int[] gen = Sampler.generate(m.gpt(exec.kernels(), par), ids, tokens, temperature, topK, seed, greedy);
+            int[] fresh = gen; // the new tokens only
+            if (json) {
+                ObjectMapper om = new ObjectMapper();
+                ObjectNode o = om.createObjectNode();
+                o.set("prompt_ids", om.valueToTree(ids));
+                o.set("ids", om.valueToTree(fresh));
+                o.put("text", decodeOrNull(m, fresh));
+                out.println(om.writeValueAsString(o));
+            } else {
+                out.print(prompt != null ? prompt : m.tokenizer().decode(ids));
+                out.println(m.tokenizer().decode(fresh));
+            }
             out.flush();
             return 0;
+        }
+    }
+
+    private static String decodeOrNull(LoadedModel m, int[] ids) {
+        try {
+            return m.tokenizer().decode(ids);
+        } catch (IllegalArgumentException e) {
+            return null; // ids past the tokenizer's vocabulary (a padded embedding)
         }
     }
 }

@@ -62,7 +62,7 @@ public sealed interface SpdxExpression {
     }
 
     /** Parses an expression; an identifier not on the SPDX list is an error naming it. */
-    static SpdxExpression parse(String text) {
+    public static SpdxExpression parse(String text) {
         return new SpdxParser(text, false).parseAll();
     }
 

@@ -1,0 +1,45 @@
+package dev.cairn.release;
+
+import dev.cairn.ledger.Hex;
+import dev.cairn.model.Gpt;
+import dev.cairn.model.GptConfig;
+import dev.cairn.numerics.Kernels;
+import dev.cairn.numerics.Parallel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+
+/**
+ * A model in Cairn's flat layout with its tokenizer, wherever it came from: a run's checkpoint, an exported or
+ * released directory, or an imported one.
+ */
+public record LoadedModel(GptConfig config, float[] params, ModelTokenizer tokenizer) {
+    public LoadedModel {
+        int want = new dev.cairn.model.ParameterLayout(config).size();
+        if (params.length != want) throw new IllegalArgumentException("the weights hold " + params.length + " values, the config needs " + want);
+    }
+
+    /** A model ready to run (its own copy of the weights). */
+    public Gpt gpt(Kernels k, Parallel par) {
+        Gpt g = new Gpt(config, k, par);
+        System.arraycopy(params, 0, g.params, 0, params.length);
+        return g;
+    }
+
+    /**
+     * The canonical weights digest: SHA-256 of the flat parameters as little-endian float32, the same definition
+     * as a run's {@code weights_sha256} ({@code Trainer.weightsDigest}).
+     */
+    public String weightsDigest() {
+        MessageDigest md = Bundles.sha256();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < params.length; ) {
+            int k = Math.min(params.length - i, buf.capacity() / 4);
+            buf.clear();
+            buf.asFloatBuffer().put(params, i, k);
+            md.update(buf.array(), 0, 4 * k);
+            i += k;
+        }
+        return Hex.encode(md.digest());
+    }
+}

@@ -1,0 +1,6 @@
+/** The release room: model formats people load (safetensors, Hugging Face directories, GGUF), import, release bundles. */
+module dev.cairn.release {
+    requires transitive dev.cairn.training;
+    requires com.fasterxml.jackson.databind;
+    exports dev.cairn.release;
+}
