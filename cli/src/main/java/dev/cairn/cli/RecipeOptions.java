@@ -49,7 +49,7 @@ final class RecipeOptions {
             if (file == null || !file.isObject()) throw new IllegalArgumentException("recipe file " + recipeFile + " must hold a JSON object");
             for (Iterator<Map.Entry<String, JsonNode>> it = file.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                if (!node.has(e.getKey())) throw new IllegalArgumentException("recipe file " + recipeFile + ": unknown key \"" + e.getKey() + "\"");
+                if (!node.has(e.getKey()) && !e.getKey().equals("init")) throw new IllegalArgumentException("recipe file " + recipeFile + ": unknown key \"" + e.getKey() + "\"");
                 node.set(e.getKey(), e.getValue());
             }
         }

@@ -45,11 +45,13 @@ final class RunCommand implements Runnable {
         @Option(names = "--out", required = true, paramLabel = "FILE") Path out;
         @Option(names = "--json", description = "Print JSON.") boolean json;
         @Mixin RecipeOptions recipe;
+        @Option(names = "--init", paramLabel = "MODEL", description = "Start from this model's weights (pinned in the recipe by digest).") String init;
 
         @Override
         public Integer call() throws Exception {
             Recipe r = recipe.resolve();
             TokenizedDataset ds = TokenizedDataset.load(home.dir(), dataset, tokenizer);
+            if (init != null) r = BaseModelOptions.init(init, home.dir(), r, recipe, dev.cairn.release.ModelTokenizer.bpe(ds.tokenizer()));
             Path root = Path.of(System.getProperty("cairn.root", "."));
             GovernedRun.RunRecipe rr = new GovernedRun.RunRecipe(r, ds.datasetRef(), ds.datasetRoot(), ds.tokenizerDigest(),
                     GovernedRun.CAIRN_VERSION, GovernedRun.gitCommit(root));
@@ -91,6 +93,7 @@ final class RunCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter o = spec.commandLine().getOut(), err = spec.commandLine().getErr();
             SigningKey trainer = GovernanceCli.loadKey(new LedgerHome(home.dir()), key, passphraseFile);
+            BaseModelOptions.registerHome(home.dir());
             try (Parallel par = exec.parallel()) {
                 Kernels k = exec.kernels();
                 Path dir = out;

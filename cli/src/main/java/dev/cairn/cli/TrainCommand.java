@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import dev.cairn.data.TokenizedDataset;
+import dev.cairn.release.ModelTokenizer;
 import dev.cairn.training.CharCorpus;
 import dev.cairn.training.DatasetTokens;
 import dev.cairn.training.Recipe;
@@ -43,6 +44,9 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue a run from its newest checkpoint.")
     Path resume;
+    @Option(names = "--init", paramLabel = "MODEL", description = "Start from this model's weights (an imported model, a release or "
+            + "model directory, or a run): continued pre-training or fine-tuning. The recipe pins the weights' digest.")
+    String init;
     @Option(names = "--json", description = "Print one JSON object with the results as the last line.")
     boolean json;
     @Option(names = "--state-digest-every", paramLabel = "N", defaultValue = "25",
@@ -62,17 +66,22 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give --out RUN_DIR and either --data FILE or --dataset NAME@VERSION --tokenizer ID (or --resume RUN_DIR)");
         }
         if (dataset != null && tokenizer == null) throw new IllegalArgumentException("--dataset needs --tokenizer ID (see: cairn tokenizer train)");
+        if (resume != null && init != null) throw new IllegalArgumentException("--resume continues the run's own recipe; drop --init");
+        BaseModelOptions.registerHome(home.dir());
         try (Parallel par = exec.parallel()) {
             TrainingRun run;
             if (resume != null) {
                 run = TrainingRun.resume(resume, k, par);
             } else if (dataset != null) {
                 Recipe r = recipe.resolve();
-                DatasetTokens tokens = new DatasetTokens(TokenizedDataset.load(home.dir(), dataset, tokenizer));
+                TokenizedDataset ds = TokenizedDataset.load(home.dir(), dataset, tokenizer);
+                if (init != null) r = BaseModelOptions.init(init, home.dir(), r, recipe, ModelTokenizer.bpe(ds.tokenizer()));
+                DatasetTokens tokens = new DatasetTokens(ds);
                 run = TrainingRun.create(this.out, r, home.dir(), tokens, k, par).stateDigestEvery(stateDigestEvery);
             } else {
                 Recipe r = recipe.resolve();
                 CharCorpus corpus = CharCorpus.read(data, r.ctx());
+                if (init != null) r = BaseModelOptions.init(init, home.dir(), r, recipe, ModelTokenizer.characters(corpus.codePoints()));
                 run = TrainingRun.create(this.out, r, data, corpus, k, par).stateDigestEvery(stateDigestEvery);
             }
             TrainingRun.Summary s = run.train(new ConsoleListener(err, k, par));

@@ -58,6 +58,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        BaseModelOptions.registerHome(home.dir());
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (!Files.isDirectory(run)) throw new IllegalArgumentException("run directory not found: " + run);
         if (mode.spot != null && mode.spot < 1) throw new IllegalArgumentException("--spot-check needs Q >= 1, got " + mode.spot);

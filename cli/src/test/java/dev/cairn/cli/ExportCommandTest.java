@@ -64,4 +64,31 @@ class ExportCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("id 99999 is outside the vocabulary"), r.err());
     }
+
+    @Test
+    void importedModelTrainsOnAndTheRunVerifiesByTheBaseDigest() throws Exception {
+        Path hf = dir.resolve("hf-base"), home = dir.resolve("home");
+        assertEquals(0, cairn("export", "hf", "--run", run.toString(), "--out", hf.toString()).code());
+        var imp = cairn("import", "hf", hf.toString(), "--name", "base", "--license", "Apache-2.0", "--home", home.toString());
+        assertEquals(0, imp.code(), imp.err());
+        Path data = dir.resolve("shakespeare.txt");
+        Path cont = dir.resolve("continued");
+        var t = cairn(TrainCommandTest.args("train", "--data", data.toString(), "--out", cont.toString(), "--init", "base",
+                "--home", home.toString(), "--json"));
+        assertEquals(0, t.code(), t.err());
+        JsonNode runJson = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cont.resolve("run.json").toFile());
+        assertEquals(64, runJson.path("recipe").path("init").asText().length());
+        var v = cairn("verify", cont.toString(), "--full", "--home", home.toString());
+        assertEquals(0, v.code(), v.out() + v.err());
+        var bad = cairn("train", "--data", data.toString(), "--out", dir.resolve("c2").toString(), "--init", "base",
+                "--home", home.toString(), "--embd", "64", "--steps", "2");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--embd 64 does not match the base model (32)"), bad.err());
+        var other = dir.resolve("other.txt");
+        Files.writeString(other, "0123456789 ".repeat(400));
+        bad = cairn(TrainCommandTest.args("train", "--data", other.toString(), "--out", dir.resolve("c3").toString(), "--init", "base",
+                "--home", home.toString()));
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("tokenizer") && bad.err().contains("is not the data's"), bad.err());
+    }
 }

@@ -105,6 +105,10 @@ public final class TokenizedDataset {
         return tokenizer.vocabSize();
     }
 
+    public BpeTokenizer tokenizer() {
+        return tokenizer;
+    }
+
     public int endOfTextId() {
         return tokenizer.endOfTextId();
     }

@@ -2,6 +2,7 @@ package dev.cairn.governance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -45,17 +46,39 @@ public sealed interface Action {
         public String summary() { return "start run " + run + (objective.isEmpty() ? "" : " (" + objective + ")"); }
     }
 
-    /** Release a model: the digest of its weights (e.g. a model-signing root digest) and the run it came from. */
-    record ReleaseModel(String model, String run, String weights) implements Action {
+    /**
+     * Release a model: its name, the approved run it came from and the canonical digest of its weights; optionally
+     * the run-finished statement it names (by digest), the weights' licence (an SPDX expression), the digest of its
+     * usage policy, and the members who answer for it (each with a role and a contact).
+     */
+    record ReleaseModel(String model, String run, String weights, String runFinished, String license, String usagePolicy,
+                        List<Responsible> responsible) implements Action {
+        /** A member who answers for a release. */
+        public record Responsible(String key, String role, String contact) {
+            public Responsible {
+                if (key == null || !key.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("responsible.key: must be a raw Ed25519 public key in lower-case hex");
+                requireName(role, "responsible.role");
+                requireName(contact, "responsible.contact");
+            }
+        }
+
+        public ReleaseModel(String model, String run, String weights) {
+            this(model, run, weights, null, null, null, List.of());
+        }
+
         public ReleaseModel {
             requireName(model, "model");
             requireName(run, "run");
             requireDigest(weights, "weights");
+            if (runFinished != null) requireDigest(runFinished, "run_finished");
+            if (usagePolicy != null) requireDigest(usagePolicy, "usage_policy");
+            if (license != null) requireName(license, "license");
+            responsible = responsible == null ? List.of() : List.copyOf(responsible);
         }
 
         public DecisionClass decisionClass() { return DecisionClass.RELEASE_MODEL; }
         public String type() { return "release_model"; }
-        public String summary() { return "release model " + model + " from run " + run; }
+        public String summary() { return "release model " + model + " from run " + run + (license == null ? "" : " under " + license); }
     }
 
     /** Replace the charter, its member list included. */
@@ -93,7 +116,17 @@ public sealed interface Action {
             case AdmitData a -> n.put("dataset", a.dataset()).put("root", a.root());
             case StartRun r -> n.put("run", r.run()).put("recipe", r.recipe()).put("dataset_root", r.datasetRoot())
                     .put("tokenizer", r.tokenizer()).put("objective", r.objective());
-            case ReleaseModel r -> n.put("model", r.model()).put("run", r.run()).put("weights", r.weights());
+            case ReleaseModel r -> {
+                n.put("model", r.model()).put("run", r.run()).put("weights", r.weights());
+                // Optional fields only when set: releases proposed before they existed keep their bytes.
+                if (r.runFinished() != null) n.put("run_finished", r.runFinished());
+                if (r.license() != null) n.put("license", r.license());
+                if (r.usagePolicy() != null) n.put("usage_policy", r.usagePolicy());
+                if (!r.responsible().isEmpty()) {
+                    var a = n.putArray("responsible");
+                    for (ReleaseModel.Responsible x : r.responsible()) a.addObject().put("key", x.key()).put("role", x.role()).put("contact", x.contact());
+                }
+            }
             case AmendCharter c -> n.set("charter", c.charter().toJson());
             case AddMember m -> n.put("name", m.member().name()).put("key", m.member().publicKey())
                     .put("weight", m.member().weight());
@@ -118,8 +151,10 @@ public sealed interface Action {
                             Json.text(n, "tokenizer", p), Json.optText(n, "objective", p));
                 }
                 case "release_model" -> {
-                    Json.onlyFields(n, p, Set.of("type", "model", "run", "weights"));
-                    yield new ReleaseModel(Json.text(n, "model", p), Json.text(n, "run", p), Json.text(n, "weights", p));
+                    Json.onlyFields(n, p, Set.of("type", "model", "run", "weights", "run_finished", "license", "usage_policy", "responsible"));
+                    yield new ReleaseModel(Json.text(n, "model", p), Json.text(n, "run", p), Json.text(n, "weights", p),
+                            nullable(n, "run_finished", p), nullable(n, "license", p), nullable(n, "usage_policy", p),
+                            responsible(n.get("responsible"), p + "responsible"));
                 }
                 case "amend_charter" -> {
                     Json.onlyFields(n, p, Set.of("type", "charter"));
@@ -143,6 +178,25 @@ public sealed interface Action {
             String m = e.getMessage();
             throw new IllegalArgumentException(m != null && m.startsWith(path) ? m : p + m, e);
         }
+    }
+
+    private static String nullable(JsonNode n, String field, String path) {
+        return n.has(field) && !n.get(field).isNull() ? Json.text(n, field, path) : null;
+    }
+
+    static List<ReleaseModel.Responsible> responsible(JsonNode a, String path) {
+        if (a == null) return List.of();
+        if (!a.isArray()) throw new IllegalArgumentException(path + ": must be an array");
+        if (a.size() > 1000) throw new IllegalArgumentException(path + ": more than 1000 entries");
+        List<ReleaseModel.Responsible> out = new java.util.ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            String at = path + "[" + i + "].";
+            JsonNode x = a.get(i);
+            if (!x.isObject()) throw new IllegalArgumentException(path + "[" + i + "]: must be an object");
+            Json.onlyFields(x, at, Set.of("key", "role", "contact"));
+            out.add(new ReleaseModel.Responsible(Json.key(x, "key", at), Json.text(x, "role", at), Json.text(x, "contact", at)));
+        }
+        return out;
     }
 
     private static void requireName(String s, String field) {

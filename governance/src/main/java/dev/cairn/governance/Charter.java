@@ -49,7 +49,7 @@ import java.util.function.Function;
  * The same shape, fully expanded (no {@code defaults}), is the charter's JSON form inside signed statements.
  * Validation errors name the source and the field.
  */
-public record Charter(String title, List<Member> members, Map<DecisionClass, DecisionPolicy> policies) {
+public record Charter(String title, List<Member> members, Map<DecisionClass, DecisionPolicy> policies, int minVerifications) {
     static final long MAX_WEIGHT = 1_000_000_000L;
     static final int MAX_MEMBERS = 100_000;
     private static final List<String> POLICY_FIELDS = List.of("rule", "quorum", "super_quorum", "voting_delay", "voting_period",
@@ -64,7 +64,17 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
         KeyResolver NONE = name -> Optional.empty();
     }
 
+    /**
+     * A charter without release requirements. {@code minVerifications} ({@code [release] min_verifications}): how many
+     * members other than the trainer must have verified a run (a signed, passing verification) before a model trained
+     * by it may be proposed for release or released.
+     */
+    public Charter(String title, List<Member> members, Map<DecisionClass, DecisionPolicy> policies) {
+        this(title, members, policies, 0);
+    }
+
     public Charter {
+        if (minVerifications < 0) throw new IllegalArgumentException("release.min_verifications must be ≥ 0");
         members = List.copyOf(members);
         EnumMap<DecisionClass, DecisionPolicy> copy = new EnumMap<>(DecisionClass.class);
         copy.putAll(policies);
@@ -94,7 +104,7 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
 
     /** This charter with another member list (the rules unchanged). */
     public Charter withMembers(List<Member> newMembers) {
-        return new Charter(title, newMembers, policies);
+        return new Charter(title, newMembers, policies, minVerifications);
     }
 
     // ---------------------------------------------------------------- reading
@@ -129,7 +139,7 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
 
     private static Charter fromTree(JsonNode root, String src, KeyResolver keys) {
         if (root == null || !root.isObject()) throw new CharterException(src, "(top level)", "must be a table");
-        onlyFields(root, src, "", Set.of("title", "members", "defaults", "decisions"));
+        onlyFields(root, src, "", Set.of("title", "members", "defaults", "decisions", "release"));
         String title = root.has("title") ? text(root, "title", src, "title") : "";
 
         JsonNode ms = root.get("members");
@@ -185,7 +195,18 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
             JsonNode own = decisions == null ? null : decisions.get(c.key());
             policies.put(c, policy(own, defaults, src, "decisions." + c.key()));
         }
-        return new Charter(title, members, policies);
+        int minVerifications = 0;
+        JsonNode release = root.get("release");
+        if (release != null) {
+            if (!release.isObject()) throw new CharterException(src, "release", "must be a table");
+            onlyFields(release, src, "release.", Set.of("min_verifications"));
+            if (release.has("min_verifications")) {
+                long n = integer(release.get("min_verifications"), src, "release.min_verifications");
+                if (n < 0 || n > MAX_MEMBERS) throw new CharterException(src, "release.min_verifications", "must be between 0 and " + MAX_MEMBERS);
+                minVerifications = (int) n;
+            }
+        }
+        return new Charter(title, members, policies, minVerifications);
     }
 
     private static DecisionPolicy policy(JsonNode own, JsonNode defaults, String src, String at) {
@@ -341,6 +362,8 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
         for (DecisionClass c : DecisionClass.values()) {
             ds.set(c.key(), policyJson(policies.get(c)));
         }
+        // Written only when set, so charters without it keep their JSON form (and their communities their ids).
+        if (minVerifications > 0) root.putObject("release").put("min_verifications", minVerifications);
         return root;
     }
 

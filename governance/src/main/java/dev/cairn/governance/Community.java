@@ -129,7 +129,10 @@ public final class Community implements AutoCloseable {
         CommunityState s = new CommunityState();
         log.replay(0, size, (entry, verified) -> {
             var st = verified.statement();
-            if (!GovernanceStatement.isGovernance(st.predicateType())) return;
+            if (!GovernanceStatement.isGovernance(st.predicateType())) {
+                s.observe(entry.index(), st.digest(), verified.signers().getFirst().publicKeyHex(), st.predicateType(), st.predicate());
+                return;
+            }
             long t = entry.logTime().toEpochMilli();
             String signer = verified.signers().getFirst().publicKeyHex();
             GovernanceStatement g;

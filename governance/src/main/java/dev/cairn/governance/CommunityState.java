@@ -1,6 +1,7 @@
 package dev.cairn.governance;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,6 +59,18 @@ public final class CommunityState {
     private final List<Rejection> rejections = new ArrayList<>();
     private long entries;
     private long lastTime = Long.MIN_VALUE;
+    private final Map<String, FinishedRun> finishedRuns = new java.util.LinkedHashMap<>();
+    private final List<RunVerification> runVerifications = new ArrayList<>();
+
+    /** The training room's statement types this state takes note of (for release rules); it never validates them. */
+    public static final String RUN_FINISHED = "https://cairn.dev/training/run-finished/v1";
+    public static final String RUN_VERIFICATION = "https://cairn.dev/training/verification/v1";
+
+    /** A run-finished statement in the log: who signed it, the run, its final weights and transcript root. */
+    public record FinishedRun(long index, String digest, String signer, String run, String weights, String transcriptRoot) {}
+
+    /** A signed verification of a run's transcript and its verdict. */
+    public record RunVerification(long index, String signer, String run, String transcriptRoot, boolean ok, String mode) {}
 
     /** An empty state, before the genesis. */
     public CommunityState() {}
@@ -88,6 +101,43 @@ public final class CommunityState {
         rejections.add(new Rejection(index, time, digest, reason));
         entries++;
         lastTime = Math.max(lastTime, time);
+    }
+
+    /**
+     * Takes note of a training statement of this community (run-finished, verification) that release rules refer
+     * to. Other statements, and statements of other communities, are passed over; nothing here is rejected.
+     */
+    public void observe(long index, String digest, String signer, String predicateType, JsonNode predicate) {
+        if (communityId.isEmpty() || !communityId.equals(predicate.path("community_id").asText())) return;
+        String run = predicate.path("run").asText("");
+        String root = predicate.path("transcript").isObject() ? predicate.path("transcript").path("root").asText("")
+                : predicate.path("transcript_root").asText("");
+        if (run.isEmpty() || !Digests.isDigest(root)) return;
+        if (predicateType.equals(RUN_FINISHED)) {
+            String weights = predicate.path("final_weights_sha256").asText("");
+            if (Digests.isDigest(weights)) finishedRuns.putIfAbsent(digest, new FinishedRun(index, digest, signer, run, weights, root));
+        } else if (predicateType.equals(RUN_VERIFICATION)) {
+            runVerifications.add(new RunVerification(index, signer, run, root, predicate.path("ok").asBoolean(false), predicate.path("mode").asText("")));
+        }
+    }
+
+    /** The run-finished statements seen so far, in log order. */
+    public List<FinishedRun> finishedRuns() {
+        return List.copyOf(finishedRuns.values());
+    }
+
+    /** Signed verifications seen so far, in log order. */
+    public List<RunVerification> runVerifications() {
+        return Collections.unmodifiableList(runVerifications);
+    }
+
+    /** Distinct signers, other than the trainer, whose verification of this finished run passed. */
+    public java.util.Set<String> independentVerifiers(FinishedRun f) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (RunVerification v : runVerifications) {
+            if (v.ok() && v.run().equals(f.run()) && v.transcriptRoot().equals(f.transcriptRoot()) && !v.signer().equals(f.signer())) out.add(v.signer());
+        }
+        return out;
     }
 
     /** Why the rules would reject {@code e} now, or empty when it would be accepted. Changes nothing. */
@@ -352,6 +402,7 @@ public final class CommunityState {
                 if (atExecution && approvedRun(r.run()).isEmpty()) {
                     throw reject(where + "run \"" + r.run() + "\" was never approved, so its model cannot be released");
                 }
+                checkRelease(r, where);
                 for (Enactment en : enactments) {
                     if (en.action() instanceof Action.ReleaseModel x && x.model().equals(r.model()) && x.weights().equals(r.weights())) {
                         throw reject(where + "model " + r.model() + " with these weights was already released by proposal " + en.proposal());
@@ -359,6 +410,35 @@ public final class CommunityState {
                 }
             }
             case Action.AmendCharter ac -> { }
+        }
+    }
+
+    /**
+     * The release rules that came with run-finished statements: they apply to proposals that name one, and to every
+     * release once the charter requires verifications (older logs had neither, so they replay as before).
+     */
+    private void checkRelease(Action.ReleaseModel r, String where) {
+        int need = charter().minVerifications();
+        if (r.runFinished() == null && need == 0) return;
+        FinishedRun f = r.runFinished() == null ? null : finishedRuns.get(r.runFinished());
+        if (f == null && r.runFinished() == null) {
+            f = finishedRuns.values().stream().filter(x -> x.run().equals(r.run()) && x.weights().equals(r.weights())).findFirst().orElse(null);
+        }
+        if (f == null) {
+            throw reject(where + "run \"" + r.run() + "\" never finished: " + (r.runFinished() == null ? "no run-finished statement with these weights"
+                    : "no run-finished statement " + shortId(r.runFinished())) + " is in the ledger");
+        }
+        if (!f.run().equals(r.run())) throw reject(where + "run-finished statement " + shortId(f.digest()) + " is for run \"" + f.run() + "\", not \"" + r.run() + "\"");
+        if (!f.weights().equals(r.weights())) {
+            throw reject(where + "weights " + shortId(r.weights()) + " are not the final weights run \"" + r.run() + "\" committed to (" + shortId(f.weights()) + ")");
+        }
+        int have = independentVerifiers(f).size();
+        if (have < need) {
+            throw reject(where + "run \"" + r.run() + "\" has " + have + " passing verification" + (have == 1 ? "" : "s")
+                    + " by members other than its trainer; the charter requires " + need + " before a release");
+        }
+        for (Action.ReleaseModel.Responsible x : r.responsible()) {
+            if (!isMember(x.key())) throw reject(where + "responsible " + shortKey(x.key()) + " is not a member named in the charter");
         }
     }
 

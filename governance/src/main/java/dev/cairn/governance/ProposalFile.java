@@ -22,7 +22,8 @@ import java.util.Set;
  *                                        run = "r2-books"
  * # amend-charter: charter = "new.toml"  recipe = "..."; dataset_root = "..."; tokenizer = "..."
  * # add-member: name, key (hex or @name), weight; remove-member: member (hex, @name or display name)
- * # release-model: model, run, weights
+ * # release-model: model, run, weights; optionally run_finished (statement digest), license (SPDX),
+ * #   usage_policy (a Markdown file, pinned by digest), [[responsible]] member (hex, @name or name), role, contact
  * </pre>
  *
  * Errors name the file and the field.
@@ -45,6 +46,7 @@ public final class ProposalFile {
      */
     public static Motion read(Path file, String kind, Charter.KeyResolver keys, Charter current) {
         String src = file.toString();
+        kind = kind.replace('_', '-'); // release_model and release-model alike
         if (!KINDS.contains(kind)) {
             throw new IllegalArgumentException("unknown proposal kind \"" + kind + "\" (expected one of " + String.join(", ", KINDS) + ")");
         }
@@ -102,8 +104,31 @@ public final class ProposalFile {
                         Json.text(n, "tokenizer", at), Json.optText(n, "objective", at));
             }
             case "release-model" -> {
-                only.apply(Set.of("model", "run", "weights"));
-                yield new Action.ReleaseModel(Json.text(n, "model", at), Json.text(n, "run", at), Json.text(n, "weights", at));
+                only.apply(Set.of("model", "run", "weights", "run_finished", "license", "usage_policy", "responsible"));
+                String policy = null;
+                if (n.has("usage_policy")) { // a Markdown file beside the proposal, pinned by its SHA-256
+                    Path p = file.toAbsolutePath().getParent().resolve(Json.text(n, "usage_policy", at));
+                    try {
+                        policy = Digests.sha256Hex(Files.readAllBytes(p));
+                    } catch (IOException e) {
+                        throw new IllegalArgumentException(at + "usage_policy: cannot read " + p);
+                    }
+                }
+                List<Action.ReleaseModel.Responsible> who = new ArrayList<>();
+                if (n.has("responsible")) {
+                    JsonNode rs = Json.array(n, "responsible", at);
+                    for (int i = 0; i < rs.size(); i++) {
+                        String r = at + "responsible[" + i + "].";
+                        JsonNode x = rs.get(i);
+                        if (!x.isObject()) throw new IllegalArgumentException(at + "responsible[" + i + "]: must be a table");
+                        Json.onlyFields(x, r, Set.of("member", "role", "contact"));
+                        who.add(new Action.ReleaseModel.Responsible(memberKey(Json.text(x, "member", r), keys, current, r + "member"),
+                                Json.text(x, "role", r), Json.text(x, "contact", r)));
+                    }
+                }
+                yield new Action.ReleaseModel(Json.text(n, "model", at), Json.text(n, "run", at), Json.text(n, "weights", at),
+                        n.has("run_finished") ? Json.text(n, "run_finished", at) : null, n.has("license") ? Json.text(n, "license", at) : null,
+                        policy, who);
             }
             case "amend-charter" -> {
                 only.apply(Set.of("charter"));

@@ -97,6 +97,19 @@ public final class ModelStore {
         return hits.isEmpty() ? null : hits.getFirst();
     }
 
+    /** The weights of the imported model whose canonical weights digest is {@code weightsSha256}, or null. */
+    public float[] weightsByDigest(String weightsSha256) throws IOException {
+        if (!Files.isDirectory(root)) return null;
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path d : s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{64}")).sorted().toList()) {
+                Path r = d.resolve(RECORD);
+                if (!Files.exists(r)) continue;
+                if (Safetensors.JSON.readTree(r.toFile()).path("weights_sha256").asText().equals(weightsSha256)) return HfDirectory.read(d).params();
+            }
+        }
+        return null;
+    }
+
     /** Checks an imported model's files against its record; the message names the first file that differs. */
     public void check(Stored s) throws IOException {
         Map<String, String> want = new TreeMap<>();

@@ -23,6 +23,11 @@ public interface ModelTokenizer {
 
     byte[] toHuggingFaceJson();
 
+    /** SHA-256 of the tokenizer.json (for BPE, the digest Cairn's tokenizer store addresses it by). */
+    default String digest() {
+        return dev.cairn.ledger.Hex.encode(Bundles.sha256().digest(toHuggingFaceJson()));
+    }
+
     static ModelTokenizer bpe(BpeTokenizer t) {
         return new Bpe(t);
     }

@@ -45,7 +45,7 @@ final class Peers {
     /** node with the packages of src/test/node installed. */
     static Path nodeScripts() throws IOException, InterruptedException {
         Path dir = repoRoot().resolve("release/src/test/node");
-        boolean node = run(List.of("node", "--version"), 30).exitCode == 0;
+        boolean node = run(List.of("node", "--version"), 30).exitCode == 0 && Files.isDirectory(dir.resolve("node_modules/@sigstore/verify"));
         require(node && Files.isDirectory(dir.resolve("node_modules/@huggingface/gguf")),
                 "node with release/src/test/node's packages (npm ci --prefix release/src/test/node)");
         return dir;

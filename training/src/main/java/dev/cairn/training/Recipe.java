@@ -1,5 +1,7 @@
 package dev.cairn.training;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.cairn.model.GptConfig;
 
@@ -26,7 +28,30 @@ public record Recipe(
         @JsonProperty("seed") long seed,
         @JsonProperty("bias") boolean bias,
         @JsonProperty("eval_every") int evalEvery,
-        @JsonProperty("checkpoint_every") int checkpointEvery) {
+        @JsonProperty("checkpoint_every") int checkpointEvery,
+        @JsonProperty("init") @JsonInclude(JsonInclude.Include.NON_NULL) String init) {
+
+    /**
+     * {@code init}: null to start from the seed's random initialisation (every recipe before base models, whose
+     * digest does not change), or the canonical SHA-256 of the base model's weights the run starts from.
+     */
+    @JsonCreator
+    public Recipe {
+        if (init != null && !init.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("init must be a base model's weights SHA-256 (64 hex digits), got " + init);
+    }
+
+    /** A recipe that starts from the seed's random initialisation. */
+    public Recipe(int layers, int heads, int embd, int ctx, int batch, int steps, float lr, float minLr, int warmup, float weightDecay,
+                  float beta1, float beta2, float eps, float gradClip, long seed, boolean bias, int evalEvery, int checkpointEvery) {
+        this(layers, heads, embd, ctx, batch, steps, lr, minLr, warmup, weightDecay, beta1, beta2, eps, gradClip, seed, bias,
+                evalEvery, checkpointEvery, null);
+    }
+
+    /** This recipe starting from the base weights with canonical digest {@code weightsSha256}. */
+    public Recipe withInit(String weightsSha256) {
+        return new Recipe(layers, heads, embd, ctx, batch, steps, lr, minLr, warmup, weightDecay, beta1, beta2, eps, gradClip,
+                seed, bias, evalEvery, checkpointEvery, weightsSha256);
+    }
 
     public static Recipe defaults() {
         return new Recipe(4, 4, 128, 64, 12, 2000, 1e-3f, 1e-4f, 100, 0.1f, 0.9f, 0.99f, 1e-8f, 1.0f,

@@ -59,6 +59,10 @@ public final class Trainer {
         }
         this.model = new Gpt(recipe.modelConfig(data.vocabSize()), kernels, parallel);
         model.initialize(recipe.seed());
+        if (recipe.init() != null) { // continued training: the base model's weights, checked against the recipe's digest
+            float[] base = BaseModels.weights(recipe.init(), model.params.length);
+            System.arraycopy(base, 0, model.params, 0, base.length);
+        }
         int n = model.params.length;
         this.m = new float[n];
         this.v = new float[n];
