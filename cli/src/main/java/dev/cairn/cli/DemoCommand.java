@@ -55,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
         err = spec.commandLine().getErr();
         demoHome = home.dir().resolve("demo").resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(demoHome);
-        Path charter = charterFile();
+        Path charter = demoCharter(charterFile());
         Path corpus = extractSample(demoHome.resolve("samples"));
         out.println("== Cairn demo ==  (state in " + demoHome + "; to repeat a command: export CAIRN_HOME=" + demoHome + ")");
 
@@ -116,7 +116,23 @@ final class DemoCommand implements Callable<Integer> {
                 String.valueOf(Math.min(ckpt, 25)), "--key", MEMBERS[2], "--threads", "1"));
         run(verify.toArray(String[]::new));
 
-        section("8. The ledger: every step above is a signed statement in an RFC 6962 log with signed checkpoints");
+        section("8. The community releases the model: a vote, then a signed bundle that transformers and llama.cpp load and anyone can check");
+        run("key", "release-key", MEMBERS[0]);
+        String weights = new ObjectMapper().readTree(runDir.resolve("run-finished.json").toFile()).path("final_weights_sha256").asText();
+        Path policy = demoHome.resolve("USAGE_POLICY.md");
+        Files.writeString(policy, "# Usage policy\n\nResearch and education. Do not present its output as fact or as written by a person.\n");
+        Path release = demoHome.resolve("release.toml");
+        Files.writeString(release, "title = \"Release shakespeare-bpe-1\"\nmodel = \"shakespeare-bpe-1\"\nrun = \"shakespeare-bpe\"\n"
+                + "weights = \"" + weights + "\"\nlicense = \"Apache-2.0\"\nusage_policy = \"USAGE_POLICY.md\"\n"
+                + "[[responsible]]\nmember = \"@" + MEMBERS[0] + "\"\nrole = \"release manager\"\ncontact = \"releases@alpine-lab.example\"\n");
+        run("propose", "release-model", "--file", release.toString(), "--key", MEMBERS[1]);
+        for (String m : MEMBERS) run("vote", "3", "for", "--key", m);
+        run("execute", "3", "--key", MEMBERS[1]);
+        Path bundle = demoHome.resolve("releases").resolve("shakespeare-bpe-1");
+        String published = run("release", "publish", "3", "--key", MEMBERS[0], "--usage-policy", policy.toString(), "--out", bundle.toString());
+        run("release", "verify", bundle.toString());
+
+        section("9. The ledger: every step above is a signed statement in an RFC 6962 log with signed checkpoints");
         run("log", "checkpoint");
         String proofJson = run("log", "prove", "1", "--json");
         verifyProof(proofJson);
@@ -125,6 +141,8 @@ final class DemoCommand implements Callable<Integer> {
         out.println("What to try next:");
         out.println("  export CAIRN_HOME=" + demoHome);
         out.println("  ./cairn proposal show 1                      # the vote, its tally and quorum");
+        out.println("  " + find(published, "(python3 -c .*)", "load command") + "   # needs transformers");
+        out.println("  ./cairn generate --model " + bundle + " --prompt \"ROMEO:\" --tokens 60");
         out.println("  ./cairn log verify                           # re-check every signature and the checkpoint");
         out.println("  ./cairn verify " + runDir + " --full --threads 1   # re-execute every step (a few minutes)");
         out.println("  ./cairn log show                             # the run's progress, finish and verification statements");
@@ -187,6 +205,20 @@ final class DemoCommand implements Callable<Integer> {
         out.println((ok ? "verified: " : "NOT verified: ") + "entry " + p.get("leaf_index").asLong() + " (the dataset proposal) is in the log of size "
                 + p.get("tree_size").asLong() + " whose signed checkpoint root is " + p.get("root").asText());
         if (!ok) throw new IllegalStateException("demo: the inclusion proof did not verify");
+    }
+
+    /**
+     * The example charter as the demo uses it: a release needs one passing verification by a member other than the
+     * trainer, and has no day-long timelock (the demo cannot wait a day).
+     */
+    private Path demoCharter(Path example) throws IOException {
+        String text = Files.readString(example);
+        String lock = "timelock = \"1d\"              # a day to object (and to fork) before the release is executed";
+        if (!text.contains(lock)) throw new IllegalStateException("demo: " + example + " changed; update DemoCommand.demoCharter");
+        Path f = demoHome.resolve("charter.toml");
+        Files.writeString(f, text.replace(lock, "timelock = \"0s\"              # the demo: no day to wait")
+                + "\n[release]\nmin_verifications = 1     # a member other than the trainer must have verified the run\n");
+        return f;
     }
 
     /** The lab-coalition example charter: from the checkout the launcher runs in, else the copy in the build. */

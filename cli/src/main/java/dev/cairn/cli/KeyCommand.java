@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code cairn key new|show}: Ed25519 identities in {@code HOME/keys}. */
 @Command(name = "key", description = "Make and show Ed25519 identities (HOME/keys).",
-        subcommands = {KeyCommand.New.class, KeyCommand.Show.class})
+        subcommands = {KeyCommand.New.class, KeyCommand.Show.class, KeyCommand.ReleaseKey.class})
 public final class KeyCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -65,9 +65,10 @@ public final class KeyCommand implements Runnable {
         @Option(names = "--passphrase-file", paramLabel = "F",
                 description = "Encrypt the private key (scrypt + AES-256-GCM) with the first line of F.") Path passphraseFile;
         @Option(names = "--json", description = "Print JSON.") boolean json;
+        @Option(names = "--release-key", description = "Also make an ECDSA P-256 release key (for signing model releases).") boolean releaseKey;
 
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
             try {
                 if (LedgerHome.LOG_KEY.equals(name)) throw new LedgerException("the name " + name + " is reserved for the log's key");
                 KeyStore ks = new LedgerHome(home.dir()).keys();
@@ -78,6 +79,11 @@ public final class KeyCommand implements Runnable {
                 ObjectNode n = describe(name, key.identity(), ks);
                 n.put("private_key_file", ks.privateKeyPath(name).toString());
                 n.put("encrypted", encrypted);
+                if (releaseKey) {
+                    var rk = dev.cairn.release.ReleaseKeys.create(home.dir(), name);
+                    n.put("release_public_key_pem", rk.publicPem());
+                    n.put("release_key_hint", rk.hint());
+                }
                 if (json) {
                     printJson(spec, n);
                 } else {
@@ -87,6 +93,7 @@ public final class KeyCommand implements Runnable {
                     out.println("key_id     " + key.identity().keyId());
                     out.println("private    " + ks.privateKeyPath(name) + " (owner read/write only)");
                     out.println("public     " + ks.publicKeyPath(name));
+                    if (releaseKey) out.println("release    " + dev.cairn.release.ReleaseKeys.publicPath(home.dir(), name) + " (ECDSA P-256, for model signing)");
                     out.flush();
                 }
                 return 0;
@@ -104,7 +111,7 @@ public final class KeyCommand implements Runnable {
         @Option(names = "--json", description = "Print JSON.") boolean json;
 
         @Override
-        public Integer call() {
+        public Integer call() throws java.io.IOException {
             try {
                 KeyStore ks = new LedgerHome(home.dir()).keys();
                 Identity id = ks.loadPublic(name);
@@ -114,6 +121,8 @@ public final class KeyCommand implements Runnable {
                     ObjectNode n = describe(name, id, ks);
                     n.put("has_private_key", hasPrivate);
                     n.put("encrypted", encrypted);
+                    String pem = dev.cairn.release.ReleaseKeys.loadPublicPem(home.dir(), name);
+                    if (pem != null) n.put("release_public_key_pem", pem).put("release_key_hint", dev.cairn.release.ReleaseKeys.hint(pem));
                     printJson(spec, n);
                 } else {
                     PrintWriter out = spec.commandLine().getOut();
@@ -127,6 +136,34 @@ public final class KeyCommand implements Runnable {
             } catch (LedgerException e) {
                 return fail(spec, e);
             }
+        }
+    }
+
+    @Command(name = "release-key", description = "Give an existing identity an ECDSA P-256 release key (OpenSSF model signing accepts only ECDSA) "
+            + "and, where HOME holds a community, bind it to the identity with a signed statement in the ledger.")
+    static final class ReleaseKey implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin HomeOption home;
+        @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--passphrase-file", paramLabel = "F", description = "Passphrase of the encrypted Ed25519 key.") Path passphraseFile;
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            LedgerHome lh = new LedgerHome(home.dir());
+            var member = GovernanceCli.loadKey(lh, name, passphraseFile);
+            var rk = dev.cairn.release.ReleaseKeys.exists(home.dir(), name) ? dev.cairn.release.ReleaseKeys.load(home.dir(), name)
+                    : dev.cairn.release.ReleaseKeys.create(home.dir(), name);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("release key " + dev.cairn.release.ReleaseKeys.publicPath(home.dir(), name) + " (hint " + rk.hint().substring(0, 12) + "…)");
+            if (lh.hasLog()) {
+                String community = dev.cairn.governance.Community.read(lh).communityId();
+                var e = dev.cairn.release.ReleaseStatements.append(home.dir(), dev.cairn.release.ReleaseStatements.releaseKeyStatement(rk, community, member));
+                out.println("  bound to " + name + "'s identity at ledger entry " + e.index());
+            } else {
+                out.println("  no community ledger here yet: `cairn release publish` binds it when it first signs a release");
+            }
+            out.flush();
+            return 0;
         }
     }
 }

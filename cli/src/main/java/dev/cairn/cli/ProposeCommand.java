@@ -24,7 +24,7 @@ final class ProposeCommand extends GovernanceCli {
     int execute() throws Exception {
         LedgerHome lh = ledgerHome();
         try (Community c = Community.open(lh, InstantSource.system())) {
-            Motion m = ProposalFile.read(file, kind, keyResolver(lh), c.state().charter());
+            Motion m = ReleaseProposals.complete(ProposalFile.read(file, kind, keyResolver(lh), c.state().charter()), c.state());
             Proposal p = c.propose(loadKey(lh, key, passphraseFile), m);
             long now = System.currentTimeMillis();
             if (json) {

@@ -35,6 +35,7 @@ class ExecuteCommandTest {
                 + opt + "[[options]]\nid = \"b\"\nrun = \"r2\"\n" + opt).toString(), "--key", "alice");
         for (String k : new String[] {"alice", "bob", "carol"}) h.ok("vote", "1", "--rank", "a,b", "--key", k);
         h.ok("execute", "1", "--key", "bob");
+        h.finishRun("alice", "r1", GovernanceCliFixture.sha256("w"));
         h.ok("propose", "release-model", "--file", h.write("rel.toml", "title = \"Release\"\nmodel = \"cairn-tiny\"\nrun = \"r1\"\nweights = \""
                 + GovernanceCliFixture.sha256("w") + "\"\n").toString(), "--key", "alice");
         for (String k : new String[] {"alice", "bob", "carol"}) h.ok("vote", "2", "for", "--key", k);

@@ -106,6 +106,20 @@ final class GovernanceCliFixture {
         return this;
     }
 
+    /** Signs a run-finished statement for {@code run} with these final weights into the ledger, as `run start` does at its end. */
+    void finishRun(String signer, String run, String weights) throws Exception {
+        var lh = new dev.cairn.ledger.LedgerHome(home);
+        var key = lh.keys().load(signer, null);
+        var p = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("run", run).put("final_weights_sha256", weights);
+        p.putObject("transcript").put("root", sha256("transcript of " + run));
+        String community = dev.cairn.governance.Community.read(lh).communityId();
+        var st = dev.cairn.ledger.Statement.of(dev.cairn.governance.CommunityState.RUN_FINISHED, p, community, key.identity(),
+                dev.cairn.ledger.Subject.sha256("weights", weights));
+        try (var log = lh.openLog(java.time.InstantSource.system())) {
+            log.append(dev.cairn.ledger.Envelope.sign(st, key));
+        }
+    }
+
     /** Proposes admitting a dataset; returns the proposal number (with a voting delay of 0, votes may follow at once). */
     int proposeData(String dataset) throws Exception {
         Path f = write("p-" + dataset + ".toml", "title = \"Admit " + dataset + "\"\ndataset = \"" + dataset

@@ -15,6 +15,10 @@ public final class ReleaseStatements {
     public static final String PREFIX = "https://cairn.dev/release/";
     /** A model brought in from elsewhere: its files' digests, source and licence. */
     public static final String MODEL_IMPORT = PREFIX + "model-import/v1";
+    /** A member's ECDSA release key, bound to their Ed25519 identity (the signer). */
+    public static final String RELEASE_KEY = PREFIX + "release-key/v1";
+    /** A published release: the bundle's files and digests, bound to the executed proposal. */
+    public static final String RELEASE = PREFIX + "release/v1";
 
     private ReleaseStatements() {}
 
@@ -24,6 +28,15 @@ public final class ReleaseStatements {
         p.remove("format");
         Statement st = Statement.of(MODEL_IMPORT, p, communityId, key.identity(), Subject.sha256(s.name(), s.digest()));
         return Envelope.sign(st, key);
+    }
+
+    /** Binds {@code key}'s release key to its Ed25519 identity. */
+    public static Envelope releaseKeyStatement(ReleaseKeys.ReleaseKey rk, String communityId, dev.cairn.ledger.SigningKey member) {
+        ObjectNode p = Safetensors.JSON.createObjectNode();
+        p.put("release_public_key_pem", rk.publicPem());
+        p.put("algorithm", "ecdsa-p256-sha256");
+        Statement st = Statement.of(RELEASE_KEY, p, communityId, member.identity(), Subject.sha256("release-key", rk.hint()));
+        return Envelope.sign(st, member);
     }
 
     /** Appends a signed envelope to the ledger of {@code home}. */

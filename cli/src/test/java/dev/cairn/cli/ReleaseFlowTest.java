@@ -1,0 +1,126 @@
+package dev.cairn.cli;
+
+import static dev.cairn.cli.TrainCommandTest.cairn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo's community releases its model; then every way a bundle can be wrong is refused by name. */
+class ReleaseFlowTest {
+    @TempDir static Path tmp;
+    static Path home, bundle;
+
+    @BeforeAll
+    static void demo() throws Exception {
+        System.setProperty("cairn.root", Path.of("..").toAbsolutePath().normalize().toString());
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        int code = Cairn.run(new PrintWriter(o, true), new PrintWriter(e, true),
+                "demo", "--home", tmp.toString(), "--steps", "3", "--vocab", "300", "--threads", "2");
+        assertEquals(0, code, o + "\n" + e);
+        assertTrue(o.toString().contains("VERIFIED: "), o.toString());
+        try (Stream<Path> s = Files.list(tmp.resolve("demo"))) {
+            home = s.findFirst().orElseThrow();
+        }
+        bundle = home.resolve("releases/shakespeare-bpe-1");
+    }
+
+    static JsonNode verify(Path dir) throws Exception {
+        var r = cairn("release", "verify", dir.toString(), "--home", home.toString(), "--json");
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(j.path("ok").asBoolean() ? 0 : 1, r.code(), r.err());
+        return j;
+    }
+
+    static Path copy(String name) throws Exception {
+        Path d = tmp.resolve(name);
+        Files.createDirectories(d);
+        try (Stream<Path> s = Files.list(bundle)) {
+            for (Path f : s.toList()) Files.copy(f, d.resolve(f.getFileName()));
+        }
+        return d;
+    }
+
+    @Test
+    void theBundleVerifiesAndLoads() throws Exception {
+        JsonNode j = verify(bundle);
+        assertTrue(j.path("ok").asBoolean(), j.toString());
+        assertEquals(7, j.path("checks").size());
+        assertTrue(j.path("first_failure").isNull());
+        for (String f : new String[] {"model.safetensors", "config.json", "tokenizer.json", "model.gguf", "README.md", "USAGE_POLICY.md",
+                "provenance.intoto.jsonl", "model.sig"}) assertTrue(Files.exists(bundle.resolve(f)), f);
+        String card = Files.readString(bundle.resolve("README.md"));
+        assertTrue(card.startsWith("---\nlicense: apache-2.0\n"), card);
+        assertTrue(card.contains("pipeline_tag: text-generation") && card.contains("library_name: transformers"), card);
+        assertTrue(card.contains("Cedar University | spot-check | verified"), card);
+        assertTrue(card.contains("Alpine Lab — release manager (releases@alpine-lab.example)"), card);
+        var g = cairn("generate", "--model", bundle.toString(), "--prompt", "ROMEO:", "--greedy", "--tokens", "5", "--json");
+        var r = cairn("generate", "--run", home.resolve("runs/shakespeare-bpe").toString(), "--prompt", "ROMEO:", "--greedy", "--tokens", "5", "--json");
+        assertEquals(r.json().path("ids"), g.json().path("ids"));
+        var k = cairn("key", "show", "alpine-lab", "--json", "--home", home.toString());
+        assertTrue(new ObjectMapper().readTree(k.out()).path("release_public_key_pem").asText().startsWith("-----BEGIN PUBLIC KEY-----"));
+    }
+
+    @Test
+    void aChangedAddedOrRemovedFileFails() throws Exception {
+        Path d = copy("changed");
+        byte[] b = Files.readAllBytes(d.resolve("model.gguf"));
+        b[b.length / 2] ^= 1;
+        Files.write(d.resolve("model.gguf"), b);
+        assertTrue(verify(d).path("first_failure").asText().contains("model.gguf: changed since it was signed"));
+        d = copy("added");
+        Files.writeString(d.resolve("notes.txt"), "hi");
+        assertTrue(verify(d).path("first_failure").asText().contains("notes.txt: added after signing"));
+        d = copy("removed");
+        Files.delete(d.resolve("USAGE_POLICY.md"));
+        assertTrue(verify(d).path("first_failure").asText().contains("USAGE_POLICY.md: signed but missing"));
+    }
+
+    @Test
+    void aSignatureByANonMemberOrWeightsOfAnotherRunFail() throws Exception {
+        Path d = copy("mallory");
+        var rk = dev.cairn.release.ReleaseKeys.create(tmp.resolve("mallory-home"), "mallory");
+        dev.cairn.release.ModelSigning.sign(d, "shakespeare-bpe-1", rk);
+        assertTrue(verify(d).path("first_failure").asText().contains("that no member of Shakespeare coalition has bound in the ledger"));
+        // other weights of the same shape, re-signed by the member's own key: no release statement names these files
+        d = copy("other-weights");
+        var m = dev.cairn.release.HfDirectory.read(d);
+        float[] p = m.params().clone();
+        p[0] += 1f;
+        dev.cairn.release.HfDirectory.write(d, new dev.cairn.release.LoadedModel(m.config(), p, m.tokenizer()), dev.cairn.release.Dtype.F32, java.util.Map.of());
+        dev.cairn.release.ModelSigning.sign(d, "shakespeare-bpe-1", dev.cairn.release.ReleaseKeys.load(home, "alpine-lab"));
+        assertTrue(verify(d).path("first_failure").asText().startsWith("release statement: no release statement in the ledger for these files"));
+    }
+
+    @Test
+    void releaseProposalsForUnfinishedRunsOrNonMembersAreRefusedAndNothingChanges() throws Exception {
+        long before = Files.size(home.resolve("log").resolve("entries.bin"));
+        Path f = tmp.resolve("bad-release.toml");
+        Files.writeString(f, "title = \"x\"\nmodel = \"m\"\nrun = \"never-ran\"\nweights = \"" + "0".repeat(64) + "\"\n");
+        var r = cairn("propose", "release_model", "--file", f.toString(), "--key", "alpine-lab", "--home", home.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("run \"never-ran\" never finished"), r.err());
+        String weights = new ObjectMapper().readTree(home.resolve("runs/shakespeare-bpe/run-finished.json").toFile()).path("final_weights_sha256").asText();
+        Files.writeString(f, "title = \"x\"\nmodel = \"m2\"\nrun = \"shakespeare-bpe\"\nweights = \"" + weights + "\"\n"
+                + "[[responsible]]\nmember = \"" + "ab".repeat(32) + "\"\nrole = \"r\"\ncontact = \"c\"\n");
+        r = cairn("propose", "release-model", "--file", f.toString(), "--key", "alpine-lab", "--home", home.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("is not a member named in the charter") || r.err().contains("not a point"), r.err());
+        assertEquals(before, Files.size(home.resolve("log").resolve("entries.bin")));
+        var again = cairn("release", "publish", "3", "--key", "alpine-lab", "--home", home.toString(), "--out", bundle.toString(),
+                "--usage-policy", home.resolve("USAGE_POLICY.md").toString());
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("already exists"), again.err());
+        assertFalse(Files.exists(home.resolve("releases/.staging-release-x")));
+    }
+}

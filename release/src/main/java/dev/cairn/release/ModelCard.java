@@ -1,0 +1,112 @@
+package dev.cairn.release;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.governance.Action;
+import dev.cairn.governance.CommunityState;
+import dev.cairn.governance.Proposal;
+import dev.cairn.training.GovernedRun;
+import dev.cairn.training.RunCommitment;
+import java.util.Locale;
+
+/**
+ * The release's {@code README.md}: Hugging Face model-card front matter (licence, datasets, base model, tags,
+ * pipeline) and a body written from the record, not typed by hand: recipe, data, training figures, verification,
+ * the usage policy and who answers for the release.
+ */
+final class ModelCard {
+    private ModelCard() {}
+
+    record Facts(Action.ReleaseModel action, Proposal proposal, CommunityState.FinishedRun finished, RunCommitment commitment,
+                 JsonNode runRecipe, CommunityState state, LedgerView ledger, boolean hasPolicy, boolean hasLicenseFile) {}
+
+    static String markdown(Facts f) {
+        Action.ReleaseModel a = f.action();
+        JsonNode recipe = f.runRecipe() != null ? f.runRecipe().path("recipe") : null;
+        StringBuilder sb = new StringBuilder("---\n");
+        sb.append("license: ").append(hfLicense(a.license())).append('\n');
+        if (a.license() != null && hfLicense(a.license()).equals("other")) {
+            sb.append("license_name: ").append(yaml(a.license())).append('\n');
+            if (f.hasLicenseFile()) sb.append("license_link: LICENSE\n");
+        }
+        if (f.runRecipe() != null) sb.append("datasets:\n- ").append(yaml(f.runRecipe().path("dataset").asText())).append('\n');
+        if (recipe != null && recipe.hasNonNull("init")) sb.append("base_model: ").append(yaml("cairn:weights/" + recipe.path("init").asText())).append('\n');
+        sb.append("tags:\n- cairn\n- verifiable-training\n- gpt2\n");
+        sb.append("pipeline_tag: text-generation\nlibrary_name: transformers\n---\n\n");
+
+        sb.append("# ").append(a.model()).append("\n\n");
+        sb.append("Released by **").append(f.state().name()).append("** under proposal ").append(f.proposal().number())
+                .append(" (`").append(f.proposal().digest(), 0, 16).append("…`), executed by the community's own rules. ")
+                .append("Every step of its training is in a transcript anyone can re-execute bit for bit; the weights in this ")
+                .append("directory are exactly the run's final weights (float32).\n\n");
+        sb.append("```python\nfrom transformers import GPT2LMHeadModel, AutoTokenizer\n")
+                .append("model = GPT2LMHeadModel.from_pretrained(\".\")\ntokenizer = AutoTokenizer.from_pretrained(\".\")\n```\n\n");
+
+        sb.append("## Training\n\n| | |\n|---|---|\n");
+        row(sb, "run", a.run());
+        row(sb, "steps", String.valueOf(f.commitment().steps()));
+        row(sb, "train loss (last step)", String.format(Locale.ROOT, "%.4f", f.commitment().trainLoss()));
+        row(sb, "validation loss (whole split)", String.format(Locale.ROOT, "%.4f", f.commitment().valLoss()));
+        row(sb, "weights SHA-256 (canonical)", "`" + a.weights() + "`");
+        row(sb, "transcript root (RFC 6962)", "`" + f.finished().transcriptRoot() + "`");
+        row(sb, "run-finished statement", "ledger entry " + f.finished().index() + ", `" + f.finished().digest().substring(0, 16) + "…`");
+        if (recipe != null) {
+            row(sb, "model", recipe.path("layers").asInt() + " layers, " + recipe.path("heads").asInt() + " heads, " + recipe.path("embd").asInt()
+                    + " wide, context " + recipe.path("ctx").asInt());
+            row(sb, "optimiser", String.format(Locale.ROOT, "AdamW, lr %s → %s (warm-up %d), batch %d, seed %d", recipe.path("lr").asText(),
+                    recipe.path("min_lr").asText(), recipe.path("warmup").asInt(), recipe.path("batch").asInt(), recipe.path("seed").asLong()));
+            row(sb, "data", "`" + f.runRecipe().path("dataset").asText() + "`, Merkle root `" + f.runRecipe().path("dataset_root").asText().substring(0, 16) + "…`");
+            row(sb, "tokenizer", "`" + f.runRecipe().path("tokenizer").asText().substring(0, 16) + "…` (tokenizer.json)");
+        }
+        sb.append("\n![loss curve](loss.svg)\n\n");
+        sb.append("Provenance: `provenance.intoto.jsonl` (SLSA v1, signed). Data provenance: the dataset card and Croissant file of ")
+                .append("the dataset version above, in the community's data room.\n\n");
+
+        sb.append("## Verification\n\n");
+        var verifs = f.state().runVerifications().stream().filter(v -> v.run().equals(a.run()) && v.transcriptRoot().equals(f.finished().transcriptRoot())).toList();
+        if (verifs.isEmpty()) sb.append("No verification attestations were in the ledger when this release was published.\n\n");
+        else {
+            sb.append("| verifier | mode | verdict | ledger entry |\n|---|---|---|---|\n");
+            for (var v : verifs) {
+                sb.append("| ").append(who(f.state(), v.signer())).append(" | ").append(v.mode()).append(" | ")
+                        .append(v.ok() ? "verified" : "FAILED").append(" | ").append(v.index()).append(" |\n");
+            }
+            sb.append('\n');
+        }
+        sb.append("Check this bundle: `cairn release verify . --home COMMUNITY_HOME` (signature, ledger, weights, provenance).\n\n");
+
+        sb.append("## Intended use and known limits\n\n");
+        sb.append("A small research model from a verifiable training run: for studying training, evaluation and reproducibility. ")
+                .append("It is not instruction-tuned or safety-tuned, and its knowledge is limited to its training data; do not rely on ")
+                .append("its output for facts or decisions.\n\n");
+        if (f.hasPolicy()) sb.append("Use is governed by the usage policy in [USAGE_POLICY.md](USAGE_POLICY.md).\n\n");
+        sb.append("## Licence\n\n").append(a.license() == null ? "Not stated in the release proposal." : "`" + a.license() + "`"
+                + (f.hasLicenseFile() ? " (text in [LICENSE](LICENSE))" : "")).append("\n\n");
+
+        sb.append("## Who answers for this release\n\n");
+        if (a.responsible().isEmpty()) sb.append("The members of ").append(f.state().name()).append(".\n");
+        for (Action.ReleaseModel.Responsible r : a.responsible()) {
+            sb.append("- ").append(who(f.state(), r.key())).append(" — ").append(r.role()).append(" (").append(r.contact()).append(")\n");
+        }
+        sb.append("\nMade with Cairn ").append(GovernedRun.CAIRN_VERSION).append(".\n");
+        return sb.toString();
+    }
+
+    private static void row(StringBuilder sb, String k, String v) {
+        sb.append("| ").append(k).append(" | ").append(v.replace("|", "\\|")).append(" |\n");
+    }
+
+    private static String who(CommunityState s, String key) {
+        return s.members().stream().filter(m -> m.publicKey().equals(key)).map(m -> m.name()).findFirst().orElse("`" + key.substring(0, 12) + "…`");
+    }
+
+    /** Hugging Face's licence ids are lower-case SPDX ids; anything else is "other" with its name given. */
+    static String hfLicense(String spdx) {
+        if (spdx == null) return "unknown";
+        if (spdx.matches("[A-Za-z0-9.-]+") && !spdx.startsWith("LicenseRef-")) return spdx.toLowerCase(Locale.ROOT);
+        return "other";
+    }
+
+    private static String yaml(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}
