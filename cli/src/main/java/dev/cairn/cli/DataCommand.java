@@ -176,12 +176,35 @@ final class DataCommand implements Runnable {
                             break;
                         }
                     }
+                    trainedOn(out, all, doc);
                 }
                 out.flush();
                 return 0;
             } catch (DataException e) {
                 return fail(spec, e);
             }
+        }
+
+        /** The governed runs trained on a version holding the document, and the releases made from them. */
+        private void trainedOn(PrintWriter out, List<DatasetManifest> all, String doc) {
+            var lh = new dev.cairn.ledger.LedgerHome(home.dir());
+            if (!lh.hasLog()) return;
+            var state = dev.cairn.governance.Community.read(lh);
+            java.util.Set<String> roots = new java.util.HashSet<>();
+            for (DatasetManifest m : all) if (m.indexOf(doc) >= 0) roots.add(m.root());
+            int n = 0;
+            for (var f : state.finishedRuns()) {
+                var run = state.approvedRun(f.run());
+                if (run.isEmpty() || !roots.contains(run.get().datasetRoot())) continue;
+                n++;
+                out.printf(Locale.ROOT, "trained on it: run %s (run-finished at ledger entry %d, weights %s…)%n", f.run(), f.index(), f.weights().substring(0, 12));
+                for (var e : state.enactments()) {
+                    if (e.action() instanceof dev.cairn.governance.Action.ReleaseModel r && r.run().equals(f.run()) && r.weights().equals(f.weights())) {
+                        out.printf(Locale.ROOT, "  released as: %s (proposal %d)%n", r.model(), e.proposal());
+                    }
+                }
+            }
+            if (n == 0) out.println("trained on it: no governed run in this community's ledger");
         }
 
         private static String describe(DatasetManifest m) {

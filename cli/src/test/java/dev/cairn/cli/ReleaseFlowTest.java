@@ -67,6 +67,9 @@ class ReleaseFlowTest {
         var g = cairn("generate", "--model", bundle.toString(), "--prompt", "ROMEO:", "--greedy", "--tokens", "5", "--json");
         var r = cairn("generate", "--run", home.resolve("runs/shakespeare-bpe").toString(), "--prompt", "ROMEO:", "--greedy", "--tokens", "5", "--json");
         assertEquals(r.json().path("ids"), g.json().path("ids"));
+        String doc = new dev.cairn.data.DatasetStore(home).manifest("shakespeare@1").documents().getFirst().id();
+        var d = cairn("data", "show", "shakespeare", "--doc", doc, "--home", home.toString());
+        assertTrue(d.out().contains("trained on it: run shakespeare-bpe") && d.out().contains("released as: shakespeare-bpe-1 (proposal 3)"), d.out());
         var k = cairn("key", "show", "alpine-lab", "--json", "--home", home.toString());
         assertTrue(new ObjectMapper().readTree(k.out()).path("release_public_key_pem").asText().startsWith("-----BEGIN PUBLIC KEY-----"));
     }
@@ -122,5 +125,32 @@ class ReleaseFlowTest {
         assertEquals(2, again.code());
         assertTrue(again.err().contains("already exists"), again.err());
         assertFalse(Files.exists(home.resolve("releases/.staging-release-x")));
+    }
+
+    @Test
+    void aForkCarriesTheReleaseAndImportsItAsABaseWithItsSignedRoot() throws Exception {
+        Path fork = tmp.resolve("fork-home");
+        assertEquals(0, cairn("key", "new", "dora", "--home", fork.toString()).code());
+        Path charter = fork.resolve("charter.toml");
+        Files.writeString(charter, "[[members]]\nname = \"Dora\"\nkey = \"@dora\"\n[defaults]\nrule = \"majority\"\nquorum = \"50%\"\n"
+                + "voting_delay = \"0s\"\nvoting_period = \"1d\"\ntimelock = \"0s\"\ngrace_period = \"7d\"\nproposal_threshold = 1\n"
+                + "vote_replacement = false\ndelegation = false\n");
+        var f = cairn("fork", "--from", home.resolve("log").toString(), "--at", home.resolve("log/checkpoint").toString(), "--name", "Dora's fork",
+                "--charter", charter.toString(), "--key", "dora", "--home", fork.toString());
+        assertEquals(0, f.code(), f.err());
+        var l = cairn("lineage", "--json", "--home", fork.toString(), "--svg", tmp.resolve("lineage.svg").toString());
+        assertEquals(0, l.code(), l.err());
+        JsonNode j = new ObjectMapper().readTree(l.out());
+        assertEquals(2, j.path("lineage").size());
+        assertEquals("shakespeare-bpe-1", j.path("models").get(0).path("model").asText());
+        assertTrue(j.path("models").get(0).path("inherited").asBoolean());
+        assertTrue(Files.readString(tmp.resolve("lineage.svg")).contains("shakespeare-bpe-1 (inherited)"));
+        var own = cairn("lineage", "--json", "--home", home.toString());
+        JsonNode m = new ObjectMapper().readTree(own.out()).path("models").get(0);
+        assertTrue(m.path("published").asBoolean() && m.path("root_sha256").asText().length() == 64, m.toString());
+        var imp = cairn("import", "hf", bundle.toString(), "--name", "parent", "--home", fork.toString());
+        assertEquals(0, imp.code(), imp.err());
+        var store = new dev.cairn.release.ModelStore(fork).find("parent");
+        assertEquals(m.path("root_sha256").asText(), store.record().path("signed_root").asText());
     }
 }

@@ -56,6 +56,10 @@ public final class ModelStore {
         rec.put("parameters", m.params().length);
         ObjectNode fs = rec.putObject("files");
         files.forEach(fs::put);
+        if (Files.exists(src.resolve(ModelSigning.SIGNATURE_FILE))) { // a release bundle: the root it claims (release verify checks it)
+            ModelSigning.Signed signed = ModelSigning.read(src.resolve(ModelSigning.SIGNATURE_FILE));
+            rec.put("signed_root", signed.rootDigest()).put("signed_name", signed.modelName());
+        }
         if (Files.isDirectory(dir) && Files.exists(dir.resolve(RECORD))) return new Stored(name, digest, dir, rec);
         Files.createDirectories(root);
         Path staging = Files.createTempDirectory(root, ".staging-import-");
@@ -97,17 +101,24 @@ public final class ModelStore {
         return hits.isEmpty() ? null : hits.getFirst();
     }
 
-    /** The weights of the imported model whose canonical weights digest is {@code weightsSha256}, or null. */
-    public float[] weightsByDigest(String weightsSha256) throws IOException {
+    /** The imported model whose canonical weights digest is {@code weightsSha256}, or null. */
+    public Stored findByWeights(String weightsSha256) throws IOException {
         if (!Files.isDirectory(root)) return null;
         try (Stream<Path> s = Files.list(root)) {
             for (Path d : s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{64}")).sorted().toList()) {
                 Path r = d.resolve(RECORD);
                 if (!Files.exists(r)) continue;
-                if (Safetensors.JSON.readTree(r.toFile()).path("weights_sha256").asText().equals(weightsSha256)) return HfDirectory.read(d).params();
+                JsonNode n = Safetensors.JSON.readTree(r.toFile());
+                if (n.path("weights_sha256").asText().equals(weightsSha256)) return new Stored(n.path("name").asText(), d.getFileName().toString(), d, (ObjectNode) n);
             }
         }
         return null;
+    }
+
+    /** The weights of the imported model whose canonical weights digest is {@code weightsSha256}, or null. */
+    public float[] weightsByDigest(String weightsSha256) throws IOException {
+        Stored s = findByWeights(weightsSha256);
+        return s == null ? null : HfDirectory.read(s.dir()).params();
     }
 
     /** Checks an imported model's files against its record; the message names the first file that differs. */

@@ -94,6 +94,8 @@ public final class ReleasePublisher {
             pred.put("proposal", p.digest()).put("model", action.model()).put("run", action.run()).put("run_finished", fin.digest());
             pred.put("weights_sha256", action.weights()).put("transcript_root", fin.transcriptRoot()).put("release_key_hint", rk.hint());
             if (action.license() != null) pred.put("license", action.license());
+            ObjectNode base = baseModel(q.home(), readJson(runDir.resolve("run.json")).path("recipe").path("init").asText(""));
+            if (base != null) pred.set("base_model", base);
             ObjectNode fs = pred.putObject("files");
             files.forEach(fs::put);
             Statement st = Statement.of(ReleaseStatements.RELEASE, pred, state.communityId(), q.member().identity(), Subject.sha256(action.model(), root));
@@ -107,6 +109,18 @@ public final class ReleasePublisher {
         } finally {
             if (Files.exists(staging)) ModelStore.deleteTree(staging);
         }
+    }
+
+    /** What the release's base model was (for recipes that start from one): its weights digest and, when imported here, its name, source and signed root. */
+    static ObjectNode baseModel(Path home, String init) throws IOException {
+        if (init.isEmpty()) return null;
+        ObjectNode b = Safetensors.JSON.createObjectNode().put("weights_sha256", init);
+        ModelStore.Stored s = new ModelStore(home).findByWeights(init);
+        if (s != null) {
+            b.put("name", s.name()).put("root_sha256", s.digest()).put("source", s.record().path("source").asText());
+            if (s.record().has("signed_root")) b.put("parent_release_root", s.record().path("signed_root").asText());
+        }
+        return b;
     }
 
     /** The run-finished statement the release names (or, for proposals that name none, the first with its weights). */

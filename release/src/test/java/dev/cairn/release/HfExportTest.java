@@ -130,6 +130,7 @@ class HfExportTest {
             // relative to each logit, with logits near zero measured against the largest
             double worst = 0;
             for (int i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - theirs.get(i).asDouble()) / Math.max(Math.abs(theirs.get(i).asDouble()), scale * 1e-2));
+            System.out.printf("PyTorch peer vs Cairn logits, bias=%s: max relative difference %.3g (floor 1%% of the largest logit), %.3g per element%n", bias, worst, maxRel);
             assertTrue(worst <= 1e-5, "bias=" + bias + ": logits differ by " + worst + " relative (max per-element " + maxRel + ")");
         }
     }
