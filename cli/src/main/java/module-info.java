@@ -2,6 +2,7 @@
 module dev.cairn.cli {
     requires dev.cairn.training;
     requires dev.cairn.release;
+    requires dev.cairn.eval;
     requires dev.cairn.ledger;
     requires dev.cairn.data;
     requires dev.cairn.governance;

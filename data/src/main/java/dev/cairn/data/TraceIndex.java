@@ -114,6 +114,19 @@ public final class TraceIndex {
         return 0;
     }
 
+    /** Whether any document contains the span (normalised like ingested text): one binary search. */
+    public boolean contains(String span) {
+        byte[] pat = DocumentReader.normalize(span).getBytes(StandardCharsets.UTF_8);
+        if (pat.length == 0) return false;
+        int lo = 0, hi = sa.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (compare(sa[mid], pat) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo < sa.length && compare(sa[lo], pat) == 0;
+    }
+
     /** Documents containing the span (normalised like ingested text), first {@code limit} matches in index order. */
     public Result find(String span, int limit) {
         byte[] pat = DocumentReader.normalize(span).getBytes(StandardCharsets.UTF_8);

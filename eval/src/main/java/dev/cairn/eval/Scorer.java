@@ -1,0 +1,124 @@
+package dev.cairn.eval;
+
+import dev.cairn.model.Gpt;
+import dev.cairn.numerics.Kernels;
+import dev.cairn.numerics.Parallel;
+import dev.cairn.release.LoadedModel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Log-likelihoods of continuations, batched, with results that are the same bits for any batch size, thread count
+ * or kernel set: each request's logits come from the model's forward pass, which never mixes sequences and whose
+ * every output element is one fixed-order chain (padding after a request's last token adds exact zeros to the
+ * attention products of earlier positions); log-softmax and sums run in double in a fixed order, with
+ * {@code StrictMath}.
+ */
+public final class Scorer {
+    /** Score tokens[from..] given every token before (from ≥ 1); at most context + 1 tokens. */
+    public record Request(int[] tokens, int from) {}
+
+    /** Sum of log p in nats, one value per scored token, and whether greedy decoding would have produced every one. */
+    public record Score(double logLikelihood, double[] perToken, boolean greedy) {}
+
+    private final LoadedModel model;
+    private final Kernels kernels;
+    private final Parallel parallel;
+    private final int batch;
+    private Gpt gpt;
+
+    public Scorer(LoadedModel model, Kernels kernels, Parallel parallel, int batch) {
+        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        this.model = model;
+        this.kernels = kernels;
+        this.parallel = parallel;
+        this.batch = batch;
+    }
+
+    public LoadedModel model() {
+        return model;
+    }
+
+    public int context() {
+        return model.config().contextLen();
+    }
+
+    public List<Score> score(List<Request> requests) {
+        if (gpt == null) gpt = model.gpt(kernels, parallel);
+        int ctx = context(), V = model.config().vocabSize();
+        for (Request r : requests) {
+            if (r.from() < 1 || r.from() >= r.tokens().length + 1 || r.tokens().length - 1 > ctx) {
+                throw new IllegalArgumentException("a request of " + r.tokens().length + " tokens scoring from " + r.from() + " does not fit context " + ctx);
+            }
+        }
+        List<Score> out = new ArrayList<>(requests.size());
+        float[] logits = new float[V];
+        for (int b0 = 0; b0 < requests.size(); b0 += batch) {
+            List<Request> group = requests.subList(b0, Math.min(requests.size(), b0 + batch));
+            int T = 1;
+            for (Request r : group) T = Math.max(T, r.tokens().length - 1);
+            int B = group.size();
+            int[] in = new int[B * T];
+            for (int b = 0; b < B; b++) {
+                int[] t = group.get(b).tokens();
+                System.arraycopy(t, 0, in, b * T, t.length - 1);
+            }
+            gpt.forward(in, null, B, T);
+            for (int b = 0; b < B; b++) {
+                Request r = group.get(b);
+                int n = r.tokens().length - r.from();
+                double[] per = new double[n];
+                double sum = 0;
+                boolean greedy = true;
+                for (int i = 0; i < n; i++) {
+                    int pos = r.from() - 1 + i, target = r.tokens()[r.from() + i];
+                    gpt.logitsAt(b, pos, logits);
+                    per[i] = logSoftmaxAt(logits, target);
+                    sum += per[i];
+                    greedy &= argmax(logits) == target;
+                }
+                out.add(new Score(sum, per, greedy));
+            }
+        }
+        return out;
+    }
+
+    /** log softmax(logits)[target] in double: max, then the sum of exp(l - max) in index order. */
+    static double logSoftmaxAt(float[] logits, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float l : logits) max = Math.max(max, l);
+        double s = 0;
+        for (float l : logits) s += StrictMath.exp(l - max);
+        return logits[target] - max - StrictMath.log(s);
+    }
+
+    /** The first index of the largest logit. */
+    static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+
+    /** Greedy continuation of {@code prompt} (its last context tokens) for up to {@code max} tokens, or until {@code done} holds for the tokens so far. */
+    public int[] greedy(int[] prompt, int max, java.util.function.Predicate<int[]> done) {
+        if (gpt == null) gpt = model.gpt(kernels, parallel);
+        int ctx = context(), V = model.config().vocabSize();
+        List<Integer> seq = new ArrayList<>();
+        for (int t : prompt) seq.add(t);
+        int[] gen = new int[max];
+        int n = 0;
+        float[] logits = new float[V];
+        while (n < max) {
+            int len = Math.min(ctx, seq.size()), start = seq.size() - len;
+            int[] in = new int[len];
+            for (int i = 0; i < len; i++) in[i] = seq.get(start + i);
+            gpt.forward(in, null, 1, len);
+            gpt.logitsAt(0, len - 1, logits);
+            int next = argmax(logits);
+            gen[n++] = next;
+            seq.add(next);
+            if (done.test(java.util.Arrays.copyOf(gen, n))) break;
+        }
+        return java.util.Arrays.copyOf(gen, n);
+    }
+}

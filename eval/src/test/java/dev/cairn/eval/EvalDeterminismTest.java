@@ -1,0 +1,58 @@
+package dev.cairn.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cairn.numerics.Kernels;
+import dev.cairn.numerics.Parallel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A score is a fact: the same bits for any batch size, thread count and kernel set. */
+class EvalDeterminismTest {
+    @TempDir Path tmp;
+
+    @Test
+    void sameBitsForAnyBatchThreadsAndKernels() throws Exception {
+        Path model = EvalFixture.modelDir(tmp, 3);
+        Path data = tmp.resolve("heldout.txt");
+        Files.writeString(data, EvalFixture.shakespeare(200_000, 215_000));
+        Path ex = EvalFixture.examples();
+        EvalRun.Spec spec = new EvalRun.Spec(model.toString(), List.of("core", ex.resolve("suite.txt").toString()), null, data, null, 13, 7, 40);
+        String first = null, items = null;
+        for (Object[] how : new Object[][] {{1, 1, "scalar"}, {5, 2, "vector"}, {8, 3, "vector"}, {3, 2, "scalar"}}) {
+            try (Parallel par = new Parallel((int) how[1])) {
+                EvalRun.Outcome o = EvalRun.run(spec, tmp, Kernels.named((String) how[2]), par, (int) how[0]);
+                StringBuilder all = new StringBuilder();
+                for (Evaluator.TaskResult t : o.tasks()) all.append(new String(t.itemsJsonl()));
+                if (first == null) {
+                    first = o.results().toString();
+                    items = all.toString();
+                    assertEquals(5, o.results().path("tasks").size(), first);
+                } else {
+                    assertEquals(first, o.results().toString(), "batch " + how[0] + ", threads " + how[1] + ", " + how[2]);
+                    assertEquals(items, all.toString());
+                }
+            }
+        }
+        assertTrue(first.contains("\"heldout\"") && first.contains("\"bits_per_byte\"") && first.contains("\"acc_norm\"") && first.contains("\"exact_match\""), first);
+    }
+
+    @Test
+    void rollingWindowsPredictEveryTokenOnce() throws Exception {
+        var m = EvalFixture.model(5);
+        String doc = EvalFixture.shakespeare(0, 1000);
+        Task t = new Task("t", Task.Kind.LOGLIKELIHOOD_ROLLING, List.of(new Task.Item(doc, List.of(), -1, "")), "d".repeat(64), "test", "", List.of(), 0, List.of());
+        try (Parallel par = new Parallel(1)) {
+            var r = Evaluator.run(t, new Scorer(m, Kernels.named("vector"), par, 4), m.tokenizer(), null);
+            assertEquals(999, r.metrics().path("tokens").asLong()); // no <|endoftext|> in a character vocabulary: the first is context
+            assertEquals(1000, r.metrics().path("bytes").asLong());
+            double npt = r.metrics().path("nats_per_token").asDouble();
+            assertEquals(StrictMath.exp(npt), r.metrics().path("perplexity").asDouble());
+            assertEquals(npt * 999 / StrictMath.log(2) / 1000, r.metrics().path("bits_per_byte").asDouble(), 1e-12);
+        }
+    }
+}
