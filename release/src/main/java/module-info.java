@@ -2,5 +2,6 @@
 module dev.cairn.release {
     requires transitive dev.cairn.training;
     requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.dataformat.yaml;
     exports dev.cairn.release;
 }

@@ -39,6 +39,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class DemoCommand implements Callable<Integer> {
     static final String SAMPLE_RESOURCE = "/dev/cairn/data/tinyshakespeare.txt";
     static final String[] MEMBERS = {"alpine-lab", "boreal-institute", "cedar-university"};
+    static final String EVALUATOR = "dune-evals";
 
     @Spec CommandSpec spec;
     @Mixin HomeOption home;
@@ -56,17 +57,22 @@ final class DemoCommand implements Callable<Integer> {
         demoHome = home.dir().resolve("demo").resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(demoHome);
         Path charter = demoCharter(charterFile());
-        Path corpus = extractSample(demoHome.resolve("samples"));
+        Path sample = extractSample(demoHome.resolve("samples"));
+        Path[] split = splitSample(sample, demoHome.resolve("samples"));
+        Path corpus = split[0], heldout = split[1];
         out.println("== Cairn demo ==  (state in " + demoHome + "; to repeat a command: export CAIRN_HOME=" + demoHome + ")");
 
-        section("1. A community: three members and the charter they agreed on (" + charter.getFileName() + ")");
+        section("1. A community: three members and the charter they agreed on (" + charter.getFileName() + "), and a third-party evaluator it names");
         for (String m : MEMBERS) run("key", "new", m);
+        run("key", "new", EVALUATOR);
         run("init", "--name", "Shakespeare coalition", "--charter", charter.toString(), "--key", MEMBERS[0]);
 
         section("2. Data with provenance: the sample corpus becomes an immutable dataset version with a Merkle root");
         String added = run("data", "add", corpus.toString(), "--dataset", "shakespeare", "--license", "LicenseRef-PublicDomain",
                 "--source", "https://github.com/karpathy/char-rnn/blob/master/data/tinyshakespeare/input.txt");
         String root = find(added, "root ([0-9a-f]{64})", "dataset root");
+        run("data", "add", heldout.toString(), "--dataset", "shakespeare-heldout", "--license", "LicenseRef-PublicDomain",
+                "--source", "https://github.com/karpathy/char-rnn/blob/master/data/tinyshakespeare/input.txt#last-tenth-held-out");
 
         section("3. The members vote to admit it (the charter: majority, closes early when all three vote for)");
         Path proposal = demoHome.resolve("admit-shakespeare.toml");
@@ -116,7 +122,11 @@ final class DemoCommand implements Callable<Integer> {
                 String.valueOf(Math.min(ckpt, 25)), "--key", MEMBERS[2], "--threads", "1"));
         run(verify.toArray(String[]::new));
 
-        section("8. The community releases the model: a vote, then a signed bundle that transformers and llama.cpp load and anyone can check");
+        section("8. A third party the charter names evaluates the run's model on held-out text, with a contamination check, and signs it");
+        run("eval", "--model", runDir.toString(), "--task", "heldout", "--task", "lambada", "--dataset", "shakespeare-heldout@1", "--limit", "100",
+                "--key", EVALUATOR, "--out", demoHome.resolve("eval").toString());
+
+        section("9. The community releases the model: a vote, then a signed bundle that transformers and llama.cpp load and anyone can check");
         run("key", "release-key", MEMBERS[0]);
         String weights = new ObjectMapper().readTree(runDir.resolve("run-finished.json").toFile()).path("final_weights_sha256").asText();
         Path policy = demoHome.resolve("USAGE_POLICY.md");
@@ -132,7 +142,7 @@ final class DemoCommand implements Callable<Integer> {
         String published = run("release", "publish", "3", "--key", MEMBERS[0], "--usage-policy", policy.toString(), "--out", bundle.toString());
         run("release", "verify", bundle.toString());
 
-        section("9. The ledger: every step above is a signed statement in an RFC 6962 log with signed checkpoints");
+        section("10. The ledger: every step above is a signed statement in an RFC 6962 log with signed checkpoints");
         run("log", "checkpoint");
         String proofJson = run("log", "prove", "1", "--json");
         verifyProof(proofJson);
@@ -217,7 +227,9 @@ final class DemoCommand implements Callable<Integer> {
         if (!text.contains(lock)) throw new IllegalStateException("demo: " + example + " changed; update DemoCommand.demoCharter");
         Path f = demoHome.resolve("charter.toml");
         Files.writeString(f, text.replace(lock, "timelock = \"0s\"              # the demo: no day to wait")
-                + "\n[release]\nmin_verifications = 1     # a member other than the trainer must have verified the run\n");
+                + "\n[release]\nmin_verifications = 1     # a member other than the trainer must have verified the run\n"
+                + "required_evaluations = [\"heldout\"]   # and a member or named evaluator must have evaluated the weights\n"
+                + "\n[[evaluators]]               # may sign evaluations, never votes\nname = \"Dune Evaluations\"\nkey = \"@" + EVALUATOR + "\"\n");
         return f;
     }
 
@@ -240,6 +252,29 @@ final class DemoCommand implements Callable<Integer> {
             Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
         return f;
+    }
+
+    /**
+     * The sample's first nine tenths (to train on) as one text file, and the last tenth (held out) as JSONL documents of
+     * eight speeches each, so evaluation and its contamination check work document by document.
+     */
+    static Path[] splitSample(Path sample, Path dir) throws IOException {
+        Path train = dir.resolve("train").resolve("tinyshakespeare-train.txt"), held = dir.resolve("heldout").resolve("tinyshakespeare-heldout.jsonl");
+        if (Files.isRegularFile(train) && Files.isRegularFile(held)) return new Path[] {train, held};
+        String text = Files.readString(sample);
+        int cut = text.indexOf("\n\n", (int) (text.length() * 0.9)) + 2;
+        Files.createDirectories(train.getParent());
+        Files.createDirectories(held.getParent());
+        dev.cairn.ledger.AtomicFiles.write(train, text.substring(0, cut).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String[] speeches = text.substring(cut).split("\n\n");
+        StringBuilder jsonl = new StringBuilder();
+        ObjectMapper om = new ObjectMapper();
+        for (int i = 0; i < speeches.length; i += 8) {
+            String doc = String.join("\n\n", java.util.Arrays.copyOfRange(speeches, i, Math.min(speeches.length, i + 8))).strip();
+            jsonl.append(om.writeValueAsString(om.createObjectNode().put("id", "heldout-" + (i / 8)).put("text", doc))).append('\n');
+        }
+        dev.cairn.ledger.AtomicFiles.write(held, jsonl.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new Path[] {train, held};
     }
 
     static Path sampleCorpus() throws IOException {

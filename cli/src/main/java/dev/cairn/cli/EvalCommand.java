@@ -47,8 +47,8 @@ final class EvalCommand implements Callable<Integer> {
     static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec CommandSpec spec;
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A run, release or model directory, or an imported model; repeat to compare.") List<String> models;
-    @Option(names = "--task", required = true, paramLabel = "TASK", description = "A built-in task, a task YAML file or a suite; repeatable.") List<String> tasks;
+    @Option(names = "--model", paramLabel = "MODEL", description = "A run, release or model directory, or an imported model; repeat to compare.") List<String> models;
+    @Option(names = "--task", paramLabel = "TASK", description = "A built-in task, a task YAML file or a suite; repeatable.") List<String> tasks;
     @Option(names = "--dataset", paramLabel = "NAME@VERSION", description = "Documents for built-in tasks: a dataset version in HOME.") String dataset;
     @Option(names = "--data", paramLabel = "FILE", description = "Documents for built-in tasks: a text file (one document) or JSONL (\"text\" per line).") Path data;
     @Option(names = "--train-data", paramLabel = "NAME@VERSION", description = "The training data to check contamination against (default: the run's or release's own).") String trainData;
@@ -66,6 +66,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (models == null || tasks == null) throw new IllegalArgumentException("give --model MODEL and --task TASK (see cairn eval --help)");
         if (dataset != null && data != null) throw new IllegalArgumentException("give --dataset or --data, not both");
         var signer = key == null ? null : GovernanceCli.loadKey(new LedgerHome(home.dir()), key, passphraseFile);
         String community = signer == null ? null : Community.read(new LedgerHome(home.dir())).communityId();

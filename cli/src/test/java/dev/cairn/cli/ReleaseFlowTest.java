@@ -55,7 +55,8 @@ class ReleaseFlowTest {
     void theBundleVerifiesAndLoads() throws Exception {
         JsonNode j = verify(bundle);
         assertTrue(j.path("ok").asBoolean(), j.toString());
-        assertEquals(7, j.path("checks").size());
+        assertEquals(8, j.path("checks").size());
+        assertTrue(j.toString().contains("figures in the card's model-index match signed evaluation attestations"), j.toString());
         assertTrue(j.path("first_failure").isNull());
         for (String f : new String[] {"model.safetensors", "config.json", "tokenizer.json", "model.gguf", "README.md", "USAGE_POLICY.md",
                 "provenance.intoto.jsonl", "model.sig"}) assertTrue(Files.exists(bundle.resolve(f)), f);
@@ -64,6 +65,7 @@ class ReleaseFlowTest {
         assertTrue(card.contains("pipeline_tag: text-generation") && card.contains("library_name: transformers"), card);
         assertTrue(card.contains("Cedar University | spot-check | verified"), card);
         assertTrue(card.contains("Alpine Lab — release manager (releases@alpine-lab.example)"), card);
+        assertTrue(card.contains("model-index:") && card.contains("Cairn evaluation attestation by Dune Evaluations"), card);
         var g = cairn("generate", "--model", bundle.toString(), "--prompt", "ROMEO:", "--greedy", "--tokens", "5", "--json");
         var r = cairn("generate", "--run", home.resolve("runs/shakespeare-bpe").toString(), "--prompt", "ROMEO:", "--greedy", "--tokens", "5", "--json");
         assertEquals(r.json().path("ids"), g.json().path("ids"));
@@ -152,5 +154,26 @@ class ReleaseFlowTest {
         assertEquals(0, imp.code(), imp.err());
         var store = new dev.cairn.release.ModelStore(fork).find("parent");
         assertEquals(m.path("root_sha256").asText(), store.record().path("signed_root").asText());
+    }
+
+    @Test
+    void theEvaluationReRunsToTheBitAndAnAlteredCardFigureIsCaught() throws Exception {
+        Path att = home.resolve("eval/attestation.dsse.json");
+        var v = cairn("eval", "verify", att.toString(), "--home", home.toString(), "--key", "cedar-university");
+        assertEquals(0, v.code(), v.out() + v.err());
+        assertTrue(v.out().startsWith("CONFIRMED: re-ran 2 task(s)"), v.out());
+        JsonNode results = new ObjectMapper().readTree(home.resolve("eval/results.json").toFile());
+        assertTrue(results.path("tasks").path("heldout").path("contamination").has("contaminated_fraction"), results.toString());
+        // a card whose figure was edited after the fact: re-signed by the member, but the figure no longer matches the attestation
+        Path d = copy("edited-card");
+        String card = Files.readString(d.resolve("README.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("value: ([0-9.E-]+)").matcher(card);
+        assertTrue(m.find(), card);
+        Files.writeString(d.resolve("README.md"), card.replaceFirst("value: " + java.util.regex.Pattern.quote(m.group(1)), "value: 0.999"));
+        dev.cairn.release.ModelSigning.sign(d, "shakespeare-bpe-1", dev.cairn.release.ReleaseKeys.load(home, "alpine-lab"));
+        JsonNode j = verify(d);
+        assertTrue(j.path("first_failure").asText().startsWith("release statement:"), j.toString()); // the files changed, so no release statement names them
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> dev.cairn.release.ReleaseVerifier.checkCard(d, home));
+        assertTrue(e.getMessage().contains("= 0.999 is not what the attestation at ledger entry"), e.getMessage());
     }
 }

@@ -49,7 +49,7 @@ import java.util.function.Function;
  * The same shape, fully expanded (no {@code defaults}), is the charter's JSON form inside signed statements.
  * Validation errors name the source and the field.
  */
-public record Charter(String title, List<Member> members, Map<DecisionClass, DecisionPolicy> policies, int minVerifications) {
+public record Charter(String title, List<Member> members, Map<DecisionClass, DecisionPolicy> policies, ReleaseRules release) {
     static final long MAX_WEIGHT = 1_000_000_000L;
     static final int MAX_MEMBERS = 100_000;
     private static final List<String> POLICY_FIELDS = List.of("rule", "quorum", "super_quorum", "voting_delay", "voting_period",
@@ -64,17 +64,13 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
         KeyResolver NONE = name -> Optional.empty();
     }
 
-    /**
-     * A charter without release requirements. {@code minVerifications} ({@code [release] min_verifications}): how many
-     * members other than the trainer must have verified a run (a signed, passing verification) before a model trained
-     * by it may be proposed for release or released.
-     */
+    /** A charter without release requirements or named evaluators (see {@link ReleaseRules}). */
     public Charter(String title, List<Member> members, Map<DecisionClass, DecisionPolicy> policies) {
-        this(title, members, policies, 0);
+        this(title, members, policies, ReleaseRules.NONE);
     }
 
     public Charter {
-        if (minVerifications < 0) throw new IllegalArgumentException("release.min_verifications must be ≥ 0");
+        if (release == null) release = ReleaseRules.NONE;
         members = List.copyOf(members);
         EnumMap<DecisionClass, DecisionPolicy> copy = new EnumMap<>(DecisionClass.class);
         copy.putAll(policies);
@@ -88,6 +84,10 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
             if (!keys.add(m.publicKey())) throw new IllegalArgumentException("key " + m.publicKey() + " is listed twice");
             if (!names.add(m.name())) throw new IllegalArgumentException("name \"" + m.name() + "\" is listed twice");
         }
+    }
+
+    public int minVerifications() {
+        return release.minVerifications();
     }
 
     public DecisionPolicy policy(DecisionClass c) {
@@ -104,7 +104,7 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
 
     /** This charter with another member list (the rules unchanged). */
     public Charter withMembers(List<Member> newMembers) {
-        return new Charter(title, newMembers, policies, minVerifications);
+        return new Charter(title, newMembers, policies, release);
     }
 
     // ---------------------------------------------------------------- reading
@@ -139,7 +139,7 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
 
     private static Charter fromTree(JsonNode root, String src, KeyResolver keys) {
         if (root == null || !root.isObject()) throw new CharterException(src, "(top level)", "must be a table");
-        onlyFields(root, src, "", Set.of("title", "members", "defaults", "decisions", "release"));
+        onlyFields(root, src, "", Set.of("title", "members", "defaults", "decisions", "release", "evaluators"));
         String title = root.has("title") ? text(root, "title", src, "title") : "";
 
         JsonNode ms = root.get("members");
@@ -195,18 +195,38 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
             JsonNode own = decisions == null ? null : decisions.get(c.key());
             policies.put(c, policy(own, defaults, src, "decisions." + c.key()));
         }
-        int minVerifications = 0;
+        int minVerifications = 0, minEvaluators = 0;
+        List<String> required = new ArrayList<>();
         JsonNode release = root.get("release");
         if (release != null) {
             if (!release.isObject()) throw new CharterException(src, "release", "must be a table");
-            onlyFields(release, src, "release.", Set.of("min_verifications"));
-            if (release.has("min_verifications")) {
-                long n = integer(release.get("min_verifications"), src, "release.min_verifications");
-                if (n < 0 || n > MAX_MEMBERS) throw new CharterException(src, "release.min_verifications", "must be between 0 and " + MAX_MEMBERS);
-                minVerifications = (int) n;
+            onlyFields(release, src, "release.", Set.of("min_verifications", "required_evaluations", "min_evaluators"));
+            minVerifications = count(release, "min_verifications", src);
+            minEvaluators = count(release, "min_evaluators", src);
+            JsonNode req = release.get("required_evaluations");
+            if (req != null) {
+                if (!req.isArray()) throw new CharterException(src, "release.required_evaluations", "must be a list of task names");
+                for (JsonNode t : req) {
+                    if (!t.isTextual() || t.asText().isBlank() || t.asText().length() > 200) throw new CharterException(src, "release.required_evaluations", "task names must be non-empty strings");
+                    required.add(t.asText());
+                }
             }
         }
-        return new Charter(title, members, policies, minVerifications);
+        List<ReleaseRules.Evaluator> evaluators = new ArrayList<>();
+        JsonNode evs = root.get("evaluators");
+        if (evs != null) {
+            if (!evs.isArray()) throw new CharterException(src, "evaluators", "must be [[evaluators]] entries");
+            for (int i = 0; i < evs.size(); i++) {
+                String at = "evaluators[" + i + "]";
+                JsonNode e = evs.get(i);
+                if (!e.isObject()) throw new CharterException(src, at, "must be a table");
+                onlyFields(e, src, at + ".", Set.of("name", "key"));
+                String key = resolveKey(text(e, "key", src, at + ".key"), keys, src, at + ".key");
+                if (members.stream().anyMatch(m -> m.publicKey().equals(key))) throw new CharterException(src, at + ".key", "is already a member (evaluators are third parties)");
+                evaluators.add(new ReleaseRules.Evaluator(key, text(e, "name", src, at + ".name")));
+            }
+        }
+        return new Charter(title, members, policies, new ReleaseRules(minVerifications, required, minEvaluators, evaluators));
     }
 
     private static DecisionPolicy policy(JsonNode own, JsonNode defaults, String src, String at) {
@@ -331,6 +351,13 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
         return f.node.textValue();
     }
 
+    private static int count(JsonNode t, String k, String src) {
+        if (!t.has(k)) return 0;
+        long n = integer(t.get(k), src, "release." + k);
+        if (n < 0 || n > MAX_MEMBERS) throw new CharterException(src, "release." + k, "must be between 0 and " + MAX_MEMBERS);
+        return (int) n;
+    }
+
     private static long integer(JsonNode n, String src, String path) {
         if (n == null || !n.isIntegralNumber() || !n.canConvertToLong()) {
             throw new CharterException(src, path, "must be an integer");
@@ -363,7 +390,18 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
             ds.set(c.key(), policyJson(policies.get(c)));
         }
         // Written only when set, so charters without it keep their JSON form (and their communities their ids).
-        if (minVerifications > 0) root.putObject("release").put("min_verifications", minVerifications);
+        if (!release.equals(ReleaseRules.NONE)) {
+            ObjectNode r = root.putObject("release").put("min_verifications", release.minVerifications());
+            if (!release.requiredEvaluations().isEmpty()) {
+                ArrayNode req = r.putArray("required_evaluations");
+                release.requiredEvaluations().forEach(req::add);
+                r.put("min_evaluators", release.minEvaluators());
+            }
+            if (!release.evaluators().isEmpty()) {
+                ArrayNode es = root.putArray("evaluators");
+                for (ReleaseRules.Evaluator e : release.evaluators()) es.addObject().put("name", e.name()).put("key", e.publicKey());
+            }
+        }
         return root;
     }
 

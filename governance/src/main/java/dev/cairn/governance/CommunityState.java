@@ -65,6 +65,12 @@ public final class CommunityState {
     /** The training room's statement types this state takes note of (for release rules); it never validates them. */
     public static final String RUN_FINISHED = "https://cairn.dev/training/run-finished/v1";
     public static final String RUN_VERIFICATION = "https://cairn.dev/training/verification/v1";
+    public static final String EVALUATION = "https://cairn.dev/eval/evaluation/v1";
+
+    /** A signed evaluation: who, which weights, which tasks. */
+    public record ModelEvaluation(long index, String digest, String signer, String weights, List<String> tasks) {}
+
+    private final List<ModelEvaluation> evaluations = new ArrayList<>();
 
     /** A run-finished statement in the log: who signed it, the run, its final weights and transcript root. */
     public record FinishedRun(long index, String digest, String signer, String run, String weights, String transcriptRoot) {}
@@ -109,6 +115,13 @@ public final class CommunityState {
      */
     public void observe(long index, String digest, String signer, String predicateType, JsonNode predicate) {
         if (communityId.isEmpty() || !communityId.equals(predicate.path("community_id").asText())) return;
+        if (predicateType.equals(EVALUATION)) {
+            String w = predicate.path("model").path("weights_sha256").asText("");
+            List<String> tasks = new ArrayList<>();
+            predicate.path("tasks").fieldNames().forEachRemaining(tasks::add);
+            if (Digests.isDigest(w)) evaluations.add(new ModelEvaluation(index, digest, signer, w, List.copyOf(tasks)));
+            return;
+        }
         String run = predicate.path("run").asText("");
         String root = predicate.path("transcript").isObject() ? predicate.path("transcript").path("root").asText("")
                 : predicate.path("transcript_root").asText("");
@@ -129,6 +142,21 @@ public final class CommunityState {
     /** Signed verifications seen so far, in log order. */
     public List<RunVerification> runVerifications() {
         return Collections.unmodifiableList(runVerifications);
+    }
+
+    /** Signed evaluations seen so far, in log order. */
+    public List<ModelEvaluation> evaluations() {
+        return Collections.unmodifiableList(evaluations);
+    }
+
+    /** Distinct members or named evaluators, other than {@code trainer}, who evaluated these weights on {@code task}. */
+    public java.util.Set<String> evaluatorsOf(String weights, String task, String trainer) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (ModelEvaluation e : evaluations) {
+            if (e.weights().equals(weights) && e.tasks().contains(task) && !e.signer().equals(trainer)
+                    && (isMember(e.signer()) || charter().release().isEvaluator(e.signer()))) out.add(e.signer());
+        }
+        return out;
     }
 
     /** Distinct signers, other than the trainer, whose verification of this finished run passed. */
@@ -418,8 +446,9 @@ public final class CommunityState {
      * release once the charter requires verifications (older logs had neither, so they replay as before).
      */
     private void checkRelease(Action.ReleaseModel r, String where) {
-        int need = charter().minVerifications();
-        if (r.runFinished() == null && need == 0) return;
+        ReleaseRules rules = charter().release();
+        int need = rules.minVerifications();
+        if (r.runFinished() == null && need == 0 && rules.requiredEvaluations().isEmpty()) return;
         FinishedRun f = r.runFinished() == null ? null : finishedRuns.get(r.runFinished());
         if (f == null && r.runFinished() == null) {
             f = finishedRuns.values().stream().filter(x -> x.run().equals(r.run()) && x.weights().equals(r.weights())).findFirst().orElse(null);
@@ -436,6 +465,12 @@ public final class CommunityState {
         if (have < need) {
             throw reject(where + "run \"" + r.run() + "\" has " + have + " passing verification" + (have == 1 ? "" : "s")
                     + " by members other than its trainer; the charter requires " + need + " before a release");
+        }
+        for (String task : rules.requiredEvaluations()) {
+            int n = evaluatorsOf(r.weights(), task, f.signer()).size();
+            if (n < rules.minEvaluators()) {
+                throw reject(where + "the weights have " + n + " evaluation" + (n == 1 ? "" : "s") + " on task " + task + " by members or the charter's evaluators other than the trainer; the charter requires " + rules.minEvaluators() + " before a release");
+            }
         }
         for (Action.ReleaseModel.Responsible x : r.responsible()) {
             if (!isMember(x.key())) throw reject(where + "responsible " + shortKey(x.key()) + " is not a member named in the charter");

@@ -84,4 +84,36 @@ class ReleaseRulesTest {
         assertEquals(c, Charter.fromJson(c.toJson(), "json"));
         assertTrue(!new Fixture().charter(Fixture.charterToml("")).toJson().has("release"));
     }
+
+    static void evaluation(Fixture f, String who, String weights, String task) {
+        ObjectNode p = JsonNodeFactory.instance.objectNode().put("community_id", f.state.communityId());
+        p.putObject("model").put("weights_sha256", weights);
+        p.putObject("tasks").putObject(task).putObject("metrics").put("acc", 0.5);
+        f.state.observe(200, Fixture.digestOf("e" + who + task), f.key(who), CommunityState.EVALUATION, p);
+    }
+
+    @Test
+    void requiredEvaluationsCountMembersAndNamedEvaluatorsWhoNeverVote() {
+        Fixture f = new Fixture();
+        f.key("eve"); // a third-party evaluator: named in the charter, not a member
+        f.genesis(Fixture.charterToml("[release]\nrequired_evaluations = [\"heldout\"]\n[[evaluators]]\nname = \"Eve Evals\"\nkey = \"@eve\"\n"));
+        assertEquals(1, f.state.charter().release().minEvaluators());
+        assertEquals(f.state.charter(), Charter.fromJson(f.state.charter().toJson(), "json"));
+        Proposal run = f.propose(T0 + 1, "a", Fixture.startRun("r1"));
+        f.act(run.snapshot() + 1, "a", f.vote(run, Support.FOR));
+        f.act(run.deadline() + 1, "a", f.execute(run));
+        f.state.observe(100, Fixture.digestOf("finished"), f.key("a"), CommunityState.RUN_FINISHED, finished(f, "r1", WEIGHTS));
+        long t = T0 + 3 * Fixture.DAY;
+        var motion = new GovernanceStatement.Propose(f.community, release(Fixture.digestOf("finished"), WEIGHTS, List.of()));
+        assertEquals("the weights have 0 evaluations on task heldout by members or the charter's evaluators other than the trainer; the charter requires 1 before a release",
+                f.reject(t, "b", motion));
+        evaluation(f, "a", WEIGHTS, "heldout");          // the trainer's own evaluation does not count
+        evaluation(f, "mallory", WEIGHTS, "heldout");    // nor a stranger's
+        evaluation(f, "eve", Fixture.digestOf("x"), "heldout"); // nor one of other weights
+        evaluation(f, "eve", WEIGHTS, "lambada");        // nor another task
+        assertTrue(f.reject(t, "b", motion).contains("have 0 evaluations"));
+        evaluation(f, "eve", WEIGHTS, "heldout");
+        Proposal rel = f.propose(t, "b", release(Fixture.digestOf("finished"), WEIGHTS, List.of()));
+        assertTrue(f.reject(rel.snapshot() + 1, "eve", f.vote(rel, Support.FOR)).contains("not a member"));
+    }
 }

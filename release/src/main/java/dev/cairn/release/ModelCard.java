@@ -31,7 +31,9 @@ final class ModelCard {
         if (f.runRecipe() != null) sb.append("datasets:\n- ").append(yaml(f.runRecipe().path("dataset").asText())).append('\n');
         if (recipe != null && recipe.hasNonNull("init")) sb.append("base_model: ").append(yaml("cairn:weights/" + recipe.path("init").asText())).append('\n');
         sb.append("tags:\n- cairn\n- verifiable-training\n- gpt2\n");
-        sb.append("pipeline_tag: text-generation\nlibrary_name: transformers\n---\n\n");
+        sb.append("pipeline_tag: text-generation\nlibrary_name: transformers\n");
+        modelIndex(sb, f);
+        sb.append("---\n\n");
 
         sb.append("# ").append(a.model()).append("\n\n");
         sb.append("Released by **").append(f.state().name()).append("** under proposal ").append(f.proposal().number())
@@ -72,7 +74,25 @@ final class ModelCard {
             }
             sb.append('\n');
         }
-        sb.append("Check this bundle: `cairn release verify . --home COMMUNITY_HOME` (signature, ledger, weights, provenance).\n\n");
+        sb.append("Check this bundle: `cairn release verify . --home COMMUNITY_HOME` (signature, ledger, weights, provenance, these figures).\n\n");
+        var evals = f.ledger().all(EVALUATION, e -> e.predicate().path("model").path("weights_sha256").asText().equals(a.weights()));
+        sb.append("## Evaluation\n\n");
+        if (evals.isEmpty()) sb.append("No evaluation attestations were in the ledger when this release was published.\n\n");
+        else {
+            sb.append("Every figure is from a signed evaluation attestation that anyone can re-run to the bit (`cairn eval verify ENTRY`).\n\n");
+            sb.append("| task | metric | value | contamination | evaluator (ledger entry) |\n|---|---|---|---|---|\n");
+            for (LedgerView.Entry e : evals) {
+                e.predicate().path("tasks").fields().forEachRemaining(t -> {
+                    JsonNode c = t.getValue().path("contamination");
+                    String cont = c.isMissingNode() ? "not checked" : String.format(Locale.ROOT, "%d of %d items", c.path("contaminated_items").asInt(), c.path("items").asInt());
+                    for (String m : CARD_METRICS) {
+                        JsonNode v = t.getValue().path("metrics").path(m);
+                        if (v.isNumber()) sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %s | %s (%d) |%n", t.getKey(), m, v.asDouble(), cont, who(f.state(), e.signer()), e.index()));
+                    }
+                });
+            }
+            sb.append('\n');
+        }
 
         sb.append("## Intended use and known limits\n\n");
         sb.append("A small research model from a verifiable training run: for studying training, evaluation and reproducibility. ")
@@ -91,12 +111,39 @@ final class ModelCard {
         return sb.toString();
     }
 
+    static final java.util.List<String> CARD_METRICS = java.util.List.of("acc", "acc_norm", "exact_match", "bits_per_byte", "nats_per_token", "perplexity");
+    static final String EVALUATION = "https://cairn.dev/eval/evaluation/v1";
+
+    /** model-index from the evaluation attestations in the ledger for exactly these weights; never typed by hand. */
+    static void modelIndex(StringBuilder sb, Facts f) {
+        var evals = f.ledger().all(EVALUATION, e -> e.predicate().path("model").path("weights_sha256").asText().equals(f.action().weights()));
+        if (evals.isEmpty()) return;
+        sb.append("model-index:\n- name: ").append(yaml(f.action().model())).append("\n  results:\n");
+        for (LedgerView.Entry e : evals) {
+            e.predicate().path("tasks").fields().forEachRemaining(t -> {
+                sb.append("  - task:\n      type: text-generation\n      name: ").append(yaml(t.getKey())).append('\n');
+                sb.append("    dataset:\n      name: ").append(yaml(t.getValue().path("source").asText())).append("\n      type: ")
+                        .append(yaml(t.getValue().path("output_type").asText())).append('\n');
+                sb.append("    metrics:\n");
+                for (String m : CARD_METRICS) {
+                    JsonNode v = t.getValue().path("metrics").path(m);
+                    if (v.isNumber()) sb.append("    - type: ").append(m).append("\n      value: ").append(Double.toString(v.asDouble())).append("\n      name: ")
+                            .append(m).append("\n      verified: false\n");
+                }
+                sb.append("    source:\n      name: ").append(yaml("Cairn evaluation attestation by " + who(f.state(), e.signer()) + ", ledger entry " + e.index()))
+                        .append("\n      url: ").append(yaml("cairn:ledger/" + e.index() + "/" + e.digest())).append('\n');
+            });
+        }
+    }
+
     private static void row(StringBuilder sb, String k, String v) {
         sb.append("| ").append(k).append(" | ").append(v.replace("|", "\\|")).append(" |\n");
     }
 
     private static String who(CommunityState s, String key) {
-        return s.members().stream().filter(m -> m.publicKey().equals(key)).map(m -> m.name()).findFirst().orElse("`" + key.substring(0, 12) + "…`");
+        return s.members().stream().filter(m -> m.publicKey().equals(key)).map(m -> m.name()).findFirst()
+                .or(() -> s.charter().release().evaluators().stream().filter(e -> e.publicKey().equals(key)).map(e -> e.name()).findFirst())
+                .orElse(key.substring(0, 12) + "…");
     }
 
     /** Hugging Face's licence ids are lower-case SPDX ids; anything else is "other" with its name given. */

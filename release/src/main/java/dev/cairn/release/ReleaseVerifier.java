@@ -57,7 +57,7 @@ public final class ReleaseVerifier {
         return new Verdict(out);
     }
 
-    private static final List<String> STAGES = List.of("signature", "signer", "release statement", "proposal", "weights", "provenance", "data");
+    private static final List<String> STAGES = List.of("signature", "signer", "release statement", "proposal", "weights", "provenance", "model card", "data");
 
     private static String stage(List<Check> done) {
         return done.size() < STAGES.size() ? STAGES.get(done.size()) : "other";
@@ -119,11 +119,56 @@ public final class ReleaseVerifier {
         }
         out.add(new Check("provenance", true, false, "SLSA v1 provenance signed by the release key; build " + prov.path("predicate").path("buildDefinition").path("buildType").asText()
                 + ", transcript " + abbrev(root)));
-        // 7. documents removed from the training data since (a warning: the weights stay what they are)
+        // 7. every figure in the model card's model-index is an attested one, for these weights
+        out.add(new Check("model card", true, false, cardFigures(dir, ledger, a.weights())));
+        // 8. documents removed from the training data since (a warning: the weights stay what they are)
         String dataset = prov.path("predicate").path("buildDefinition").path("externalParameters").path("dataset").asText("");
         List<String> removed = dataset.isEmpty() ? List.of() : DataRemovals.removedSince(home, dataset);
         if (removed.isEmpty()) out.add(new Check("data", true, false, dataset.isEmpty() ? "no registered dataset named" : "no document of " + dataset + " has been removed since"));
         else out.add(new Check("data", false, true, removed.size() + " document(s) of " + dataset + " removed since training: " + String.join("; ", removed)));
+    }
+
+    /** The model card check alone: every model-index figure against the attestation it cites, for these weights. */
+    public static String checkCard(Path dir, Path home) throws IOException {
+        return cardFigures(dir, LedgerView.read(home), HfDirectory.read(dir).weightsDigest());
+    }
+
+    /** Checks the card's model-index against the evaluation attestations it cites; returns what it found. */
+    static String cardFigures(Path dir, LedgerView ledger, String weights) throws IOException {
+        Path card = dir.resolve("README.md");
+        if (!Files.exists(card)) throw new IllegalArgumentException(card + ": missing");
+        String text = Files.readString(card);
+        if (!text.startsWith("---\n") || text.indexOf("\n---\n", 4) < 0) throw new IllegalArgumentException(card + ": no YAML front matter");
+        JsonNode fm;
+        try {
+            fm = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(text.substring(4, text.indexOf("\n---\n", 4)));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(card + ": front matter is not valid YAML");
+        }
+        int n = 0;
+        for (JsonNode model : fm.path("model-index")) {
+            for (JsonNode r : model.path("results")) {
+                String url = r.path("source").path("url").asText(""), task = r.path("task").path("name").asText();
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("cairn:ledger/(\\d+)/([0-9a-f]{64})").matcher(url);
+                if (!m.matches()) throw new IllegalArgumentException(card + ": model-index result for " + task + " cites no attestation (source.url " + url + ")");
+                long idx = Long.parseLong(m.group(1));
+                LedgerView.Entry e = ledger.entries.stream().filter(x -> x.index() == idx).findFirst()
+                        .filter(x -> x.digest().equals(m.group(2)) && x.type().equals(ModelCard.EVALUATION))
+                        .orElseThrow(() -> new IllegalArgumentException(card + ": model-index cites ledger entry " + idx + ", which is not that evaluation attestation"));
+                if (!e.predicate().path("model").path("weights_sha256").asText().equals(weights)) {
+                    throw new IllegalArgumentException(card + ": the attestation at ledger entry " + idx + " is for other weights");
+                }
+                for (JsonNode metric : r.path("metrics")) {
+                    JsonNode want = e.predicate().path("tasks").path(task).path("metrics").path(metric.path("type").asText());
+                    if (!want.isNumber() || Double.compare(want.asDouble(), metric.path("value").asDouble()) != 0) {
+                        throw new IllegalArgumentException(card + ": " + task + " " + metric.path("type").asText() + " = " + metric.path("value").asText()
+                                + " is not what the attestation at ledger entry " + idx + " says (" + want + ")");
+                    }
+                    n++;
+                }
+            }
+        }
+        return n == 0 ? "no evaluation figures in the card" : "all " + n + " figures in the card's model-index match signed evaluation attestations";
     }
 
     static String name(CommunityState s, String key) {
