@@ -176,4 +176,25 @@ class ReleaseFlowTest {
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> dev.cairn.release.ReleaseVerifier.checkCard(d, home));
         assertTrue(e.getMessage().contains("= 0.999 is not what the attestation at ledger entry"), e.getMessage());
     }
+
+    @Test
+    void generateTraceMarksSpansFromTheTrainingDataWithProofs() throws Exception {
+        var g = cairn("generate", "--run", home.resolve("runs/shakespeare-bpe").toString(), "--prompt", "ROMEO:", "--temperature", "1.0", "--seed", "3", "--tokens", "60",
+                "--trace", "--trace-min", "2", "--json", "--home", home.toString());
+        assertEquals(0, g.code(), g.err());
+        JsonNode j = g.json();
+        assertTrue(j.path("trace_dataset").asText().startsWith("shakespeare@1 (root "), j.toString());
+        assertTrue(j.path("trace").size() > 0, j.toString());
+        var store = new dev.cairn.data.DatasetStore(home);
+        var mf = store.manifest("shakespeare@1");
+        String train = store.text(mf.name(), mf.documentIds().getFirst());
+        for (JsonNode span : j.path("trace")) {
+            assertTrue(train.contains(span.path("text").asText()), span.toString());
+            JsonNode m = span.path("matches").get(0), p = m.path("inclusion_proof");
+            java.util.List<byte[]> path = new java.util.ArrayList<>();
+            for (JsonNode h : p.path("audit_path")) path.add(dev.cairn.ledger.Hex.decode(h.asText()));
+            assertTrue(dev.cairn.ledger.MerkleTree.verifyInclusion(dev.cairn.ledger.Hex.decode(p.path("leaf_hash").asText()), p.path("leaf_index").asLong(),
+                    p.path("tree_size").asLong(), path, dev.cairn.ledger.Hex.decode(mf.root())), p.toString());
+        }
+    }
 }
