@@ -3,10 +3,12 @@ module dev.cairn.cli {
     requires dev.cairn.training;
     requires dev.cairn.release;
     requires dev.cairn.eval;
+    requires dev.cairn.server;
     requires dev.cairn.ledger;
     requires dev.cairn.data;
     requires dev.cairn.governance;
     requires info.picocli;
+    requires java.net.http;
     requires com.fasterxml.jackson.databind;
     opens dev.cairn.cli to info.picocli;
     exports dev.cairn.cli;

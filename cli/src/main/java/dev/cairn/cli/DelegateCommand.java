@@ -18,8 +18,8 @@ final class DelegateCommand extends GovernanceCli {
 
     @Override
     int execute() throws Exception {
-        LedgerHome lh = ledgerHome();
-        try (Community c = Community.open(lh, InstantSource.system())) {
+        LedgerHome lh = keyHome();
+        try (Community c = openCommunity()) {
             var k = loadKey(lh, key, passphraseFile);
             String me = k.identity().publicKeyHex();
             String target = to.equals("self") ? "" : memberKey(to, c.state(), lh);

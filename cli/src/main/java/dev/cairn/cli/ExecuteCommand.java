@@ -28,8 +28,8 @@ final class ExecuteCommand extends GovernanceCli {
 
     @Override
     int execute() throws Exception {
-        LedgerHome lh = ledgerHome();
-        try (Community c = Community.open(lh, InstantSource.system())) {
+        LedgerHome lh = keyHome();
+        try (Community c = openCommunity()) {
             c.execute(signer(lh, key, passphraseFile), id);
             Proposal p = c.require(id);
             Enactment e = c.state().enactments().getLast();

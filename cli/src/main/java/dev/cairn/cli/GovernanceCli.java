@@ -38,6 +38,8 @@ abstract class GovernanceCli implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin HomeOption home;
     @Option(names = "--json", description = "Print JSON.") boolean json;
+    @Option(names = "--remote", paramLabel = "URL", description = "Act on the community a node serves (cairn serve): statements are "
+            + "signed here and submitted over HTTP; reads come from a verified local mirror (HOME/remotes/).") String remote;
 
     /** The command's work; returns the exit code. */
     abstract int execute() throws Exception;
@@ -68,8 +70,41 @@ abstract class GovernanceCli implements Callable<Integer> {
         return code;
     }
 
+    /** The home whose log the command reads: this one, or (with --remote) the verified mirror of the node's log. */
     LedgerHome ledgerHome() {
+        if (remote == null) return new LedgerHome(home.dir());
+        Path mirror = mirrorHome(home.dir(), remote);
+        dev.cairn.ledger.LogMirror.sync(remote, mirror.resolve("log"), null);
+        pinLogKey(mirror);
+        return new LedgerHome(mirror);
+    }
+
+    /** The home the member's keys live in (always the local one). */
+    LedgerHome keyHome() {
         return new LedgerHome(home.dir());
+    }
+
+    /** The community to act in: the local log, or the node at --remote through its verified mirror. */
+    dev.cairn.governance.Community openCommunity() {
+        if (remote == null) return dev.cairn.governance.Community.open(new LedgerHome(home.dir()), java.time.InstantSource.system());
+        Path mirror = mirrorHome(home.dir(), remote);
+        var c = dev.cairn.governance.Community.openRemote(remote, mirror.resolve("log"), java.time.InstantSource.system());
+        pinLogKey(mirror);
+        return c;
+    }
+
+    static Path mirrorHome(Path home, String url) {
+        return home.resolve("remotes").resolve(url.replaceAll("^https?://", "").replaceAll("[^A-Za-z0-9.-]", "_"));
+    }
+
+    /** The mirror's log key as the home's cairn-log.pub, so the read commands check its checkpoints with it. */
+    static void pinLogKey(Path mirror) {
+        try (var log = dev.cairn.ledger.TransparencyLog.openReadOnly(mirror.resolve("log"))) {
+            Path pub = mirror.resolve("keys").resolve(LedgerHome.LOG_KEY + ".pub");
+            if (!Files.exists(pub)) dev.cairn.ledger.AtomicFiles.write(pub, log.logKey().toPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     PrintWriter out() {

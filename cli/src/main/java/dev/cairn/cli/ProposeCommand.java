@@ -22,8 +22,8 @@ final class ProposeCommand extends GovernanceCli {
 
     @Override
     int execute() throws Exception {
-        LedgerHome lh = ledgerHome();
-        try (Community c = Community.open(lh, InstantSource.system())) {
+        LedgerHome lh = keyHome();
+        try (Community c = openCommunity()) {
             Motion m = ReleaseProposals.complete(ProposalFile.read(file, kind, keyResolver(lh), c.state().charter()), c.state());
             Proposal p = c.propose(loadKey(lh, key, passphraseFile), m);
             long now = System.currentTimeMillis();

@@ -19,8 +19,8 @@ final class QueueCommand extends GovernanceCli {
 
     @Override
     int execute() throws Exception {
-        LedgerHome lh = ledgerHome();
-        try (Community c = Community.open(lh, InstantSource.system())) {
+        LedgerHome lh = keyHome();
+        try (Community c = openCommunity()) {
             c.queue(ExecuteCommand.signer(lh, key, passphraseFile), id);
             Proposal p = c.require(id);
             if (json) {

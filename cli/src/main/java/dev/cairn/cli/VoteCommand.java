@@ -29,8 +29,8 @@ final class VoteCommand extends GovernanceCli {
         }
         Ballot ballot = support != null ? new Ballot.Simple(Support.parse(support))
                 : new Ballot.Ranked(Arrays.stream(rank.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList());
-        LedgerHome lh = ledgerHome();
-        try (Community c = Community.open(lh, InstantSource.system())) {
+        LedgerHome lh = keyHome();
+        try (Community c = openCommunity()) {
             var k = loadKey(lh, key, passphraseFile);
             c.vote(k, id, ballot);
             Proposal p = c.require(id);

@@ -2,6 +2,7 @@ package dev.cairn.governance;
 
 import dev.cairn.ledger.Checkpoint;
 import dev.cairn.ledger.Envelope;
+import java.util.List;
 import dev.cairn.ledger.Hex;
 import dev.cairn.ledger.LedgerException;
 import dev.cairn.ledger.LedgerHome;
@@ -29,11 +30,15 @@ import java.util.Arrays;
  * Not thread-safe; one writer per log (the log holds a file lock).
  */
 public final class Community implements AutoCloseable {
-    private final TransparencyLog log;
-    private final CommunityState state;
+    private TransparencyLog log;
+    private CommunityState state;
     private final InstantSource clock;
     /** The log time the append in progress will get (the log's clock reads it). */
     private final long[] pinned;
+
+    /** A node this community is reached through (null: the log in the home). */
+    private String remote;
+    private java.nio.file.Path mirror;
 
     private Community(TransparencyLog log, CommunityState state, InstantSource clock, long[] pinned) {
         this.log = log;
@@ -113,6 +118,25 @@ public final class Community implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens a community served by the node at {@code url}, through a verified local mirror in {@code mirrorDir}
+     * (synced first, and after every statement): statements are checked against the mirrored state, signed here,
+     * submitted over HTTP, and their receipts and the node's consistency verified.
+     */
+    public static Community openRemote(String url, java.nio.file.Path mirrorDir, InstantSource clock) {
+        dev.cairn.ledger.LogMirror.sync(url, mirrorDir, null);
+        TransparencyLog log = TransparencyLog.openReadOnly(mirrorDir);
+        CommunityState state = replay(log, log.size());
+        if (!state.hasGenesis()) {
+            log.close();
+            throw new IllegalArgumentException("the node at " + url + " holds no community yet");
+        }
+        Community c = new Community(log, state, clock, new long[] {clock.millis()});
+        c.remote = url;
+        c.mirror = mirrorDir;
+        return c;
+    }
+
     /** Reads the community in {@code home} without opening its log for writing. */
     public static CommunityState read(LedgerHome home) {
         try (TransparencyLog log = home.openLogReadOnly()) {
@@ -186,11 +210,99 @@ public final class Community implements AutoCloseable {
     private LogEntry append(SigningKey key, Event e) {
         state.check(e).ifPresent(reason -> { throw new RejectedException(reason); });
         Envelope env = Envelope.sign(e.statement().toStatement(key.identity()), key);
+        if (remote != null) { // the node validates again, appends, and proves it; the mirror then holds the entry
+            LogEntry entry;
+            try {
+                entry = dev.cairn.ledger.RemoteNode.submit(remote, env, mirror);
+            } catch (dev.cairn.ledger.RemoteNode.Refused r) {
+                throw new RejectedException(r.getMessage());
+            }
+            log.close();
+            log = TransparencyLog.openReadOnly(mirror);
+            state = replay(log, log.size());
+            return entry;
+        }
         pinned[0] = e.logTime();
         LogEntry entry = log.append(env);
         Event logged = new Event(entry.index(), entry.logTime().toEpochMilli(), e.signer(), e.digest(), e.statement());
         state.record(logged); // the same time as validated: the log's clock is pinned to it
         return entry;
+    }
+
+    /** An envelope's fate in {@link #integrate}: its log entry, or why it was refused (and nothing appended for it). */
+    public record Outcome(Envelope.Verified envelope, LogEntry entry, String refusal) {}
+
+    /**
+     * Integrates envelopes signed elsewhere (a node's write path) as one durable batch at one log time: each is checked
+     * exactly as a local append is (its community, and for governance statements every rule at that log time, in
+     * order, each seeing the ones before it); the accepted ones are appended together, the others refused by reason.
+     */
+    public List<Outcome> integrate(List<Envelope.Verified> batch) {
+        long now = logTimeNow();
+        for (Envelope.Verified v : batch) { // a vote in its proposal's own millisecond waits for the window (see submit)
+            if (GovernanceStatement.isGovernance(v.statement().predicateType())) {
+                try {
+                    if (GovernanceStatement.fromStatement(v.statement()) instanceof GovernanceStatement.Vote vote) {
+                        var p = state.proposal(vote.proposal());
+                        if (p.isPresent() && p.get().snapshot() >= now && p.get().snapshot() - now < 1000) {
+                            Thread.sleep(p.get().snapshot() - now + 1);
+                            now = logTimeNow();
+                        }
+                    }
+                } catch (IllegalArgumentException | dev.cairn.ledger.LedgerException e) {
+                    // refused below
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        List<Outcome> out = new java.util.ArrayList<>();
+        List<Envelope.Verified> accepted = new java.util.ArrayList<>();
+        long next = log.size();
+        for (Envelope.Verified v : batch) {
+            var st = v.statement();
+            String refusal = null;
+            Event ev = null;
+            if (!state.communityId().equals(st.communityId().orElse(""))) {
+                refusal = "the statement belongs to community " + st.communityId().orElse("(none)") + ", not " + state.communityId();
+            } else if (GovernanceStatement.isGovernance(st.predicateType())) {
+                try {
+                    ev = Event.of(next, now, v.signers().getFirst(), GovernanceStatement.fromStatement(st));
+                    refusal = state.check(ev).orElse(null);
+                } catch (IllegalArgumentException | dev.cairn.ledger.LedgerException e) {
+                    refusal = "malformed statement: " + e.getMessage();
+                }
+            }
+            if (refusal != null) {
+                out.add(new Outcome(v, null, refusal));
+                continue;
+            }
+            if (ev != null) {
+                state.apply(ev); // the next envelope of the batch sees this one
+            }
+            accepted.add(v);
+            out.add(new Outcome(v, null, null));
+            next++;
+        }
+        if (accepted.isEmpty()) return out;
+        pinned[0] = now;
+        List<LogEntry> entries;
+        try {
+            entries = log.appendVerified(accepted);
+        } catch (RuntimeException e) {
+            state = replay(log, log.size()); // the log is as it was; so is the state
+            throw e;
+        }
+        List<Outcome> done = new java.util.ArrayList<>();
+        int k = 0;
+        for (Outcome o : out) done.add(o.refusal() != null ? o : new Outcome(o.envelope(), entries.get(k++), null));
+        for (Envelope.Verified v : accepted) { // non-governance statements: the training and release rooms' facts
+            if (!GovernanceStatement.isGovernance(v.statement().predicateType())) {
+                LogEntry e = entries.get(accepted.indexOf(v));
+                state.observe(e.index(), v.statement().digest(), v.signers().getFirst().publicKeyHex(), v.statement().predicateType(), v.statement().predicate());
+            }
+        }
+        return done;
     }
 
     public Proposal propose(SigningKey key, Motion motion) {

@@ -459,6 +459,18 @@ public final class TransparencyLog implements AutoCloseable {
         return tree.leafHash(index);
     }
 
+    /** The leaf input of entry {@code index} (u64be log time || envelope JSON), as hashed into the tree. */
+    public byte[] leafInput(long index) {
+        long off, next;
+        synchronized (this) {
+            checkIndex(index);
+            off = offsets[(int) index];
+            next = index + 1 < tree.size() ? offsets[(int) index + 1] : end;
+        }
+        byte[] frame = read(off, next - off);
+        return Arrays.copyOfRange(frame, 4, frame.length - 4);
+    }
+
     /** The entry at {@code index}, read back from disk (its checksum re-checked); not signature-verified. */
     public LogEntry entry(long index) {
         synchronized (this) {
