@@ -2,6 +2,7 @@
 module dev.cairn.server {
     requires transitive dev.cairn.eval;
     requires jdk.httpserver;
+    requires java.net.http;
     requires com.fasterxml.jackson.databind;
     exports dev.cairn.server;
 }

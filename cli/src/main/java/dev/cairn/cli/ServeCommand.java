@@ -38,6 +38,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "256", description = "Requests served at once; more get 503 (default 256).") int maxInFlight;
     @Option(names = "--rate", paramLabel = "N", defaultValue = "200", description = "Envelopes per key per second (default 200).") double rate;
     @Option(names = "--batch-ms", paramLabel = "MS", defaultValue = "5", description = "How long the integrator gathers a batch (default 5 ms).") int batchMs;
+    @Option(names = "--witness", paramLabel = "NAME=URL", description = "A witness (C2SP tlog-witness) to send every checkpoint to; repeatable. "
+            + "NAME is the witness's name in the charter's [[witnesses]].") java.util.List<String> witnesses = new java.util.ArrayList<>();
     @Mixin HomeOption home;
 
     @Override
@@ -49,6 +51,7 @@ final class ServeCommand implements Callable<Integer> {
         if ((tlsCert == null) != (tlsKey == null)) throw new IllegalArgumentException("give both --tls-cert and --tls-key, or neither");
         SSLContext tls = tlsCert == null ? null : tls(tlsCert, tlsKey);
         LogNode node = new LogNode(home.dir(), new LogNode.Options(512, batchMs, rate, 10_000));
+        node.witnesses(witnesses);
         NodeServer server = new NodeServer(node, addr, new NodeServer.Limits(maxBody, maxInFlight, 30), tls);
         server.start();
         String url = (tls == null ? "http://" : "https://") + addr.getHostString() + ":" + server.port() + "/";

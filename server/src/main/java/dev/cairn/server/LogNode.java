@@ -60,6 +60,7 @@ public final class LogNode implements AutoCloseable {
     private final LinkedBlockingQueue<Pending> queue;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Thread integrator;
+    private volatile Witnessing witnessing;
     private volatile boolean closed;
 
     public LogNode(Path home, Options options) {
@@ -166,6 +167,8 @@ public final class LogNode implements AutoCloseable {
             Community.Outcome o = outcomes.get(i);
             if (o.refusal() == null) fresh.get(i).done().complete(receipt(o.entry().index(), false));
         }
+        Witnessing w = witnessing;
+        if (w != null) w.changed();
     }
 
     /** The receipt: index, log time, the signed checkpoint and the entry's inclusion proof against it. */
@@ -187,8 +190,16 @@ public final class LogNode implements AutoCloseable {
         return r;
     }
 
+    /** The latest signed checkpoint, with the witnesses' cosignatures gathered for it (when it has witnesses). */
     public String checkpoint() {
-        return log.checkpoint();
+        Witnessing w = witnessing;
+        return w == null ? log.checkpoint() : w.checkpoint();
+    }
+
+    /** Sends every new checkpoint to these witnesses (NAME=URL each) and publishes their cosignatures. */
+    public void witnesses(List<String> specs) {
+        if (specs.isEmpty()) return;
+        witnessing = new Witnessing(Witnessing.parse(specs), log);
     }
 
     public long size() {
@@ -216,6 +227,7 @@ public final class LogNode implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         closed = true;
+        if (witnessing != null) witnessing.close();
         integrator.join(2000);
         community.close();
     }
