@@ -75,9 +75,11 @@ final class TrainCommand implements Callable<Integer> {
                 CharCorpus corpus = CharCorpus.read(data, r.ctx());
                 run = TrainingRun.create(this.out, r, data, corpus, k, par).stateDigestEvery(stateDigestEvery);
             }
-            TrainingRun.Summary s = run.train(new ConsoleListener(err, k, par));
-            report(out, s, json);
-            return 0;
+            try (run) { // the run directory's lock, should anything fail before train returns
+                TrainingRun.Summary s = run.train(new ConsoleListener(err, k, par));
+                report(out, s, json);
+                return 0;
+            }
         }
     }
 

@@ -39,7 +39,7 @@ public final class Checkpoint {
         int n = params.length;
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        Path tmp = Files.createTempFile(dir, dev.cairn.ledger.Leftovers.tempPrefix(file), ".tmp");
         try {
             MessageDigest md = sha256();
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
