@@ -190,6 +190,15 @@ class DatasetStoreTest {
         byte[] whole = Files.readAllBytes(gz);
         Files.write(gz, java.util.Arrays.copyOf(whole, whole.length / 2));
         refused(() -> add("x", DatasetPolicy.defaults(), false, gz), "cut.jsonl.gz", "truncated");
+        Path bomb = in.resolve("bomb.jsonl.gz"); // ~70 KB that expands to 70 MiB of blank lines
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(bomb))) {
+            byte[] lines = new byte[1 << 20];
+            java.util.Arrays.fill(lines, (byte) '\n');
+            for (int i = 0; i < 70; i++) o.write(lines);
+        }
+        assertTrue(Files.size(bomb) < 100_000, "a small file");
+        refused(() -> add("x", DatasetPolicy.defaults(), false, bomb), "bomb.jsonl.gz", "decompresses to more than 67108864 bytes",
+                "decompression bomb");
         refused(() -> store.remove("ok", "00".repeat(32), "why"), "not in ok@1");
         String only = store.manifest("ok").documentIds().getFirst();
         refused(() -> store.remove("ok", only, "why"), "empty dataset");

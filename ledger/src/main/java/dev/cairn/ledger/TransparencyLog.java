@@ -174,6 +174,7 @@ public final class TransparencyLog implements AutoCloseable {
         Path cpFile = dir.resolve("checkpoint");
         String note;
         try {
+            if (Files.size(cpFile) > SignedNote.MAX_NOTE_CHARS) throw new LedgerException(cpFile + " is over " + SignedNote.MAX_NOTE_CHARS + " bytes: not a checkpoint");
             note = Files.readString(cpFile, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new LedgerException(cpFile + " is missing: the log cannot be checked");

@@ -105,7 +105,10 @@ public final class Checkpoint {
         byte[] meta = new byte[metaLen];
         b.get(meta);
         long step = b.getLong(), n = b.getLong();
-        if (step < 0 || n < 0 || n * 12 != b.remaining()) throw new IllegalArgumentException(bad + "sizes do not add up");
+        // bounded before multiplying: a forged count must not overflow into a plausible size
+        if (step < 0 || step > Integer.MAX_VALUE || n < 0 || n > Integer.MAX_VALUE || n * 12 != b.remaining()) {
+            throw new IllegalArgumentException(bad + "sizes do not add up");
+        }
         float[] p = new float[(int) n], m = new float[(int) n], v = new float[(int) n];
         b.asFloatBuffer().get(p);
         b.position(b.position() + (int) n * 4);

@@ -203,8 +203,8 @@ public final class TrainingRun implements AutoCloseable {
 
     private static TrainingRun resumeLocked(Path dir, Kernels k, Parallel par, StoreLock lock) throws IOException {
         Path runFile = dir.resolve("run.json");
-        ObjectNode run = (ObjectNode) readJson(runFile);
-        Recipe recipe = JSON.treeToValue(run.get("recipe"), Recipe.class);
+        if (!(readJson(runFile) instanceof ObjectNode run)) throw new IllegalArgumentException(runFile + " is not a JSON object");
+        Recipe recipe = Recipe.fromJson(run.get("recipe"), runFile.toString());
         TrainingData data = openData(run.path("data"), recipe);
         String want = run.path("data").path("digest").asText();
         if (!data.digest().equals(want)) {
@@ -227,7 +227,7 @@ public final class TrainingRun implements AutoCloseable {
         Path runFile = dir.resolve("run.json");
         if (!Files.exists(runFile)) throw new IllegalArgumentException("no run in " + dir + " (run.json missing)");
         JsonNode run = readJson(runFile);
-        Recipe recipe = JSON.treeToValue(run.get("recipe"), Recipe.class);
+        Recipe recipe = Recipe.fromJson(run.get("recipe"), runFile.toString());
         TrainingData vocabulary;
         if ("dataset".equals(run.path("data").path("kind").asText())) {
             vocabulary = openData(run.path("data"), recipe);
@@ -255,10 +255,15 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     static JsonNode readJson(Path f) throws IOException {
+        byte[] b = Files.readAllBytes(f);
         try {
-            return JSON.readTree(f.toFile());
+            JsonNode n = JSON.readTree(b);
+            if (n == null || n.isMissingNode()) throw new IllegalArgumentException(f + " is empty");
+            return n;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(f + " is not valid JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException(f + " is not valid JSON: " + dev.cairn.ledger.Hex.oneLine(e.getOriginalMessage()));
+        } catch (IOException e) { // the parser's own, on bytes in memory: bad encoding
+            throw new IllegalArgumentException(f + " is not valid JSON: " + dev.cairn.ledger.Hex.oneLine(String.valueOf(e.getMessage())));
         }
     }
 
