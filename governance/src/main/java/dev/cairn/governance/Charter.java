@@ -279,7 +279,7 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
         try {
             return Duration.parse(t);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("\"" + s + "\" is not a duration (write e.g. \"90s\", \"1h\", \"3d\", \"2w\" or \"PT1H\")");
+            throw new IllegalArgumentException(quote(s) + " is not a duration (write e.g. \"90s\", \"1h\", \"3d\", \"2w\" or \"PT1H\")");
         }
     }
 
@@ -336,6 +336,11 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
 
     private static String abbreviate(String s) {
         return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+
+    /** A value from the input, quoted for a message: at most 40 characters (messages stay short). */
+    static String quote(String s) {
+        return "\"" + abbreviate(String.valueOf(s)) + "\"";
     }
 
     // ---------------------------------------------------------------- writing
