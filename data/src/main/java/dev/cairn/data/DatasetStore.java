@@ -144,7 +144,7 @@ public final class DatasetStore {
      * failed first version removes) and sweeps what killed writers left in the dataset.
      */
     private StoreLock lock(String name) {
-        StoreLock lock = StoreLock.acquire(root.resolve(".locks").resolve(name), "dataset '" + name + "'");
+        StoreLock lock = StoreLock.acquire(root.resolve(".locks").resolve(name), "dataset '" + name + "'", dir(name));
         for (Path d : List.of(dir(name), dir(name).resolve("versions"), dir(name).resolve("tokens"))) Leftovers.sweep(d);
         return lock;
     }

@@ -219,4 +219,18 @@ class DatasetStoreTest {
         assertNotEquals(store.manifest("g@1").root(), r.manifest().root());
         assertEquals(1, r.manifest().parentVersion());
     }
+
+    @Test
+    void aBusyDatasetWaitsThenIsRefusedNamingTheHolder() throws IOException {
+        Path doc = write("busy.txt", PARA);
+        System.setProperty("cairn.lock.wait", "0.2");
+        try (dev.cairn.ledger.StoreLock held = dev.cairn.ledger.StoreLock.acquire(home.resolve("datasets/.locks/busy"), "test")) {
+            var e = assertThrows(dev.cairn.ledger.LedgerException.class, () -> add("busy", DatasetPolicy.defaults(), false, doc));
+            assertEquals("dataset 'busy' is locked by process " + ProcessHandle.current().pid() + " (another cairn writing to "
+                    + home.resolve("datasets/busy").toAbsolutePath() + "); try again when it finishes", e.getMessage());
+        } finally {
+            System.clearProperty("cairn.lock.wait");
+        }
+        assertEquals(1, add("busy", DatasetPolicy.defaults(), false, doc).manifest().version(), "free again once released");
+    }
 }

@@ -47,13 +47,18 @@ public final class StoreLock implements AutoCloseable {
 
     /** Takes the lock, waiting up to {@link #waitTime()}; {@code store} names it in the error (e.g. "dataset 'x'"). */
     public static StoreLock acquire(Path lockFile, String store) {
+        return acquire(lockFile, store, lockFile.toAbsolutePath().getParent());
+    }
+
+    /** As {@link #acquire(Path, String)}, the error naming {@code storeDir} as where the holder writes. */
+    public static StoreLock acquire(Path lockFile, String store, Path storeDir) {
         long deadline = System.nanoTime() + waitTime().toNanos();
         while (true) {
             Optional<StoreLock> l = tryAcquire(lockFile, store);
             if (l.isPresent()) return l.get();
             if (System.nanoTime() >= deadline) {
                 throw new LedgerException(store + " is locked by process " + holder(lockFile) + " (another cairn writing to "
-                        + lockFile.toAbsolutePath().getParent() + "); try again when it finishes");
+                        + storeDir.toAbsolutePath() + "); try again when it finishes");
             }
             try {
                 Thread.sleep(POLL_MS);
