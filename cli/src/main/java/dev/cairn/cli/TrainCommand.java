@@ -84,9 +84,11 @@ final class TrainCommand implements Callable<Integer> {
                 if (init != null) r = BaseModelOptions.init(init, home.dir(), r, recipe, ModelTokenizer.characters(corpus.codePoints()));
                 run = TrainingRun.create(this.out, r, data, corpus, k, par).stateDigestEvery(stateDigestEvery);
             }
-            TrainingRun.Summary s = run.train(new ConsoleListener(err, k, par));
-            report(out, s, json);
-            return 0;
+            try (run) { // the run directory's lock, should anything fail before train returns
+                TrainingRun.Summary s = run.train(new ConsoleListener(err, k, par));
+                report(out, s, json);
+                return 0;
+            }
         }
     }
 

@@ -276,7 +276,8 @@ public final class BpeTokenizer {
         require(vocab.isObject(), "model.vocab must be an object");
         Map<String, Integer> specials = new LinkedHashMap<>();
         for (JsonNode t : root.path("added_tokens")) {
-            require(t.path("id").canConvertToInt() && t.path("content").isTextual(), "added_tokens entries need id and content");
+            require(t.path("id").canConvertToInt() && t.path("id").asInt() >= 0 && t.path("content").isTextual(),
+                    "added_tokens entries need a non-negative id and content");
             specials.put(t.path("content").asText(), t.path("id").asInt());
         }
         Map<String, Integer> ids = new HashMap<>();
@@ -288,6 +289,9 @@ public final class BpeTokenizer {
             maxId = Math.max(maxId, e.getValue().asInt());
         }
         for (int id : specials.values()) maxId = Math.max(maxId, id);
+        // ids are dense, so the largest is below the count: checked before it sizes an array
+        require(maxId < ids.size() + specials.size(), "token ids must run from 0 without gaps (largest id " + maxId + " for "
+                + (ids.size() + specials.size()) + " tokens)");
         byte[][] tokens = new byte[maxId + 1][];
         for (Map.Entry<String, Integer> e : ids.entrySet()) {
             if (specials.containsKey(e.getKey())) continue;

@@ -51,6 +51,6 @@ final class ByteLevel {
     }
 
     static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return "\"" + dev.cairn.ledger.Hex.escapeControls(s.replace("\\", "\\\\").replace("\"", "\\\"")) + "\"";
     }
 }

@@ -98,13 +98,31 @@ public record DatasetManifest(String name, int version, String created, int pare
 
     /** Parses and checks a manifest: the root must match the documents. */
     public static DatasetManifest parse(byte[] json, String where) {
-        JsonNode o = CanonicalJson.parse(json);
+        JsonNode o;
+        try {
+            o = CanonicalJson.parse(json);
+        } catch (RuntimeException e) {
+            throw new DataException(where + ": " + e.getMessage());
+        }
+        if (!o.isObject()) throw new DataException(where + ": not a JSON object");
+        if (!o.path("change").isObject()) throw new DataException(where + ": field \"change\" is not an object");
+        if (!o.path("documents").isArray()) throw new DataException(where + ": field \"documents\" is not an array");
         List<DocumentEntry> docs = new ArrayList<>();
-        o.path("documents").forEach(d -> docs.add(DocumentEntry.fromJson(d)));
+        for (JsonNode d : o.path("documents")) {
+            if (!d.isObject() || !d.path("id").asText().matches("[0-9a-f]{64}")) {
+                throw new DataException(where + ": documents[" + docs.size() + "]: \"id\" is not 64 lower-case hex digits");
+            }
+            docs.add(DocumentEntry.fromJson(d));
+        }
         JsonNode parent = o.path("parent");
-        DatasetManifest m = new DatasetManifest(o.path("name").asText(), o.path("version").asInt(), o.path("created").asText(),
-                parent.isObject() ? parent.path("version").asInt() : 0, parent.isObject() ? parent.path("root").asText() : null,
-                (ObjectNode) o.path("change"), DatasetPolicy.fromJson(o.path("policy")), docs, o.path("root").asText());
+        DatasetManifest m;
+        try {
+            m = new DatasetManifest(o.path("name").asText(), o.path("version").asInt(), o.path("created").asText(),
+                    parent.isObject() ? parent.path("version").asInt() : 0, parent.isObject() ? parent.path("root").asText() : null,
+                    (ObjectNode) o.path("change"), DatasetPolicy.fromJson(o.path("policy")), docs, o.path("root").asText());
+        } catch (IllegalArgumentException e) {
+            throw new DataException(where + ": " + e.getMessage());
+        }
         String computed = Hex.encode(MerkleTree.rootFromLeafHashes(leafHashes(docs)));
         if (!computed.equals(m.root)) throw new DataException(where + ": manifest root " + m.root + " does not match its documents (" + computed + ")");
         return m;

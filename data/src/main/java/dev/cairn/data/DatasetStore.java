@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.ledger.CanonicalJson;
+import dev.cairn.ledger.Leftovers;
+import dev.cairn.ledger.Staging;
+import dev.cairn.ledger.StoreLock;
 import dev.cairn.ledger.Hex;
 import dev.cairn.ledger.MerkleTree;
 import java.io.IOException;
@@ -31,7 +34,9 @@ import java.util.stream.Stream;
  *   NAME/versions/N/filtered.jsonl  what the filters removed in this version, and why
  * </pre>
  * A version directory is assembled under a temporary name, every file fsynced, then renamed into place: a
- * failed command leaves every existing version exactly as it was.
+ * failed command leaves every existing version exactly as it was. Writers hold the dataset's
+ * {@link StoreLock} and stage in {@link Staging} directories; each write first sweeps the staging that killed
+ * writers left ({@link Leftovers}). Readers take no lock: they see only renamed, complete versions.
  */
 public final class DatasetStore {
     private final Path home;
@@ -128,8 +133,24 @@ public final class DatasetStore {
 
     /** Ingests files into a new dataset, or (with append) a new version of an existing one. */
     public AddResult add(AddRequest req) {
+        checkName(req.dataset());
+        try (StoreLock lock = lock(req.dataset())) {
+            return addLocked(req);
+        }
+    }
+
+    /**
+     * Takes the dataset's writer lock ({@code datasets/.locks/NAME}, outside the dataset's directory, which a
+     * failed first version removes) and sweeps what killed writers left in the dataset.
+     */
+    private StoreLock lock(String name) {
+        StoreLock lock = StoreLock.acquire(root.resolve(".locks").resolve(name), "dataset '" + name + "'", dir(name));
+        for (Path d : List.of(dir(name), dir(name).resolve("versions"), dir(name).resolve("tokens"))) Leftovers.sweep(d);
+        return lock;
+    }
+
+    private AddResult addLocked(AddRequest req) {
         String name = req.dataset();
-        checkName(name);
         if (req.source() == null || req.source().isBlank()) throw new DataException("--source: a source URI is required");
         try {
             java.net.URI.create(req.source());
@@ -151,17 +172,11 @@ public final class DatasetStore {
             }
         }
         boolean created = !Files.exists(dir(name));
-        Path staging;
-        try {
-            Files.createDirectories(root);
-            staging = Files.createTempDirectory(Files.createDirectories(dir(name)), ".staging-");
+        try (Staging staging = Staging.create(dir(name))) {
+            return ingest(req, parent, policy, flagLicense, staging.dir());
         } catch (IOException e) {
             throw new DataException(dir(name) + ": " + e.getMessage(), e);
-        }
-        try {
-            return ingest(req, parent, policy, flagLicense, staging);
         } finally {
-            deleteTree(staging);
             if (created && versions(name).isEmpty()) deleteTree(dir(name));
         }
     }
@@ -328,8 +343,15 @@ public final class DatasetStore {
     /** A new version without the document, recording why. */
     public DatasetManifest remove(String name, String documentId, String reason) {
         if (reason == null || reason.isBlank()) throw new DataException("--reason: say why the document is removed");
-        DatasetManifest parent = manifest(name);
         if (name.contains("@")) throw new DataException("remove makes a new version of the newest; give the bare dataset NAME");
+        checkName(name);
+        try (StoreLock lock = lock(name)) {
+            return removeLocked(name, documentId, reason);
+        }
+    }
+
+    private DatasetManifest removeLocked(String name, String documentId, String reason) {
+        DatasetManifest parent = manifest(name);
         if (parent.indexOf(documentId) < 0) throw new DataException("document " + documentId + " is not in " + parent.ref());
         List<DocumentEntry> docs = new ArrayList<>(parent.documents());
         docs.removeIf(d -> d.id().equals(documentId));
@@ -347,22 +369,16 @@ public final class DatasetStore {
     private void writeVersion(DatasetManifest m, String filtered) {
         Path versions = dir(m.name()).resolve("versions");
         Path target = versions.resolve(String.valueOf(m.version()));
-        Path tmp = null;
-        try {
-            Files.createDirectories(versions);
-            tmp = Files.createTempDirectory(versions, ".tmp-" + m.version() + "-");
-            AtomicWrite.writeSynced(tmp.resolve("manifest.json"), m.toCanonicalJson());
-            AtomicWrite.writeSynced(tmp.resolve("README.md"), DatasetCards.card(m).getBytes(StandardCharsets.UTF_8));
-            AtomicWrite.writeSynced(tmp.resolve("croissant.json"), DatasetCards.croissant(m));
-            AtomicWrite.writeSynced(tmp.resolve("filtered.jsonl"), filtered.getBytes(StandardCharsets.UTF_8));
-            AtomicWrite.fsyncDir(tmp);
+        try (Staging tmp = Staging.create(versions)) {
+            AtomicWrite.writeSynced(tmp.dir().resolve("manifest.json"), m.toCanonicalJson());
+            AtomicWrite.writeSynced(tmp.dir().resolve("README.md"), DatasetCards.card(m).getBytes(StandardCharsets.UTF_8));
+            AtomicWrite.writeSynced(tmp.dir().resolve("croissant.json"), DatasetCards.croissant(m));
+            AtomicWrite.writeSynced(tmp.dir().resolve("filtered.jsonl"), filtered.getBytes(StandardCharsets.UTF_8));
             if (Files.exists(target)) throw new DataException(m.ref() + " already exists (another command made it first)");
-            AtomicWrite.move(tmp, target);
+            tmp.publish(target);
             AtomicWrite.fsyncDir(versions);
         } catch (IOException e) {
             throw new DataException(versions + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) deleteTree(tmp);
         }
     }
 

@@ -33,13 +33,17 @@ final class DocumentReader {
     /** A document as read, before normalisation. */
     record RawDocument(String text, String origin, String license, JsonNode dolma) {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ObjectMapper json;
     private final long maxDocumentBytes;
     int skippedFiles;
     final List<String> files = new ArrayList<>();
 
     DocumentReader(long maxDocumentBytes) {
         this.maxDocumentBytes = maxDocumentBytes;
+        // Jackson's default string cap (20 MB) is below the document limit: the line limit bounds a line instead
+        int maxString = (int) Math.min(Integer.MAX_VALUE - 8, maxDocumentBytes + (1 << 20));
+        this.json = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+                .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxStringLength(maxString).build()).build());
     }
 
     /** Normalised text: a leading BOM dropped, CRLF and CR turned into LF, then Unicode NFC. */
@@ -91,7 +95,8 @@ final class DocumentReader {
                     }
                 }
                 default -> {
-                    try (InputStream in = new BufferedInputStream(new GZIPInputStream(Files.newInputStream(p), 1 << 16), 1 << 16)) {
+                    long limit = decompressedLimit(Files.size(p));
+                    try (InputStream in = new BufferedInputStream(new Bounded(new GZIPInputStream(Files.newInputStream(p), 1 << 16), limit, p), 1 << 16)) {
                         readJsonl(in, p.toString(), sink);
                     } catch (EOFException | ZipException e) {
                         throw new DataException(p + ": truncated or corrupt gzip file (" + e.getMessage() + ")", e);
@@ -102,6 +107,49 @@ final class DocumentReader {
             throw new DataException(p + ": truncated or corrupt gzip file (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new DataException(p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Gzip expands at most 1032:1; text ~4:1. Past 200:1 (and 64 MiB) a .gz is a decompression bomb, not a corpus. */
+    static final int MAX_GZIP_RATIO = 200;
+    static final long MIN_GZIP_LIMIT = 64L << 20;
+
+    static long decompressedLimit(long compressedBytes) {
+        return Math.max(MIN_GZIP_LIMIT, compressedBytes * MAX_GZIP_RATIO);
+    }
+
+    /** Counts what the gzip layer hands out and refuses, naming the file, past {@code limit} bytes. */
+    private static final class Bounded extends java.io.FilterInputStream {
+        private final long limit;
+        private final Path file;
+        private long count;
+
+        Bounded(InputStream in, long limit, Path file) {
+            super(in);
+            this.limit = limit;
+            this.file = file;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) add(1);
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) add(n);
+            return n;
+        }
+
+        private void add(long n) {
+            count += n;
+            if (count > limit) {
+                throw new DataException(file + ": decompresses to more than " + limit + " bytes (over " + MAX_GZIP_RATIO
+                        + " times its compressed size, and over 64 MiB): refused as a decompression bomb");
+            }
         }
     }
 
@@ -132,9 +180,9 @@ final class DocumentReader {
             if (line.isBlank()) continue;
             JsonNode doc;
             try {
-                doc = JSON.readTree(line);
+                doc = json.readTree(line);
             } catch (JsonProcessingException e) {
-                throw new DataException(file + ": line " + lineNo + ": malformed JSON (" + e.getOriginalMessage() + ")");
+                throw new DataException(file + ": line " + lineNo + ": malformed JSON (" + dev.cairn.ledger.Hex.oneLine(e.getOriginalMessage()) + ")");
             }
             if (doc == null || !doc.isObject()) throw new DataException(file + ": line " + lineNo + ": not a JSON object");
             JsonNode text = doc.get("text");

@@ -3,6 +3,8 @@ package dev.cairn.data;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.ledger.CanonicalJson;
+import dev.cairn.ledger.Leftovers;
+import dev.cairn.ledger.StoreLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +17,8 @@ import java.util.stream.Stream;
 /**
  * Tokenizers under {@code HOME/tokenizers/DIGEST/}: {@code tokenizer.json} (whose SHA-256 is DIGEST) and
  * {@code provenance.json} (the dataset version and vocabulary size it was trained with). A reference is the
- * full digest or a unique prefix of at least 8 hex digits.
+ * full digest or a unique prefix of at least 8 hex digits. Storing holds the store's {@link StoreLock}
+ * ({@code tokenizers/.lock}); training, which only reads a dataset, does not.
  */
 public final class TokenizerStore {
     private final Path root;
@@ -57,7 +60,8 @@ public final class TokenizerStore {
     public Stored store(BpeTokenizer t, ObjectNode provenance) {
         Path dir = root.resolve(t.digest());
         Path file = dir.resolve("tokenizer.json");
-        try {
+        try (StoreLock lock = StoreLock.acquire(root.resolve(".lock"), "tokenizer store " + root)) {
+            Leftovers.sweep(dir); // a killed writer's temporary files
             if (!Files.exists(file)) AtomicWrite.write(file, t.toHuggingFaceJson());
             Path p = dir.resolve("provenance.json");
             if (!Files.exists(p)) AtomicWrite.write(p, CanonicalJson.canonicalize(provenance));

@@ -46,13 +46,13 @@ class DatasetStoreTest {
         return store.add(new DatasetStore.AddRequest(name, List.of(paths), "CC-BY-4.0", "https://example.org/corpus", policy, append));
     }
 
-    /** Every file under the datasets directory and its bytes. */
+    /** Every file under the datasets directory and its bytes (not the writer locks in .locks/, which hold no data). */
     Map<String, String> snapshot() throws IOException {
         Map<String, String> m = new TreeMap<>();
         Path d = home.resolve("datasets");
         if (!Files.exists(d)) return m;
         try (Stream<Path> s = Files.walk(d)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) m.put(d.relativize(p).toString(), Hex.encode(MerkleTree.sha256(Files.readAllBytes(p))));
+            for (Path p : s.filter(Files::isRegularFile).filter(p -> !d.relativize(p).startsWith(".locks")).toList()) m.put(d.relativize(p).toString(), Hex.encode(MerkleTree.sha256(Files.readAllBytes(p))));
         }
         return m;
     }
@@ -190,6 +190,15 @@ class DatasetStoreTest {
         byte[] whole = Files.readAllBytes(gz);
         Files.write(gz, java.util.Arrays.copyOf(whole, whole.length / 2));
         refused(() -> add("x", DatasetPolicy.defaults(), false, gz), "cut.jsonl.gz", "truncated");
+        Path bomb = in.resolve("bomb.jsonl.gz"); // ~70 KB that expands to 70 MiB of blank lines
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(bomb))) {
+            byte[] lines = new byte[1 << 20];
+            java.util.Arrays.fill(lines, (byte) '\n');
+            for (int i = 0; i < 70; i++) o.write(lines);
+        }
+        assertTrue(Files.size(bomb) < 100_000, "a small file");
+        refused(() -> add("x", DatasetPolicy.defaults(), false, bomb), "bomb.jsonl.gz", "decompresses to more than 67108864 bytes",
+                "decompression bomb");
         refused(() -> store.remove("ok", "00".repeat(32), "why"), "not in ok@1");
         String only = store.manifest("ok").documentIds().getFirst();
         refused(() -> store.remove("ok", only, "why"), "empty dataset");
@@ -209,5 +218,19 @@ class DatasetStoreTest {
         assertEquals(2, r.manifest().documents().size());
         assertNotEquals(store.manifest("g@1").root(), r.manifest().root());
         assertEquals(1, r.manifest().parentVersion());
+    }
+
+    @Test
+    void aBusyDatasetWaitsThenIsRefusedNamingTheHolder() throws IOException {
+        Path doc = write("busy.txt", PARA);
+        System.setProperty("cairn.lock.wait", "0.2");
+        try (dev.cairn.ledger.StoreLock held = dev.cairn.ledger.StoreLock.acquire(home.resolve("datasets/.locks/busy"), "test")) {
+            var e = assertThrows(dev.cairn.ledger.LedgerException.class, () -> add("busy", DatasetPolicy.defaults(), false, doc));
+            assertEquals("dataset 'busy' is locked by process " + ProcessHandle.current().pid() + " (another cairn writing to "
+                    + home.resolve("datasets/busy").toAbsolutePath() + "); try again when it finishes", e.getMessage());
+        } finally {
+            System.clearProperty("cairn.lock.wait");
+        }
+        assertEquals(1, add("busy", DatasetPolicy.defaults(), false, doc).manifest().version(), "free again once released");
     }
 }

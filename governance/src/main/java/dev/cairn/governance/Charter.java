@@ -111,13 +111,25 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
 
     /** Reads a TOML charter file; {@code @name} keys are resolved by {@code keys}. */
     public static Charter read(Path file, KeyResolver keys) {
-        String text;
+        return parseToml(readToml(file), file.toString(), keys);
+    }
+
+    /** Charters and proposals are a few KiB; anything over this is refused before it is parsed. */
+    static final int MAX_TOML_BYTES = 1 << 20;
+
+    /** A charter or proposal file's text: a regular file, at most {@link #MAX_TOML_BYTES}, strict UTF-8. */
+    static String readToml(Path file) {
+        String src = file.toString();
         try {
-            text = Files.readString(file);
+            if (!Files.isRegularFile(file)) throw new CharterException(src, "(file)", Files.exists(file) ? "not a regular file" : "no such file");
+            long size = Files.size(file);
+            if (size > MAX_TOML_BYTES) throw new CharterException(src, "(file)", size + " bytes, over the limit of " + MAX_TOML_BYTES);
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new CharterException(src, "(file)", "not valid UTF-8");
         } catch (IOException e) {
-            throw new CharterException(file.toString(), "(file)", "cannot read: " + e.getMessage());
+            throw new CharterException(src, "(file)", "cannot read: " + e.getMessage());
         }
-        return parseToml(text, file.toString(), keys);
     }
 
     /** Parses a TOML charter; {@code source} names it in error messages. */
@@ -127,7 +139,7 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
             tree = new TomlMapper().readTree(toml);
         } catch (IOException e) {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-            throw new CharterException(source, "(syntax)", "not valid TOML: " + msg);
+            throw new CharterException(source, "(syntax)", "not valid TOML: " + dev.cairn.ledger.Hex.oneLine(msg));
         }
         return fromTree(tree, source, keys);
     }
@@ -308,7 +320,7 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
         try {
             return Duration.parse(t);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("\"" + s + "\" is not a duration (write e.g. \"90s\", \"1h\", \"3d\", \"2w\" or \"PT1H\")");
+            throw new IllegalArgumentException(quote(s) + " is not a duration (write e.g. \"90s\", \"1h\", \"3d\", \"2w\" or \"PT1H\")");
         }
     }
 
@@ -372,6 +384,11 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
 
     private static String abbreviate(String s) {
         return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+
+    /** A value from the input, quoted for a message: at most 40 characters (messages stay short). */
+    static String quote(String s) {
+        return "\"" + abbreviate(String.valueOf(s)) + "\"";
     }
 
     // ---------------------------------------------------------------- writing

@@ -5,7 +5,7 @@ public final class CharterException extends IllegalArgumentException {
     private final String field;
 
     public CharterException(String source, String field, String problem) {
-        super(source + ": " + field + ": " + problem);
+        super(dev.cairn.ledger.Hex.escapeControls(source + ": " + field + ": " + problem)); // it quotes input: one line
         this.field = field;
     }
 

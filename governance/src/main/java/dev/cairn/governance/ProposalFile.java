@@ -52,10 +52,10 @@ public final class ProposalFile {
         }
         JsonNode root;
         try {
-            root = new TomlMapper().readTree(Files.readString(file));
+            root = new TomlMapper().readTree(Charter.readToml(file));
         } catch (IOException e) {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-            throw new IllegalArgumentException(src + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : "not valid TOML: " + msg));
+            throw new IllegalArgumentException(src + ": not valid TOML: " + dev.cairn.ledger.Hex.oneLine(msg));
         }
         try {
             String title = Json.text(root, "title", "");

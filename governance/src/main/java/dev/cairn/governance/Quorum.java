@@ -42,16 +42,16 @@ public record Quorum(long basisPoints, long absoluteWeight) {
 
     static Quorum parse(String text) {
         String t = text.strip();
-        if (!t.endsWith("%")) throw new IllegalArgumentException("\"" + text + "\" is not a share (write e.g. \"50%\") or a weight (an integer)");
+        if (!t.endsWith("%")) throw new IllegalArgumentException(Charter.quote(text) + " is not a share (write e.g. \"50%\") or a weight (an integer)");
         String num = t.substring(0, t.length() - 1).strip();
         if (!num.matches("\\d{1,3}(\\.\\d{1,2})?")) {
-            throw new IllegalArgumentException("\"" + text + "\" is not a percentage with at most two decimals");
+            throw new IllegalArgumentException(Charter.quote(text) + " is not a percentage with at most two decimals");
         }
         int dot = num.indexOf('.');
         long bp = dot < 0 ? Long.parseLong(num) * 100
                 : Long.parseLong(num.substring(0, dot)) * 100
                         + Long.parseLong((num.substring(dot + 1) + "0").substring(0, 2));
-        if (bp > 10_000) throw new IllegalArgumentException("\"" + text + "\" is over 100%");
+        if (bp > 10_000) throw new IllegalArgumentException(Charter.quote(text) + " is over 100%");
         return percent(bp);
     }
 }

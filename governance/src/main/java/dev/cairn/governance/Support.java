@@ -12,6 +12,6 @@ public enum Support {
 
     public static Support parse(String s) {
         for (Support v : values()) if (v.key().equals(s.toLowerCase(Locale.ROOT))) return v;
-        throw new IllegalArgumentException("\"" + s + "\" is not a vote (expected for, against or abstain)");
+        throw new IllegalArgumentException(Charter.quote(s) + " is not a vote (expected for, against or abstain)");
     }
 }

@@ -78,10 +78,10 @@ public sealed interface VotingRule {
             } catch (NumberFormatException e) {
                 // fall through to the message below
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("\"" + original + "\": " + e.getMessage());
+                throw new IllegalArgumentException(Charter.quote(original) + ": " + e.getMessage());
             }
         }
-        throw new IllegalArgumentException("\"" + original
-                + "\" is not a rule (expected majority, a supermajority ratio such as 2:1 or 3:1, or schulze)");
+        throw new IllegalArgumentException(Charter.quote(original)
+                + " is not a rule (expected majority, a supermajority ratio such as 2:1 or 3:1, or schulze)");
     }
 }

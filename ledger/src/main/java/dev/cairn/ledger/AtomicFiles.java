@@ -36,7 +36,7 @@ public final class AtomicFiles {
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
                         Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))}
                 : new FileAttribute<?>[0];
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", attrs);
+        Path tmp = Files.createTempFile(dir, Leftovers.tempPrefix(target), ".tmp", attrs); // owner pid in the name: see Leftovers
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.wrap(bytes);

@@ -39,10 +39,10 @@ public final class CanonicalJson {
             JsonNode n = STRICT.readTree(json);
             if (n == null || n.isMissingNode()) throw new LedgerException("empty JSON document");
             return n;
-        } catch (JsonProcessingException e) {
-            throw new LedgerException("malformed JSON: " + e.getOriginalMessage());
+        } catch (JsonProcessingException e) { // the parser quotes input: keep the message one short line
+            throw new LedgerException("malformed JSON: " + Hex.oneLine(e.getOriginalMessage()));
         } catch (IOException e) {
-            throw new LedgerException("unreadable JSON: " + e.getMessage(), e);
+            throw new LedgerException("unreadable JSON: " + Hex.oneLine(e.getMessage()), e);
         }
     }
 

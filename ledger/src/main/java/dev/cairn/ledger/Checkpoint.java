@@ -46,7 +46,7 @@ public record Checkpoint(String origin, long size, byte[] root, List<String> ext
     public static Checkpoint verify(String signedNote, String origin, Identity logKey) {
         String text = SignedNote.verify(signedNote, origin, logKey);
         Checkpoint c = parseText(text);
-        if (!c.origin.equals(origin)) throw new LedgerException("checkpoint origin \"" + c.origin + "\" is not \"" + origin + "\"");
+        if (!c.origin.equals(origin)) throw new LedgerException("checkpoint origin \"" + Hex.abbreviate(c.origin) + "\" is not \"" + Hex.abbreviate(origin) + "\"");
         return c;
     }
 

@@ -104,6 +104,9 @@ public record Envelope(String payloadType, byte[] payload, List<Signature> signa
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** More signers than any community's quorum needs: each one costs a verification, so the count is bounded. */
+    static final int MAX_SIGNATURES = 256;
+
     /** Parses an envelope's JSON; malformed fields are named. Does not verify. */
     public static Envelope parse(byte[] json) {
         JsonNode n = CanonicalJson.parse(json);
@@ -118,6 +121,7 @@ public record Envelope(String payloadType, byte[] payload, List<Signature> signa
         byte[] payload = base64(requireText(n, "payload", "envelope"), "envelope payload");
         JsonNode sigs = n.get("signatures");
         if (sigs == null || !sigs.isArray()) throw new LedgerException("envelope signatures is not an array");
+        if (sigs.size() > MAX_SIGNATURES) throw new LedgerException("envelope has " + sigs.size() + " signatures, over the limit of " + MAX_SIGNATURES);
         List<Signature> out = new ArrayList<>();
         for (int i = 0; i < sigs.size(); i++) {
             JsonNode s = sigs.get(i);

@@ -88,7 +88,14 @@ public final class KeyStore {
 
     /** Stores an existing key under {@code name}; refuses to overwrite one. */
     public void store(String name, SigningKey key, char[] passphrase) {
-        if (exists(name)) throw new LedgerException("key " + name + " already exists in " + dir);
+        try (StoreLock lock = StoreLock.acquire(dir.resolve(".lock"), "key store " + dir)) {
+            Leftovers.sweep(dir); // a killed writer's temporary key files (they may hold a private key)
+            if (exists(name)) throw new LedgerException("key " + name + " already exists in " + dir);
+            write(name, key, passphrase);
+        }
+    }
+
+    private void write(String name, SigningKey key, char[] passphrase) {
         ObjectNode n = JSON.createObjectNode();
         n.put("format", FORMAT);
         n.put("public_key", key.identity().publicKeyHex());

@@ -44,11 +44,15 @@ public final class SignedNote {
         return text + "\n" + DASH + name + " " + Base64.getEncoder().encodeToString(blob) + "\n";
     }
 
+    /** C2SP notes are a few hundred bytes; a checkpoint with cosignatures stays far below this. */
+    static final int MAX_NOTE_CHARS = 1 << 20;
+
     /**
      * Returns the text of {@code note} if it carries a valid signature by {@code key} under {@code name};
      * signatures by other keys are ignored, as the spec requires; a failing one by this key is an error.
      */
     public static String verify(String note, String name, Identity key) {
+        if (note.length() > MAX_NOTE_CHARS) throw new LedgerException("signed note is " + note.length() + " characters, over the limit of " + MAX_NOTE_CHARS);
         int split = note.lastIndexOf("\n\n");
         if (split < 0) throw new LedgerException("signed note has no blank line before its signatures");
         String text = note.substring(0, split + 1);
@@ -67,16 +71,16 @@ public final class SignedNote {
             try {
                 blob = Base64.getDecoder().decode(rest.substring(sp + 1));
             } catch (IllegalArgumentException e) {
-                throw new LedgerException("signed note signature by " + lineName + " is not base64");
+                throw new LedgerException("signed note signature by " + Hex.abbreviate(lineName) + " is not base64");
             }
             if (blob.length < 4 || !lineName.equals(name) || !Arrays.equals(blob, 0, 4, wantId, 0, 4)) continue;
             byte[] sig = Arrays.copyOfRange(blob, 4, blob.length);
             if (!key.verify(text.getBytes(StandardCharsets.UTF_8), sig)) {
-                throw new LedgerException("signed note signature by " + name + " does not verify");
+                throw new LedgerException("signed note signature by " + Hex.abbreviate(name) + " does not verify");
             }
             verified = true;
         }
-        if (!verified) throw new LedgerException("signed note carries no signature by " + name + " (key id "
+        if (!verified) throw new LedgerException("signed note carries no signature by " + Hex.abbreviate(name) + " (key id "
                 + Hex.encode(wantId) + ")");
         return text;
     }
@@ -91,7 +95,7 @@ public final class SignedNote {
 
     private static void checkName(String name) {
         if (name.isEmpty() || name.contains(" ") || name.contains("+") || name.contains("\n")) {
-            throw new LedgerException("bad signed-note key name \"" + name + "\": no spaces, '+' or newlines");
+            throw new LedgerException("bad signed-note key name \"" + Hex.abbreviate(name) + "\": no spaces, '+' or newlines");
         }
     }
 }

@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -46,7 +44,8 @@ import java.util.zip.CRC32C;
  * <p>Crash safety: a batch is written with one write, fsynced, then covered by a new checkpoint. On open,
  * every entry the checkpoint covers must be intact and hash to its root, else opening fails naming the first bad
  * entry; after the checkpoint, a torn or partial tail (a crash mid-batch) is cut back to the last complete
- * entry. A writer holds {@code lock}; read-only opens see exactly the checkpointed entries and change nothing.
+ * entry. A writer holds {@code lock} ({@link StoreLock}: a second writer waits, then fails naming the
+ * holder); read-only opens see exactly the checkpointed entries and change nothing.
  */
 public final class TransparencyLog implements AutoCloseable {
     static final byte[] MAGIC = "CAIRNLG1".getBytes(StandardCharsets.US_ASCII);
@@ -61,8 +60,7 @@ public final class TransparencyLog implements AutoCloseable {
     private final InstantSource clock;
     private final KeyResolver keys;
     private final FileChannel data;
-    private final FileLock lock;
-    private final FileChannel lockChannel;
+    private final StoreLock lock; // null when read-only
     private final CompactMerkleTree tree = new CompactMerkleTree();
     private long[] offsets = new long[1024];
     private long[] times = new long[1024];
@@ -71,7 +69,7 @@ public final class TransparencyLog implements AutoCloseable {
     private String recovery;
 
     private TransparencyLog(Path dir, String origin, Identity logKey, SigningKey signer, InstantSource clock,
-                            KeyResolver keys, FileChannel data, FileChannel lockChannel, FileLock lock) {
+                            KeyResolver keys, FileChannel data, StoreLock lock) {
         this.dir = dir;
         this.origin = origin;
         this.logKey = logKey;
@@ -79,7 +77,6 @@ public final class TransparencyLog implements AutoCloseable {
         this.clock = clock;
         this.keys = keys;
         this.data = data;
-        this.lockChannel = lockChannel;
         this.lock = lock;
     }
 
@@ -152,28 +149,22 @@ public final class TransparencyLog implements AutoCloseable {
         if (!recorded.equals(expected)) {
             throw new LedgerException(metaFile + ": log key " + recorded.keyId() + " is not the expected key " + expected.keyId());
         }
-        FileChannel lockChannel = null;
-        FileLock lock = null;
+        StoreLock lock = null;
         FileChannel data = null;
         try {
             if (signer != null) {
-                lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                try {
-                    lock = lockChannel.tryLock();
-                } catch (OverlappingFileLockException e) {
-                    lock = null;
-                }
-                if (lock == null) throw new LedgerException("log " + dir + " is already open for writing by another process");
+                lock = StoreLock.acquire(dir.resolve("lock"), "log " + dir);
+                Leftovers.sweep(dir); // a killed writer's temporary checkpoint files
                 data = FileChannel.open(dir.resolve("entries.bin"), StandardOpenOption.READ, StandardOpenOption.WRITE);
             } else {
                 data = FileChannel.open(dir.resolve("entries.bin"), StandardOpenOption.READ);
             }
-            TransparencyLog log = new TransparencyLog(dir, origin, expected, signer, clock, keys, data, lockChannel, lock);
+            TransparencyLog log = new TransparencyLog(dir, origin, expected, signer, clock, keys, data, lock);
             log.load();
             return log;
         } catch (IOException | RuntimeException e) {
             closeQuietly(data);
-            closeQuietly(lockChannel);
+            closeQuietly(lock);
             if (e instanceof LedgerException le) throw le;
             throw new LedgerException("cannot open log " + dir + ": " + e.getMessage(), e);
         }
@@ -183,6 +174,7 @@ public final class TransparencyLog implements AutoCloseable {
         Path cpFile = dir.resolve("checkpoint");
         String note;
         try {
+            if (Files.size(cpFile) > SignedNote.MAX_NOTE_CHARS) throw new LedgerException(cpFile + " is over " + SignedNote.MAX_NOTE_CHARS + " bytes: not a checkpoint");
             note = Files.readString(cpFile, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new LedgerException(cpFile + " is missing: the log cannot be checked");
@@ -615,14 +607,7 @@ public final class TransparencyLog implements AutoCloseable {
     @Override
     public synchronized void close() {
         closeQuietly(data);
-        if (lock != null) {
-            try {
-                lock.release();
-            } catch (IOException ignored) {
-                // closing the channel releases it too
-            }
-        }
-        closeQuietly(lockChannel);
+        closeQuietly(lock);
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -231,10 +231,19 @@ class TransparencyLogTest {
     }
 
     @Test
-    void secondWriterIsRefused() {
+    void secondWriterWaitsThenIsRefusedNamingTheHolder() {
+        System.setProperty("cairn.lock.wait", "0.3");
         try (TransparencyLog log = filled(1)) {
+            long t0 = System.nanoTime();
             var e = assertThrows(LedgerException.class, () -> TransparencyLog.open(log.dir(), logKey, clock));
-            assertTrue(e.getMessage().contains("already open"), e.getMessage());
+            assertTrue(System.nanoTime() - t0 >= 250_000_000L, "waited the bounded time first");
+            assertEquals("log " + log.dir() + " is locked by process " + ProcessHandle.current().pid() + " (another cairn writing to "
+                    + log.dir().toAbsolutePath() + "); try again when it finishes", e.getMessage());
+        } finally {
+            System.clearProperty("cairn.lock.wait");
+        }
+        try (TransparencyLog again = TransparencyLog.open(tmp.resolve("log"), logKey, clock)) {
+            assertEquals(1, again.size(), "the lock is released on close");
         }
     }
 

@@ -29,7 +29,7 @@ final class Bundles {
     static void writeAtomically(Path file, ChannelWriter body) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        Path tmp = Files.createTempFile(dir, dev.cairn.ledger.Leftovers.tempPrefix(file), ".tmp"); // names its process: sweeps spare it
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 body.write(ch);

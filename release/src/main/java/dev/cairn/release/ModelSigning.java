@@ -45,7 +45,8 @@ public final class ModelSigning {
         try (var s = Files.walk(dir)) {
             for (Path p : s.sorted().toList()) {
                 String rel = dir.relativize(p).toString().replace('\\', '/');
-                if (rel.isEmpty() || rel.equals(SIGNATURE_FILE) || GIT_PATHS.contains(rel.split("/")[0])) continue;
+                // .owner: the lock file of a bundle still being staged (removed before it is published)
+                if (rel.isEmpty() || rel.equals(SIGNATURE_FILE) || rel.equals(".owner") || GIT_PATHS.contains(rel.split("/")[0])) continue;
                 if (Files.isSymbolicLink(p)) throw new IllegalArgumentException(p + ": symbolic links are not allowed in a signed model");
                 if (Files.isRegularFile(p)) out.put(rel, Bundles.sha256Hex(p));
             }

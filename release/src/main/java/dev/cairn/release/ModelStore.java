@@ -61,9 +61,8 @@ public final class ModelStore {
             rec.put("signed_root", signed.rootDigest()).put("signed_name", signed.modelName());
         }
         if (Files.isDirectory(dir) && Files.exists(dir.resolve(RECORD))) return new Stored(name, digest, dir, rec);
-        Files.createDirectories(root);
-        Path staging = Files.createTempDirectory(root, ".staging-import-");
-        try {
+        try (dev.cairn.ledger.Staging st = dev.cairn.ledger.Staging.create(root)) { // owner-locked: a sweep never takes a live import's
+            Path staging = st.dir();
             for (String f : files.keySet()) {
                 Path to = staging.resolve(f);
                 Files.createDirectories(to.getParent());
@@ -75,10 +74,8 @@ public final class ModelStore {
             Map<String, String> copied = fileDigests(staging);
             if (!copied.equals(files)) throw new IOException(src + " changed while it was being imported; try again");
             AtomicFiles.write(staging.resolve(RECORD), Safetensors.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(rec));
-            Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+            st.publish(dir);
             AtomicFiles.fsyncDir(root);
-        } finally {
-            if (Files.exists(staging)) deleteTree(staging);
         }
         return new Stored(name, digest, dir, rec);
     }

@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,8 +68,8 @@ public final class ReleasePublisher {
 
         Path parent = q.out().toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path staging = Files.createTempDirectory(parent, ".staging-release-");
-        try {
+        try (dev.cairn.ledger.Staging staged = dev.cairn.ledger.Staging.create(parent)) { // owner-locked until renamed into place
+            Path staging = staged.dir();
             Map<String, String> meta = Map.of("cairn_weights_sha256", model.weightsDigest(), "cairn_transcript_root", fin.transcriptRoot());
             HfDirectory.write(staging, model, Dtype.F32, meta);
             Gguf.write(staging.resolve("model.gguf"), model, Dtype.F32, action.model());
@@ -103,11 +102,9 @@ public final class ReleasePublisher {
             if (java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
                 Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
             }
-            Files.move(staging, q.out(), StandardCopyOption.ATOMIC_MOVE);
+            staged.publish(q.out());
             dev.cairn.ledger.AtomicFiles.fsyncDir(parent);
             return new Published(q.out(), root, entry.index(), new ArrayList<>(files.keySet()));
-        } finally {
-            if (Files.exists(staging)) ModelStore.deleteTree(staging);
         }
     }
 

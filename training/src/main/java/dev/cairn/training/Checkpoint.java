@@ -39,7 +39,7 @@ public final class Checkpoint {
         int n = params.length;
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        Path tmp = Files.createTempFile(dir, dev.cairn.ledger.Leftovers.tempPrefix(file), ".tmp");
         try {
             MessageDigest md = sha256();
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -105,7 +105,10 @@ public final class Checkpoint {
         byte[] meta = new byte[metaLen];
         b.get(meta);
         long step = b.getLong(), n = b.getLong();
-        if (step < 0 || n < 0 || n * 12 != b.remaining()) throw new IllegalArgumentException(bad + "sizes do not add up");
+        // bounded before multiplying: a forged count must not overflow into a plausible size
+        if (step < 0 || step > Integer.MAX_VALUE || n < 0 || n > Integer.MAX_VALUE || n * 12 != b.remaining()) {
+            throw new IllegalArgumentException(bad + "sizes do not add up");
+        }
         float[] p = new float[(int) n], m = new float[(int) n], v = new float[(int) n];
         b.asFloatBuffer().get(p);
         b.position(b.position() + (int) n * 4);

@@ -75,7 +75,7 @@ public final class GovernedRun {
             for (String f : List.of("recipe", "dataset", "dataset_root", "tokenizer", "cairn_version", "git_commit")) {
                 if (!n.has(f)) throw new IllegalArgumentException(file + ": field " + f + " is missing");
             }
-            Recipe r = TrainingRun.JSON.treeToValue(n.get("recipe"), Recipe.class).validate();
+            Recipe r = Recipe.fromJson(n.get("recipe"), file.toString());
             return new RunRecipe(r, n.get("dataset").asText(), n.get("dataset_root").asText(), n.get("tokenizer").asText(),
                     n.get("cairn_version").asText(), n.get("git_commit").asText());
         }
@@ -228,7 +228,7 @@ public final class GovernedRun {
             if (!rr.digest().equals(ap.action().recipe())) {
                 throw new VerificationFailure("recipe", "run-recipe.json has digest " + rr.digest() + ", proposal " + ap.number() + " approved " + ap.action().recipe());
             }
-            Recipe inRun = TrainingRun.JSON.treeToValue(TrainingRun.readJson(runDir.resolve("run.json")).get("recipe"), Recipe.class);
+            Recipe inRun = Recipe.fromJson(TrainingRun.readJson(runDir.resolve("run.json")).get("recipe"), runDir.resolve("run.json").toString());
             if (!RunCommitment.recipeDigest(inRun).equals(RunCommitment.recipeDigest(rr.recipe()))) {
                 throw new VerificationFailure("recipe", "run.json's recipe is not the approved recipe (" + recipeDiff(rr.recipe(), inRun) + ")");
             }

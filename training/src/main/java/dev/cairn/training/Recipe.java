@@ -58,7 +58,22 @@ public record Recipe(
                 1337, false, 250, 250);
     }
 
-    /** Checks every value; the message names the field. */
+    /** Reads and validates a recipe object (run.json's, a recipe file's); errors name {@code where} and the field. */
+    public static Recipe fromJson(com.fasterxml.jackson.databind.JsonNode n, String where) {
+        if (n == null || !n.isObject()) throw new IllegalArgumentException(where + ": recipe is not a JSON object");
+        try {
+            return TrainingRun.JSON.treeToValue(n, Recipe.class).validate();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(where + ": recipe: " + dev.cairn.ledger.Hex.oneLine(e.getOriginalMessage()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": recipe: " + dev.cairn.ledger.Hex.oneLine(String.valueOf(e.getMessage())));
+        }
+    }
+
+    /** The most floats one array may hold, and so the bound on parameters and on one activation buffer. */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /** Checks every value; the message names the field. Sizes are bounded so that no buffer overflows an array. */
     public Recipe validate() {
         positive("layers", layers);
         positive("heads", heads);
@@ -77,6 +92,17 @@ public record Recipe(
         if (!(gradClip >= 0)) throw new IllegalArgumentException("grad_clip must be >= 0 (0 disables), got " + gradClip);
         if (evalEvery < 0) throw new IllegalArgumentException("eval_every must be >= 0, got " + evalEvery);
         if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint_every must be >= 0, got " + checkpointEvery);
+        // a stranger's recipe decides every allocation: refuse sizes no array can hold before anything is allocated
+        long perLayer = 12L * embd * embd + 13L * embd;
+        if (layers > 4096 || embd > 1 << 16 || ctx > 1 << 20 || batch > 1 << 20 || perLayer * layers + (long) ctx * embd > MAX_ELEMENTS) {
+            throw new IllegalArgumentException("recipe too large: " + layers + " layers x " + embd + " wide, context " + ctx
+                    + " (parameters must fit " + MAX_ELEMENTS + " floats)");
+        }
+        long rows = (long) batch * ctx;
+        if (rows * 4 * embd > MAX_ELEMENTS || rows * heads * ctx > MAX_ELEMENTS) {
+            throw new IllegalArgumentException("recipe too large: batch " + batch + " x context " + ctx + " x " + embd
+                    + " wide needs activation buffers over " + MAX_ELEMENTS + " floats");
+        }
         return this;
     }
 

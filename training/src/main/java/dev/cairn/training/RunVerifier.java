@@ -85,7 +85,7 @@ public final class RunVerifier {
         Path runFile = runDir.resolve("run.json");
         if (!Files.exists(runFile)) throw new IllegalArgumentException("no run in " + runDir + " (run.json missing)");
         JsonNode run = TrainingRun.readJson(runFile);
-        Recipe recipe = TrainingRun.JSON.treeToValue(run.get("recipe"), Recipe.class);
+        Recipe recipe = Recipe.fromJson(run.get("recipe"), runFile.toString());
         TrainingData data = TrainingRun.openData(run.path("data"), recipe);
         return new RunVerifier(runDir, committed, recipe, data, k, par);
     }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.ledger.Leftovers;
+import dev.cairn.ledger.StoreLock;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import java.io.BufferedWriter;
@@ -30,9 +32,10 @@ import java.util.stream.Stream;
  *   RUN_DIR/summary.json          the final figures
  *   RUN_DIR/transcript.bin        one leaf per step (see {@link Transcript}), fsynced before each checkpoint
  *   RUN_DIR/run-finished.json     what the run commits to (see {@link RunCommitment})
+ *   RUN_DIR/.lock                 the writer lock ({@link StoreLock}), held from create/resume until train returns
  * </pre>
  */
-public final class TrainingRun {
+public final class TrainingRun implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     /** Receives progress; every method has a no-op default. */
@@ -59,11 +62,32 @@ public final class TrainingRun {
     private boolean overlapDigest = true;
     private final List<RunCommitment.CheckpointRef> checkpointRefs = new ArrayList<>();
     private RunCommitment commitment;
+    private StoreLock lock; // held from create/resume until train returns or close
 
-    private TrainingRun(Path dir, Trainer trainer, ObjectNode runJson) {
+    private TrainingRun(Path dir, Trainer trainer, ObjectNode runJson, StoreLock lock) {
         this.dir = dir;
         this.trainer = trainer;
         this.runJson = runJson;
+        this.lock = lock;
+    }
+
+    /**
+     * Takes the run directory's writer lock ({@code RUN_DIR/.lock}; two {@code train --out} into one directory
+     * must not interleave) and sweeps the temporary files a killed run left.
+     */
+    static StoreLock lockDir(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        StoreLock l = StoreLock.acquire(dir.resolve(".lock"), "run directory " + dir);
+        Leftovers.sweep(dir);
+        Leftovers.sweep(dir.resolve("checkpoints"));
+        return l;
+    }
+
+    /** Releases the run directory's lock (train does so when it returns). */
+    @Override
+    public void close() {
+        if (lock != null) lock.close();
+        lock = null;
     }
 
     public Trainer trainer() {
@@ -136,6 +160,17 @@ public final class TrainingRun {
     }
 
     static TrainingRun create(Path dir, Recipe recipe, TrainingData data, ObjectNode identity, Kernels k, Parallel par) throws IOException {
+        StoreLock lock = lockDir(dir);
+        try {
+            return createLocked(dir, recipe, data, identity, k, par, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static TrainingRun createLocked(Path dir, Recipe recipe, TrainingData data, ObjectNode identity, Kernels k, Parallel par,
+                                            StoreLock lock) throws IOException {
         if (Files.exists(dir.resolve("run.json"))) {
             throw new IllegalArgumentException("run directory " + dir + " already holds a run; use --resume " + dir + " or another --out");
         }
@@ -150,15 +185,26 @@ public final class TrainingRun {
         Files.deleteIfExists(dir.resolve("metrics.jsonl"));
         Files.deleteIfExists(dir.resolve(Transcript.FILE));
         Files.deleteIfExists(dir.resolve(RunCommitment.FILE));
-        return new TrainingRun(dir, trainer, run);
+        return new TrainingRun(dir, trainer, run, lock);
     }
 
     /** Reopens a run at its newest checkpoint; the data file must still have the digest the run recorded. */
     public static TrainingRun resume(Path dir, Kernels k, Parallel par) throws IOException {
         Path runFile = dir.resolve("run.json");
         if (!Files.exists(runFile)) throw new IllegalArgumentException("no run to resume in " + dir + " (run.json missing)");
-        ObjectNode run = (ObjectNode) readJson(runFile);
-        Recipe recipe = JSON.treeToValue(run.get("recipe"), Recipe.class);
+        StoreLock lock = lockDir(dir);
+        try {
+            return resumeLocked(dir, k, par, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static TrainingRun resumeLocked(Path dir, Kernels k, Parallel par, StoreLock lock) throws IOException {
+        Path runFile = dir.resolve("run.json");
+        if (!(readJson(runFile) instanceof ObjectNode run)) throw new IllegalArgumentException(runFile + " is not a JSON object");
+        Recipe recipe = Recipe.fromJson(run.get("recipe"), runFile.toString());
         TrainingData data = openData(run.path("data"), recipe);
         String want = run.path("data").path("digest").asText();
         if (!data.digest().equals(want)) {
@@ -171,7 +217,7 @@ public final class TrainingRun {
             Checkpoint.Contents c = Checkpoint.read(ckpt);
             trainer.restore(c.step(), c.params(), c.m(), c.v());
         }
-        TrainingRun r = new TrainingRun(dir, trainer, run);
+        TrainingRun r = new TrainingRun(dir, trainer, run, lock);
         r.trimMetrics(trainer.step());
         return r;
     }
@@ -181,7 +227,7 @@ public final class TrainingRun {
         Path runFile = dir.resolve("run.json");
         if (!Files.exists(runFile)) throw new IllegalArgumentException("no run in " + dir + " (run.json missing)");
         JsonNode run = readJson(runFile);
-        Recipe recipe = JSON.treeToValue(run.get("recipe"), Recipe.class);
+        Recipe recipe = Recipe.fromJson(run.get("recipe"), runFile.toString());
         TrainingData vocabulary;
         if ("dataset".equals(run.path("data").path("kind").asText())) {
             vocabulary = openData(run.path("data"), recipe);
@@ -209,10 +255,15 @@ public final class TrainingRun {
     }
 
     static JsonNode readJson(Path f) throws IOException {
+        byte[] b = Files.readAllBytes(f);
         try {
-            return JSON.readTree(f.toFile());
+            JsonNode n = JSON.readTree(b);
+            if (n == null || n.isMissingNode()) throw new IllegalArgumentException(f + " is empty");
+            return n;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(f + " is not valid JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException(f + " is not valid JSON: " + dev.cairn.ledger.Hex.oneLine(e.getOriginalMessage()));
+        } catch (IOException e) { // the parser's own, on bytes in memory: bad encoding
+            throw new IllegalArgumentException(f + " is not valid JSON: " + dev.cairn.ledger.Hex.oneLine(String.valueOf(e.getMessage())));
         }
     }
 
@@ -265,6 +316,7 @@ public final class TrainingRun {
             recorder = null;
             if (transcript != null) transcript.close();
             transcript = null;
+            close();
         }
     }
 
