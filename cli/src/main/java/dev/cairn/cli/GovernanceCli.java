@@ -74,7 +74,7 @@ abstract class GovernanceCli implements Callable<Integer> {
     LedgerHome ledgerHome() {
         if (remote == null) return new LedgerHome(home.dir());
         Path mirror = mirrorHome(home.dir(), remote);
-        dev.cairn.ledger.LogMirror.sync(remote, mirror.resolve("log"), null);
+        dev.cairn.governance.Community.syncWitnessed(remote, mirror.resolve("log"));
         pinLogKey(mirror);
         return new LedgerHome(mirror);
     }

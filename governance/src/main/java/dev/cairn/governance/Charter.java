@@ -49,7 +49,8 @@ import java.util.function.Function;
  * The same shape, fully expanded (no {@code defaults}), is the charter's JSON form inside signed statements.
  * Validation errors name the source and the field.
  */
-public record Charter(String title, List<Member> members, Map<DecisionClass, DecisionPolicy> policies, ReleaseRules release) {
+public record Charter(String title, List<Member> members, Map<DecisionClass, DecisionPolicy> policies, ReleaseRules release,
+                      WitnessPolicy witnessing) {
     static final long MAX_WEIGHT = 1_000_000_000L;
     static final int MAX_MEMBERS = 100_000;
     private static final List<String> POLICY_FIELDS = List.of("rule", "quorum", "super_quorum", "voting_delay", "voting_period",
@@ -66,11 +67,12 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
 
     /** A charter without release requirements or named evaluators (see {@link ReleaseRules}). */
     public Charter(String title, List<Member> members, Map<DecisionClass, DecisionPolicy> policies) {
-        this(title, members, policies, ReleaseRules.NONE);
+        this(title, members, policies, ReleaseRules.NONE, WitnessPolicy.NONE);
     }
 
     public Charter {
         if (release == null) release = ReleaseRules.NONE;
+        if (witnessing == null) witnessing = WitnessPolicy.NONE;
         members = List.copyOf(members);
         EnumMap<DecisionClass, DecisionPolicy> copy = new EnumMap<>(DecisionClass.class);
         copy.putAll(policies);
@@ -104,7 +106,7 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
 
     /** This charter with another member list (the rules unchanged). */
     public Charter withMembers(List<Member> newMembers) {
-        return new Charter(title, newMembers, policies, release);
+        return new Charter(title, newMembers, policies, release, witnessing);
     }
 
     // ---------------------------------------------------------------- reading
@@ -151,7 +153,7 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
 
     private static Charter fromTree(JsonNode root, String src, KeyResolver keys) {
         if (root == null || !root.isObject()) throw new CharterException(src, "(top level)", "must be a table");
-        onlyFields(root, src, "", Set.of("title", "members", "defaults", "decisions", "release", "evaluators"));
+        onlyFields(root, src, "", Set.of("title", "members", "defaults", "decisions", "release", "evaluators", "witnesses", "witnessing"));
         String title = root.has("title") ? text(root, "title", src, "title") : "";
 
         JsonNode ms = root.get("members");
@@ -238,7 +240,36 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
                 evaluators.add(new ReleaseRules.Evaluator(key, text(e, "name", src, at + ".name")));
             }
         }
-        return new Charter(title, members, policies, new ReleaseRules(minVerifications, required, minEvaluators, evaluators));
+        List<WitnessPolicy.Witness> witnesses = new ArrayList<>();
+        JsonNode ws = root.get("witnesses");
+        if (ws != null) {
+            if (!ws.isArray()) throw new CharterException(src, "witnesses", "must be [[witnesses]] entries");
+            for (int i = 0; i < ws.size(); i++) {
+                String at = "witnesses[" + i + "]";
+                JsonNode w = ws.get(i);
+                if (!w.isObject()) throw new CharterException(src, at, "must be a table");
+                onlyFields(w, src, at + ".", Set.of("name", "key"));
+                try {
+                    witnesses.add(new WitnessPolicy.Witness(text(w, "name", src, at + ".name"), resolveKey(text(w, "key", src, at + ".key"), keys, src, at + ".key")));
+                } catch (IllegalArgumentException e) {
+                    throw new CharterException(src, at, e.getMessage());
+                }
+            }
+        }
+        int quorum = 0;
+        JsonNode wq = root.get("witnessing");
+        if (wq != null) {
+            if (!wq.isObject()) throw new CharterException(src, "witnessing", "must be a table");
+            onlyFields(wq, src, "witnessing.", Set.of("quorum"));
+            if (wq.has("quorum")) quorum = (int) Math.min(Integer.MAX_VALUE, Math.max(-1, integer(wq.get("quorum"), src, "witnessing.quorum")));
+        }
+        WitnessPolicy witnessing;
+        try {
+            witnessing = new WitnessPolicy(witnesses, quorum);
+        } catch (IllegalArgumentException e) {
+            throw new CharterException(src, "witnessing.quorum", e.getMessage());
+        }
+        return new Charter(title, members, policies, new ReleaseRules(minVerifications, required, minEvaluators, evaluators), witnessing);
     }
 
     private static DecisionPolicy policy(JsonNode own, JsonNode defaults, String src, String at) {
@@ -407,6 +438,11 @@ public record Charter(String title, List<Member> members, Map<DecisionClass, Dec
             ds.set(c.key(), policyJson(policies.get(c)));
         }
         // Written only when set, so charters without it keep their JSON form (and their communities their ids).
+        if (!witnessing.equals(WitnessPolicy.NONE)) {
+            ArrayNode ws = root.putArray("witnesses");
+            for (WitnessPolicy.Witness w : witnessing.witnesses()) ws.addObject().put("name", w.name()).put("key", w.publicKey());
+            root.putObject("witnessing").put("quorum", witnessing.quorum());
+        }
         if (!release.equals(ReleaseRules.NONE)) {
             ObjectNode r = root.putObject("release").put("min_verifications", release.minVerifications());
             if (!release.requiredEvaluations().isEmpty()) {

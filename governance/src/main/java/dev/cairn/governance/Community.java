@@ -124,9 +124,8 @@ public final class Community implements AutoCloseable {
      * submitted over HTTP, and their receipts and the node's consistency verified.
      */
     public static Community openRemote(String url, java.nio.file.Path mirrorDir, InstantSource clock) {
-        dev.cairn.ledger.LogMirror.sync(url, mirrorDir, null);
+        CommunityState state = syncWitnessed(url, mirrorDir);
         TransparencyLog log = TransparencyLog.openReadOnly(mirrorDir);
-        CommunityState state = replay(log, log.size());
         if (!state.hasGenesis()) {
             log.close();
             throw new IllegalArgumentException("the node at " + url + " holds no community yet");
@@ -135,6 +134,39 @@ public final class Community implements AutoCloseable {
         c.remote = url;
         c.mirror = mirrorDir;
         return c;
+    }
+
+    /**
+     * Syncs a mirror of the node at {@code url} and returns the community state, once the node's checkpoint carries
+     * the cosignatures of the charter's witness quorum (witnesses cosign within moments of a new checkpoint, so this
+     * waits a few seconds for them before refusing).
+     */
+    public static CommunityState syncWitnessed(String url, java.nio.file.Path mirrorDir) {
+        for (int attempt = 0; ; attempt++) {
+            dev.cairn.ledger.LogMirror.sync(url, mirrorDir, null);
+            CommunityState state;
+            String note;
+            try (TransparencyLog log = TransparencyLog.openReadOnly(mirrorDir)) {
+                state = replay(log, log.size());
+                note = log.checkpoint();
+            }
+            WitnessPolicy p = state.hasGenesis() ? state.charter().witnessing() : WitnessPolicy.NONE;
+            int have = 0;
+            for (WitnessPolicy.Witness w : p.witnesses()) {
+                if (dev.cairn.ledger.Cosignature.verify(note, w.name(), dev.cairn.ledger.Identity.ofHex(w.publicKey()))) have++;
+            }
+            if (have >= p.quorum()) return state;
+            if (attempt >= 10) {
+                throw new dev.cairn.ledger.LedgerException("the node's checkpoint carries " + have + " of the " + p.quorum()
+                        + " witness cosignatures the charter requires; refusing to act on an unwitnessed log");
+            }
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new dev.cairn.ledger.LedgerException("interrupted while waiting for witness cosignatures");
+            }
+        }
     }
 
     /** Reads the community in {@code home} without opening its log for writing. */

@@ -93,6 +93,13 @@ public final class LogMirror {
         if (cp.size() == have) {
             if (!Arrays.equals(cp.root(), haveRoot)) evidence(dir, haveNote, note, "two signed checkpoints of size " + have + " with different roots");
             if (!Files.exists(meta)) write(dir, origin, key, List.of(), TransparencyLog.MAGIC.length, note);
+            else if (!note.equals(haveNote)) { // the same tree, newly cosigned by witnesses: keep the fuller note
+                try {
+                    AtomicFiles.write(dir.resolve("checkpoint"), note.getBytes(StandardCharsets.UTF_8), false);
+                } catch (IOException e) {
+                    throw new LedgerException("cannot write " + dir.resolve("checkpoint") + ": " + e.getMessage(), e);
+                }
+            }
             return cp;
         }
         List<byte[]> leaves = new ArrayList<>();
