@@ -8,10 +8,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * What a run (or one session of it, between starts and resumes) spent. Model FLOPs per token follow PaLM
  * (appendix B) and nanoGPT's estimate: 6 N for the weights' forward and backward products (N = every parameter)
  * plus 12 L C T for attention's two products (scores and weighted sum, forward and backward, counted as if not
- * causal); a step is batch x ctx tokens.
+ * causal); a step is batch x ctx tokens. The exchange figures are rank 0's (waiting for slower ranks included).
  */
 public record ComputeRecord(long parameters, int layers, int embd, int ctx, long tokensPerStep, int steps,
-                            double wallSeconds, double[] cpuSecondsByRank, int processes, int threads) {
+                            double wallSeconds, double[] cpuSecondsByRank, int processes, int threads,
+                            long bytesExchanged, double exchangeSeconds) {
 
     /** Model FLOPs of one token: 6 N + 12 L C T. */
     public static double flopsPerToken(long parameters, int layers, int embd, int ctx) {
@@ -53,6 +54,9 @@ public record ComputeRecord(long parameters, int layers, int embd, int ctx, long
         for (double c : cpuSecondsByRank) a.add(c);
         n.put("processes", processes);
         n.put("threads", threads);
+        // rank 0's view of the exchange: bytes it sent per step, and its share of the wall time spent exchanging
+        n.put("exchange_bytes_per_step_per_rank", steps == 0 ? 0 : bytesExchanged / steps);
+        n.put("exchange_share", exchangeSeconds / Math.max(1e-9, wallSeconds));
         return n;
     }
 

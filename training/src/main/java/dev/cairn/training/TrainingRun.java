@@ -318,22 +318,24 @@ public final class TrainingRun {
     private Summary follow(Recipe r, int from) {
         long t0 = System.nanoTime();
         double cpu0 = ComputeRecord.processCpuSeconds();
+        long bytes0 = trainer.bytesExchanged(), nanos0 = trainer.exchangeNanos();
         while (trainer.step() < r.steps()) trainer.trainStep();
         double seconds = (System.nanoTime() - t0) / 1e9;
-        gatherCompute(from, seconds, cpu0);
+        gatherCompute(from, seconds, cpu0, bytes0, nanos0);
         double tps = (double) r.batch() * r.ctx() * (trainer.step() - from) / Math.max(1e-9, seconds);
         return new Summary(trainer.step(), Double.NaN, Double.NaN, null, tps, seconds, dir, null, null, trainer.model().params.length);
     }
 
     /** Every rank's CPU seconds of this session (a collective: every rank calls it once, at the end). */
-    private ComputeRecord gatherCompute(int from, double seconds, double cpu0) {
+    private ComputeRecord gatherCompute(int from, double seconds, double cpu0, long bytes0, long nanos0) {
         double mine = ComputeRecord.processCpuSeconds() - cpu0;
         byte[][] all = trainer.ranks().allGather(java.nio.ByteBuffer.allocate(8).putDouble(mine).array());
         double[] cpu = new double[all.length];
         for (int i = 0; i < all.length; i++) cpu[i] = java.nio.ByteBuffer.wrap(all[i]).getDouble();
         Recipe r = trainer.recipe();
         return new ComputeRecord(trainer.model().params.length, r.layers(), r.embd(), r.ctx(), (long) r.batch() * r.ctx(),
-                trainer.step() - from, seconds, cpu, trainer.ranks().size(), trainer.model().parallel().threads());
+                trainer.step() - from, seconds, cpu, trainer.ranks().size(), trainer.model().parallel().threads(),
+                trainer.bytesExchanged() - bytes0, (trainer.exchangeNanos() - nanos0) / 1e9);
     }
 
     /** The last session's figures plus totals over every session recorded in compute.jsonl (appended here). */
@@ -363,6 +365,7 @@ public final class TrainingRun {
         if (from == 0 && r.checkpointEvery() > 0) writeCheckpoint(meta, listener); // step 0: the initial state
         long t0 = System.nanoTime();
         double cpu0 = ComputeRecord.processCpuSeconds();
+        long bytes0 = trainer.bytesExchanged(), nanos0 = trainer.exchangeNanos();
         double lastLoss = Double.NaN;
         long tokensPerStep = (long) r.batch() * r.ctx();
         Path ckpt = latestCheckpoint(dir);
@@ -397,7 +400,7 @@ public final class TrainingRun {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double tps = tokensPerStep * (trainer.step() - from) / Math.max(1e-9, seconds);
-        ObjectNode compute = recordCompute(gatherCompute(from, seconds, cpu0));
+        ObjectNode compute = recordCompute(gatherCompute(from, seconds, cpu0, bytes0, nanos0));
         double val = trainer.validationLoss();
         valCurve.add(new double[] {trainer.step(), val});
         try (BufferedWriter metrics = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
