@@ -17,6 +17,13 @@ public final class Main {
                 err.println("cairn: error: " + e.getMessage());
                 System.exit(2);
             }
+            if (Cluster.mpi().size() > 1 && (args.length == 0 || !args[0].equals("train"))) {
+                // Only training is data-parallel so far; other commands on every rank would repeat their writes.
+                err.println("cairn: error: only cairn train runs on several MPI processes so far; run "
+                        + (args.length == 0 ? "this command" : "cairn " + args[0]) + " as one process (rank " + Cluster.rank() + ")");
+                Cluster.mpi().close();
+                System.exit(2);
+            }
             if (Cluster.rank() != 0) { // rank 0 speaks for the job; the others only when they fail
                 err = Cluster.errorsOnly(err, Cluster.rank());
                 out = new PrintWriter(PrintWriter.nullWriter());

@@ -175,6 +175,10 @@ class MpiTrainingTest {
         assertTrue(mixed.output().contains("rank 1 was started with a different recipe seed than rank 0 (7 vs 1337)"), mixed.output());
         assertFalse(Files.exists(tmp.resolve("mixed").resolve("run.json")), "nothing written");
 
+        Result verify = run(2, tmp.resolve("verify.log"), "verify", tmp.resolve("three").toString(), "--full");
+        assertNotEquals(0, verify.code());
+        assertTrue(verify.output().contains("only cairn train runs on several MPI processes so far; run cairn verify as one process (rank 1)"), verify.output());
+
         Process p = mpirun(2, tmp.resolve("nolib.log"), List.of("CAIRN_MPI_LIB=/nonexistent/libmpi.so.40"), train(tmp.resolve("nolib"), 4, 1));
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         String nolib = Files.readString(tmp.resolve("nolib.log"));
