@@ -1,6 +1,7 @@
 /** The cairn command: thin, every subcommand calls into a room. */
 module dev.cairn.cli {
     requires dev.cairn.training;
+    requires dev.cairn.mpi;
     requires dev.cairn.release;
     requires dev.cairn.eval;
     requires dev.cairn.server;

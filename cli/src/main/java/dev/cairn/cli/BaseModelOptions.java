@@ -38,7 +38,8 @@ final class BaseModelOptions {
         String digest = m.weightsDigest();
         BaseModels.offer(digest, m.params());
         return new Recipe(c.layers(), c.heads(), c.embd(), c.contextLen(), r.batch(), r.steps(), r.lr(), r.minLr(), r.warmup(),
-                r.weightDecay(), r.beta1(), r.beta2(), r.eps(), r.gradClip(), r.seed(), c.bias(), r.evalEvery(), r.checkpointEvery(), digest).validate();
+                r.weightDecay(), r.beta1(), r.beta2(), r.eps(), r.gradClip(), r.seed(), c.bias(), r.evalEvery(), r.checkpointEvery(), digest,
+                r.microBatchCount()).validate();
     }
 
     private static void check(String flag, Integer given, int base) {

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The root command. Subcommands are registered here; each is thin and calls into a room. */
 @Command(name = "cairn", mixinStandardHelpOptions = true, version = "cairn 0.1.0",
         description = "Community-governed language models with verifiable training.",
-        subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, TrainCommand.class, GenerateCommand.class, ExportCommand.class, ImportCommand.class, ReleaseCommand.class, EvalCommand.class, ServeCommand.class, MirrorCommand.class, WitnessCommand.class, BenchCommand.class, KeyCommand.class, LogCommand.class, DataCommand.class, TokenizerCommand.class, InitCommand.class, ProposeCommand.class, VoteCommand.class, DelegateCommand.class, ProposalCommand.class, QueueCommand.class, ExecuteCommand.class, ForkCommand.class, LineageCommand.class, CommunityCommand.class, RunCommand.class, VerifyCommand.class, DoctorCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, DemoCommand.class, TrainCommand.class, GenerateCommand.class, ExportCommand.class, ImportCommand.class, ReleaseCommand.class, EvalCommand.class, ServeCommand.class, MirrorCommand.class, WitnessCommand.class, BenchCommand.class, KeyCommand.class, LogCommand.class, DataCommand.class, TokenizerCommand.class, InitCommand.class, ProposeCommand.class, VoteCommand.class, DelegateCommand.class, ProposalCommand.class, QueueCommand.class, ExecuteCommand.class, ForkCommand.class, LineageCommand.class, CommunityCommand.class, RunCommand.class, VerifyCommand.class, DoctorCommand.class, PlanCommand.class})
 public final class Cairn implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

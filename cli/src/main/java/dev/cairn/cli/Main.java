@@ -1,14 +1,42 @@
 package dev.cairn.cli;
 
+import dev.cairn.mpi.MpiRanks;
 import java.io.PrintWriter;
 
-/** Entry point: a tiny main; the logic lives in {@link Cairn#run}. */
+/** Entry point: a tiny main; the logic lives in {@link Cairn#run}. Under an MPI launcher it joins the job first. */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        System.exit(Cairn.run(out, err, args));
+        if (MpiRanks.launched(System.getenv())) {
+            try {
+                Cluster.start();
+            } catch (RuntimeException e) {
+                err.println("cairn: error: " + e.getMessage());
+                System.exit(2);
+            }
+            if (Cluster.mpi().size() > 1 && (args.length == 0 || !args[0].equals("train"))) {
+                // Only training is data-parallel so far; other commands on every rank would repeat their writes.
+                err.println("cairn: error: only cairn train runs on several MPI processes so far; run "
+                        + (args.length == 0 ? "this command" : "cairn " + args[0]) + " as one process (rank " + Cluster.rank() + ")");
+                Cluster.mpi().close();
+                System.exit(2);
+            }
+            if (Cluster.rank() != 0) { // rank 0 speaks for the job; the others only when they fail
+                err = Cluster.errorsOnly(err, Cluster.rank());
+                out = new PrintWriter(PrintWriter.nullWriter());
+            }
+        }
+        int rc = Cairn.run(out, err, args);
+        err.flush();
+        MpiRanks mpi = Cluster.mpi();
+        if (mpi != null) {
+            // A rank that fails ends the job: the others may be waiting for it in an exchange.
+            if (rc != 0 && mpi.size() > 1) mpi.abort(rc);
+            else mpi.close();
+        }
+        System.exit(rc);
     }
 }

@@ -35,6 +35,8 @@ final class RecipeOptions {
     @Option(names = "--bias", arity = "0..1", description = "Biases in linear layers and LayerNorms (default false).") Boolean bias;
     @Option(names = "--eval-every", description = "Validate every N steps, 0 only at the end (default 250).") Integer evalEvery;
     @Option(names = "--checkpoint-every", description = "Checkpoint every N steps; the last step always (default 250).") Integer checkpointEvery;
+    @Option(names = "--micro-batches", paramLabel = "M", description = "Micro-batches per step, gradients summed in a fixed tree; "
+            + "data-parallel processes own ranges of them (default 1).") Integer microBatches;
 
     Recipe resolve() throws IOException {
         ObjectNode node = JSON.valueToTree(Recipe.defaults());
@@ -49,7 +51,7 @@ final class RecipeOptions {
             if (file == null || !file.isObject()) throw new IllegalArgumentException("recipe file " + recipeFile + " must hold a JSON object");
             for (Iterator<Map.Entry<String, JsonNode>> it = file.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                if (!node.has(e.getKey()) && !e.getKey().equals("init")) throw new IllegalArgumentException("recipe file " + recipeFile + ": unknown key \"" + e.getKey() + "\"");
+                if (!node.has(e.getKey()) && !e.getKey().equals("init") && !e.getKey().equals("micro_batches")) throw new IllegalArgumentException("recipe file " + recipeFile + ": unknown key \"" + e.getKey() + "\"");
                 node.set(e.getKey(), e.getValue());
             }
         }
@@ -71,6 +73,7 @@ final class RecipeOptions {
         put(node, "bias", bias);
         put(node, "eval_every", evalEvery);
         put(node, "checkpoint_every", checkpointEvery);
+        put(node, "micro_batches", microBatches);
         try {
             return JSON.treeToValue(node, Recipe.class).validate();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -82,7 +85,7 @@ final class RecipeOptions {
         return recipeFile != null || layers != null || heads != null || embd != null || ctx != null || batch != null
                 || steps != null || lr != null || minLr != null || warmup != null || weightDecay != null || beta1 != null
                 || beta2 != null || eps != null || gradClip != null || seed != null || bias != null || evalEvery != null
-                || checkpointEvery != null;
+                || checkpointEvery != null || microBatches != null;
     }
 
     private static void put(ObjectNode n, String key, Object v) {

@@ -71,22 +71,22 @@ final class TrainCommand implements Callable<Integer> {
         try (Parallel par = exec.parallel()) {
             TrainingRun run;
             if (resume != null) {
-                run = TrainingRun.resume(resume, k, par);
+                run = TrainingRun.resume(resume, k, par, Cluster.ranks());
             } else if (dataset != null) {
                 Recipe r = recipe.resolve();
                 TokenizedDataset ds = TokenizedDataset.load(home.dir(), dataset, tokenizer);
                 if (init != null) r = BaseModelOptions.init(init, home.dir(), r, recipe, ModelTokenizer.bpe(ds.tokenizer()));
                 DatasetTokens tokens = new DatasetTokens(ds);
-                run = TrainingRun.create(this.out, r, home.dir(), tokens, k, par).stateDigestEvery(stateDigestEvery);
+                run = TrainingRun.create(this.out, r, home.dir(), tokens, k, par, Cluster.ranks()).stateDigestEvery(stateDigestEvery);
             } else {
                 Recipe r = recipe.resolve();
                 CharCorpus corpus = CharCorpus.read(data, r.ctx());
                 if (init != null) r = BaseModelOptions.init(init, home.dir(), r, recipe, ModelTokenizer.characters(corpus.codePoints()));
-                run = TrainingRun.create(this.out, r, data, corpus, k, par).stateDigestEvery(stateDigestEvery);
+                run = TrainingRun.create(this.out, r, data, corpus, k, par, Cluster.ranks()).stateDigestEvery(stateDigestEvery);
             }
             try (run) { // the run directory's lock, should anything fail before train returns
-                TrainingRun.Summary s = run.train(new ConsoleListener(err, k, par));
-                report(out, s, json);
+                TrainingRun.Summary s = run.train(Cluster.rank() == 0 ? new ConsoleListener(err, k, par) : new TrainingRun.Listener() {});
+                if (Cluster.rank() == 0) report(out, s, json);
                 return 0;
             }
         }
@@ -97,6 +97,13 @@ final class TrainCommand implements Callable<Integer> {
                 s.tokensPerSecond(), s.parameters()));
         out.println(String.format(Locale.ROOT, "train loss %.4f   validation loss (whole split) %.4f", s.trainLoss(), s.valLoss()));
         out.println("state sha256 " + s.stateSha256());
+        com.fasterxml.jackson.databind.JsonNode c = computeOf(s);
+        if (c != null) {
+            out.println(String.format(Locale.ROOT, "compute: %.3g model FLOPs (%.3g per step, 6N + 12LCT per token), %.1f s wall, "
+                    + "%.1f CPU-s over %d process(es) x %d thread(s), %.3g FLOP/s", c.path("flops_total").asDouble(),
+                    c.path("flops_per_step").asDouble(), c.path("wall_seconds").asDouble(), c.path("cpu_seconds").asDouble(),
+                    c.path("processes").asInt(), c.path("threads").asInt(), c.path("flops_per_second").asDouble()));
+        }
         out.println("run directory " + s.runDir());
         out.println("  checkpoint  " + s.checkpoint());
         out.println("  metrics     " + s.runDir().resolve("metrics.jsonl"));
@@ -113,9 +120,18 @@ final class TrainCommand implements Callable<Integer> {
             o.put("parameters", s.parameters());
             o.put("run_dir", s.runDir().toString());
             o.put("checkpoint", String.valueOf(s.checkpoint()));
+            if (c != null) o.set("compute", c);
             out.println(new ObjectMapper().writeValueAsString(o));
         }
         out.flush();
+    }
+
+    /** The compute record summary.json holds, or null. */
+    static com.fasterxml.jackson.databind.JsonNode computeOf(TrainingRun.Summary s) throws java.io.IOException {
+        java.nio.file.Path f = s.runDir().resolve("summary.json");
+        if (!java.nio.file.Files.exists(f)) return null;
+        com.fasterxml.jackson.databind.JsonNode c = new ObjectMapper().readTree(f.toFile()).get("compute");
+        return c == null || c.isNull() ? null : c;
     }
 
     /** Prints the run's set-up and a progress bar on stderr. */
@@ -140,8 +156,9 @@ final class TrainCommand implements Callable<Integer> {
                     r.layers(), r.heads(), r.embd(), r.ctx(), t.data().vocabSize(), t.model().params.length));
             err.println(String.format(Locale.ROOT, "data: %s (%,d training, %,d validation tokens)", t.data().description(),
                     t.data().train().length, t.data().validation().length));
-            err.println(String.format(Locale.ROOT, "recipe: %d steps, batch %d, lr %.2g -> %.2g (warm-up %d), seed %d; kernels %s, %d threads%s",
-                    r.steps(), r.batch(), r.lr(), r.minLr(), r.warmup(), r.seed(), k.name(), par.threads(),
+            err.println(String.format(Locale.ROOT, "recipe: %d steps, batch %d%s, lr %.2g -> %.2g (warm-up %d), seed %d; kernels %s, %s%d threads%s",
+                    r.steps(), r.batch(), r.microBatchCount() > 1 ? " in " + r.microBatchCount() + " micro-batches" : "", r.lr(), r.minLr(),
+                    r.warmup(), r.seed(), k.name(), t.ranks().size() > 1 ? t.ranks().size() + " processes x " : "", par.threads(),
                     fromStep > 0 ? "; resuming at step " + fromStep : ""));
             err.flush();
             progress = new Progress(err, r.steps());

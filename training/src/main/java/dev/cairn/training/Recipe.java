@@ -29,14 +29,18 @@ public record Recipe(
         @JsonProperty("bias") boolean bias,
         @JsonProperty("eval_every") int evalEvery,
         @JsonProperty("checkpoint_every") int checkpointEvery,
-        @JsonProperty("init") @JsonInclude(JsonInclude.Include.NON_NULL) String init) {
+        @JsonProperty("init") @JsonInclude(JsonInclude.Include.NON_NULL) String init,
+        @JsonProperty("micro_batches") @JsonInclude(JsonInclude.Include.NON_NULL) Integer microBatches) {
 
     /**
      * {@code init}: null to start from the seed's random initialisation (every recipe before base models, whose
      * digest does not change), or the canonical SHA-256 of the base model's weights the run starts from.
+     * {@code microBatches}: null (= 1, every recipe before data-parallel training) or M >= 2, the number of
+     * micro-batches whose gradients are summed in a fixed pairwise tree (see {@link #microBatchCount}).
      */
     @JsonCreator
     public Recipe {
+        if (microBatches != null && microBatches == 1) microBatches = null; // M = 1 is the original definition, digest unchanged
         if (init != null && !init.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("init must be a base model's weights SHA-256 (64 hex digits), got " + init);
     }
 
@@ -44,13 +48,36 @@ public record Recipe(
     public Recipe(int layers, int heads, int embd, int ctx, int batch, int steps, float lr, float minLr, int warmup, float weightDecay,
                   float beta1, float beta2, float eps, float gradClip, long seed, boolean bias, int evalEvery, int checkpointEvery) {
         this(layers, heads, embd, ctx, batch, steps, lr, minLr, warmup, weightDecay, beta1, beta2, eps, gradClip, seed, bias,
-                evalEvery, checkpointEvery, null);
+                evalEvery, checkpointEvery, null, null);
+    }
+
+    /** A recipe with one micro-batch (the form before data-parallel training). */
+    public Recipe(int layers, int heads, int embd, int ctx, int batch, int steps, float lr, float minLr, int warmup, float weightDecay,
+                  float beta1, float beta2, float eps, float gradClip, long seed, boolean bias, int evalEvery, int checkpointEvery,
+                  String init) {
+        this(layers, heads, embd, ctx, batch, steps, lr, minLr, warmup, weightDecay, beta1, beta2, eps, gradClip, seed, bias,
+                evalEvery, checkpointEvery, init, null);
+    }
+
+    /**
+     * M: the batch is cut into M micro-batches of batch/M consecutive rows; each one's gradient (of its own mean
+     * loss) is computed alone, the M are summed in a fixed pairwise tree over micro-batch index and divided by M.
+     * Data-parallel ranks own tree-aligned ranges of micro-batches, so the process count never changes the bits.
+     */
+    public int microBatchCount() {
+        return microBatches == null ? 1 : microBatches;
+    }
+
+    /** This recipe with M micro-batches. */
+    public Recipe withMicroBatches(int m) {
+        return new Recipe(layers, heads, embd, ctx, batch, steps, lr, minLr, warmup, weightDecay, beta1, beta2, eps, gradClip,
+                seed, bias, evalEvery, checkpointEvery, init, m);
     }
 
     /** This recipe starting from the base weights with canonical digest {@code weightsSha256}. */
     public Recipe withInit(String weightsSha256) {
         return new Recipe(layers, heads, embd, ctx, batch, steps, lr, minLr, warmup, weightDecay, beta1, beta2, eps, gradClip,
-                seed, bias, evalEvery, checkpointEvery, weightsSha256);
+                seed, bias, evalEvery, checkpointEvery, weightsSha256, microBatches);
     }
 
     public static Recipe defaults() {
@@ -91,6 +118,10 @@ public record Recipe(
         if (!(eps > 0)) throw new IllegalArgumentException("eps must be positive, got " + eps);
         if (!(gradClip >= 0)) throw new IllegalArgumentException("grad_clip must be >= 0 (0 disables), got " + gradClip);
         if (evalEvery < 0) throw new IllegalArgumentException("eval_every must be >= 0, got " + evalEvery);
+        if (microBatchCount() < 1) throw new IllegalArgumentException("micro_batches must be positive, got " + microBatches);
+        if (batch % microBatchCount() != 0) {
+            throw new IllegalArgumentException("micro_batches (" + microBatchCount() + ") must divide batch (" + batch + ")");
+        }
         if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint_every must be >= 0, got " + checkpointEvery);
         // a stranger's recipe decides every allocation: refuse sizes no array can hold before anything is allocated
         long perLayer = 12L * embd * embd + 13L * embd;

@@ -20,9 +20,14 @@ import java.util.Set;
  */
 public record RunCommitment(String recipeSha256, String dataSha256, int steps, String transcriptRoot,
                             List<CheckpointRef> checkpoints, String finalStateSha256, String finalWeightsSha256,
-                            double trainLoss, double valLoss, int stateDigestEvery) {
+                            double trainLoss, double valLoss, int stateDigestEvery, JsonNode compute) {
     public static final String FILE = "run-finished.json";
     public static final String FORMAT = "cairn-run-commitment/v1";
+
+    /**
+     * {@code compute}: what the run spent ({@link ComputeRecord#toJson}), or null; a record of fact, not checked by
+     * re-execution (it is not part of the bits).
+     */
 
     /** A checkpoint file, content-addressed. */
     public record CheckpointRef(int step, String sha256) {}
@@ -30,6 +35,13 @@ public record RunCommitment(String recipeSha256, String dataSha256, int steps, S
     public RunCommitment {
         checkpoints = List.copyOf(checkpoints);
         if (stateDigestEvery < 1) throw new IllegalArgumentException("state_digest_every must be at least 1, got " + stateDigestEvery);
+    }
+
+    /** A commitment without a compute record (runs before compute was recorded). */
+    public RunCommitment(String recipeSha256, String dataSha256, int steps, String transcriptRoot, List<CheckpointRef> checkpoints,
+                         String finalStateSha256, String finalWeightsSha256, double trainLoss, double valLoss, int stateDigestEvery) {
+        this(recipeSha256, dataSha256, steps, transcriptRoot, checkpoints, finalStateSha256, finalWeightsSha256, trainLoss, valLoss,
+                stateDigestEvery, null);
     }
 
     /** A commitment whose every leaf carries the state digest. */
@@ -62,6 +74,7 @@ public record RunCommitment(String recipeSha256, String dataSha256, int steps, S
         n.put("final_state_sha256", finalStateSha256);
         n.put("final_weights_sha256", finalWeightsSha256);
         n.putObject("metrics").put("train_loss", trainLoss).put("val_loss", valLoss);
+        if (compute != null) n.set("compute", compute);
         return n;
     }
 
@@ -83,12 +96,13 @@ public record RunCommitment(String recipeSha256, String dataSha256, int steps, S
         return new RunCommitment(digest(n, "recipe_sha256", where), digest(n, "data_sha256", where), steps,
                 digest(tr, "root", where + " transcript"), cks, digest(n, "final_state_sha256", where),
                 digest(n, "final_weights_sha256", where), m.path("train_loss").asDouble(Double.NaN), m.path("val_loss").asDouble(Double.NaN),
-                tr.has("state_digest_every") ? integer(tr, "state_digest_every", where + " transcript") : 1);
+                tr.has("state_digest_every") ? integer(tr, "state_digest_every", where + " transcript") : 1,
+                n.get("compute") instanceof ObjectNode o ? o : null);
     }
 
     /** Field names of the predicate, for checks that refuse unknown fields. */
     static final Set<String> FIELDS = Set.of("format", "recipe_sha256", "data_sha256", "steps", "transcript", "checkpoints",
-            "final_state_sha256", "final_weights_sha256", "metrics");
+            "final_state_sha256", "final_weights_sha256", "metrics", "compute");
 
     private static int integer(JsonNode n, String f, String where) {
         JsonNode v = n.get(f);

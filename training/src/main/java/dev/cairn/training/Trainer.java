@@ -40,19 +40,35 @@ public final class Trainer {
     private int step;
     /** Runs before the optimizer changes parameters and moments (a state digest in flight waits here). */
     Runnable beforeUpdate;
+    private final Ranks ranks;
+    /** Partial sums of the micro-batch tree by depth (gradients, then the loss), and the partner's sum; lazily. */
+    private float[][] sums;
+    private float[] received;
+    private long bytesExchanged, exchangeNanos;
 
     public Trainer(Recipe recipe, TrainingData data, Kernels kernels, Parallel parallel) {
-        this(recipe, data, kernels, parallel, true);
+        this(recipe, data, kernels, parallel, Ranks.single());
+    }
+
+    /**
+     * A trainer that is one rank of a data-parallel run: it computes the gradients of its own micro-batches and
+     * combines them with the other ranks' in the fixed tree. Every rank holds the whole state; the bits are those
+     * of one process with the same recipe.
+     */
+    public Trainer(Recipe recipe, TrainingData data, Kernels kernels, Parallel parallel, Ranks ranks) {
+        this(recipe, data, kernels, parallel, true, ranks);
     }
 
     /** A trainer holding only a model to load weights into (generation needs no data). */
     static Trainer forInference(Recipe recipe, TrainingData vocabulary, Kernels kernels, Parallel parallel) {
-        return new Trainer(recipe, vocabulary, kernels, parallel, false);
+        return new Trainer(recipe, vocabulary, kernels, parallel, false, Ranks.single());
     }
 
-    private Trainer(Recipe recipe, TrainingData data, Kernels kernels, Parallel parallel, boolean checkData) {
+    private Trainer(Recipe recipe, TrainingData data, Kernels kernels, Parallel parallel, boolean checkData, Ranks ranks) {
         this.recipe = recipe.validate();
         this.data = data;
+        this.ranks = ranks;
+        DataParallel.checkLayout(recipe.microBatchCount(), ranks.size());
         if (checkData && (data.train().length <= recipe.ctx() + 1 || data.validation().length <= recipe.ctx() + 1)) {
             throw new IllegalArgumentException("context (" + recipe.ctx() + ") is longer than the data allows: "
                     + data.train().length + " training and " + data.validation().length + " validation tokens");
@@ -137,6 +153,10 @@ public final class Trainer {
     /** The model, its parameters those after the last step (a pending update is applied first). */
     public Gpt model() { flushUpdate(); return model; }
     public int step() { return step; }
+    public Ranks ranks() { return ranks; }
+    /** Bytes this rank has sent to other ranks, and the time spent exchanging (waiting included), so far. */
+    public long bytesExchanged() { return bytesExchanged; }
+    public long exchangeNanos() { return exchangeNanos; }
     float[] moment1() { flushUpdate(); return m; }
     float[] moment2() { flushUpdate(); return v; }
 
@@ -169,9 +189,15 @@ public final class Trainer {
     public StepResult trainStep() {
         int B = recipe.batch(), T = recipe.ctx();
         batch(step, inputs, targets);
-        float loss = model.forward(inputs, targets, B, T);
-        if (!Float.isFinite(loss)) throw new NonFiniteLossException(step, loss);
-        model.backward();
+        float loss;
+        if (recipe.microBatchCount() == 1) { // the original definition: one pass over the whole batch
+            loss = model.forward(inputs, targets, B, T);
+            if (!Float.isFinite(loss)) throw new NonFiniteLossException(step, loss);
+            model.backward();
+        } else {
+            loss = microBatchGradient();
+            if (!Float.isFinite(loss)) throw new NonFiniteLossException(step, loss);
+        }
         float norm = gradientNorm();
         if (!Float.isFinite(norm)) throw new NonFiniteLossException(step, norm);
         // PyTorch's clip_grad_norm_: scale by max_norm / (norm + 1e-6), clamped to 1; applied inside AdamW
@@ -203,6 +229,65 @@ public final class Trainer {
         });
         step++;
         return new StepResult(step, loss, norm, lr);
+    }
+
+    /**
+     * The gradient of M micro-batches into model.grads: this rank's subtree of the fixed pairwise tree, then the
+     * other ranks' subtrees by recursive doubling (level k: partner rank xor 2^k, a sibling node), then divided by
+     * M. Returns the loss summed by the same tree, divided by M. Each buffer carries the loss after the gradients.
+     */
+    private float microBatchGradient() {
+        int M = recipe.microBatchCount(), P = ranks.size(), n = model.grads.length;
+        if (sums == null) {
+            int depth = 33 - Integer.numberOfLeadingZeros(M / P); // levels of the rank's subtree, plus one
+            sums = new float[depth + 1][];
+            if (P > 1) received = new float[n + 1];
+        }
+        int lo = DataParallel.first(ranks.rank(), M, P);
+        subtree(lo, lo + M / P, 0);
+        float[] acc = sums[0];
+        for (int bit = 1; bit < P; bit <<= 1) {
+            long t0 = System.nanoTime();
+            ranks.exchange(ranks.rank() ^ bit, acc, received, n + 1);
+            exchangeNanos += System.nanoTime() - t0;
+            bytesExchanged += 4L * (n + 1);
+            add(acc, received, n + 1);
+        }
+        float[] g = model.grads;
+        float fm = M;
+        model.parallel().forRange(n, 1 << 15, (a, b) -> {
+            for (int i = a; i < b; i++) g[i] = acc[i] / fm;
+        });
+        return acc[n] / fm;
+    }
+
+    /** The sum over micro-batches [lo, hi) into sums[depth]: left half there, right half one deeper, then added. */
+    private void subtree(int lo, int hi, int depth) {
+        int n = model.grads.length;
+        if (sums[depth] == null) sums[depth] = new float[n + 1];
+        float[] out = sums[depth];
+        if (hi - lo == 1) {
+            int rows = recipe.batch() / recipe.microBatchCount(), T = recipe.ctx();
+            int[] in = java.util.Arrays.copyOfRange(inputs, lo * rows * T, (lo + 1) * rows * T);
+            int[] tg = java.util.Arrays.copyOfRange(targets, lo * rows * T, (lo + 1) * rows * T);
+            float loss = model.forward(in, tg, rows, T);
+            model.backward();
+            float[] g = model.grads;
+            model.parallel().forRange(n, 1 << 15, (a, b) -> System.arraycopy(g, a, out, a, b - a));
+            out[n] = loss;
+            return;
+        }
+        int mid = lo + (hi - lo) / 2;
+        subtree(lo, mid, depth);
+        subtree(mid, hi, depth + 1);
+        add(out, sums[depth + 1], n + 1);
+    }
+
+    /** acc[i] += x[i], split by output ownership. */
+    private void add(float[] acc, float[] x, int n) {
+        model.parallel().forRange(n, 1 << 15, (a, b) -> {
+            for (int i = a; i < b; i++) acc[i] += x[i];
+        });
     }
 
     /** Global L2 norm of the gradients: chunk sums of squares by the lane rule, added in chunk order in double. */

@@ -112,7 +112,7 @@ public final class TrainingRun implements AutoCloseable {
     public TrainingRun stateDigestEvery(int n) throws IOException {
         if (n < 1) throw new IllegalArgumentException("--state-digest-every must be at least 1, got " + n);
         runJson.put("state_digest_every", n);
-        writeAtomically(dir.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(runJson));
+        if (trainer.ranks().rank() == 0) writeAtomically(dir.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(runJson));
         return this;
     }
 
@@ -136,6 +136,11 @@ public final class TrainingRun implements AutoCloseable {
 
     /** Creates a new run directory (refusing one that already holds a run) for a character-level corpus. */
     public static TrainingRun create(Path dir, Recipe recipe, Path dataFile, CharCorpus data, Kernels k, Parallel par) throws IOException {
+        return create(dir, recipe, dataFile, data, k, par, Ranks.single());
+    }
+
+    /** As {@link #create(Path, Recipe, Path, CharCorpus, Kernels, Parallel)}, as one rank of a data-parallel run. */
+    public static TrainingRun create(Path dir, Recipe recipe, Path dataFile, CharCorpus data, Kernels k, Parallel par, Ranks ranks) throws IOException {
         ObjectNode d = JSON.createObjectNode();
         d.put("kind", "char");
         d.put("file", dataFile.toAbsolutePath().normalize().toString());
@@ -143,11 +148,16 @@ public final class TrainingRun implements AutoCloseable {
         d.put("description", data.description());
         ArrayNode vocab = d.putArray("vocab");
         for (int cp : data.codePoints()) vocab.add(cp);
-        return create(dir, recipe, data, d, k, par);
+        return create(dir, recipe, data, d, k, par, ranks);
     }
 
     /** Creates a new run on a registered dataset version and stored tokenizer under a Cairn home. */
     public static TrainingRun create(Path dir, Recipe recipe, Path home, DatasetTokens data, Kernels k, Parallel par) throws IOException {
+        return create(dir, recipe, home, data, k, par, Ranks.single());
+    }
+
+    /** As {@link #create(Path, Recipe, Path, DatasetTokens, Kernels, Parallel)}, as one rank of a data-parallel run. */
+    public static TrainingRun create(Path dir, Recipe recipe, Path home, DatasetTokens data, Kernels k, Parallel par, Ranks ranks) throws IOException {
         ObjectNode d = JSON.createObjectNode();
         d.put("kind", "dataset");
         d.put("home", home.toAbsolutePath().normalize().toString());
@@ -156,25 +166,31 @@ public final class TrainingRun implements AutoCloseable {
         d.put("tokenizer", data.dataset().tokenizerDigest());
         d.put("digest", data.digest());
         d.put("description", data.description());
-        return create(dir, recipe, data, d, k, par);
+        return create(dir, recipe, data, d, k, par, ranks);
     }
 
     static TrainingRun create(Path dir, Recipe recipe, TrainingData data, ObjectNode identity, Kernels k, Parallel par) throws IOException {
-        StoreLock lock = lockDir(dir);
+        return create(dir, recipe, data, identity, k, par, Ranks.single());
+    }
+
+    static TrainingRun create(Path dir, Recipe recipe, TrainingData data, ObjectNode identity, Kernels k, Parallel par, Ranks ranks) throws IOException {
+        StoreLock lock = ranks.rank() == 0 ? lockDir(dir) : null; // rank 0 writes the run directory; it alone holds its lock
         try {
-            return createLocked(dir, recipe, data, identity, k, par, lock);
+            return createLocked(dir, recipe, data, identity, k, par, ranks, lock);
         } catch (IOException | RuntimeException e) {
-            lock.close();
+            if (lock != null) lock.close();
             throw e;
         }
     }
 
     private static TrainingRun createLocked(Path dir, Recipe recipe, TrainingData data, ObjectNode identity, Kernels k, Parallel par,
-                                            StoreLock lock) throws IOException {
+                                            Ranks ranks, StoreLock lock) throws IOException {
         if (Files.exists(dir.resolve("run.json"))) {
             throw new IllegalArgumentException("run directory " + dir + " already holds a run; use --resume " + dir + " or another --out");
         }
-        Trainer trainer = new Trainer(recipe, data, k, par);
+        Trainer trainer = new Trainer(recipe, data, k, par, ranks);
+        agree(ranks, dir, recipe, data, 0);
+        if (ranks.rank() != 0) return new TrainingRun(dir, trainer, (ObjectNode) JSON.valueToTree(java.util.Map.of()), null); // rank 0 writes
         ObjectNode run = JSON.createObjectNode();
         run.put("format", "cairn-run-v1");
         run.set("recipe", JSON.valueToTree(recipe));
@@ -190,18 +206,27 @@ public final class TrainingRun implements AutoCloseable {
 
     /** Reopens a run at its newest checkpoint; the data file must still have the digest the run recorded. */
     public static TrainingRun resume(Path dir, Kernels k, Parallel par) throws IOException {
+        return resume(dir, k, par, Ranks.single());
+    }
+
+    /**
+     * As {@link #resume(Path, Kernels, Parallel)}, as one rank of a data-parallel run: every rank reads the run
+     * directory (a file system they share) and restores the same checkpoint; the process count may differ from the
+     * run's last one.
+     */
+    public static TrainingRun resume(Path dir, Kernels k, Parallel par, Ranks ranks) throws IOException {
         Path runFile = dir.resolve("run.json");
         if (!Files.exists(runFile)) throw new IllegalArgumentException("no run to resume in " + dir + " (run.json missing)");
-        StoreLock lock = lockDir(dir);
+        StoreLock lock = ranks.rank() == 0 ? lockDir(dir) : null;
         try {
-            return resumeLocked(dir, k, par, lock);
+            return resumeLocked(dir, k, par, ranks, lock);
         } catch (IOException | RuntimeException e) {
-            lock.close();
+            if (lock != null) lock.close();
             throw e;
         }
     }
 
-    private static TrainingRun resumeLocked(Path dir, Kernels k, Parallel par, StoreLock lock) throws IOException {
+    private static TrainingRun resumeLocked(Path dir, Kernels k, Parallel par, Ranks ranks, StoreLock lock) throws IOException {
         Path runFile = dir.resolve("run.json");
         if (!(readJson(runFile) instanceof ObjectNode run)) throw new IllegalArgumentException(runFile + " is not a JSON object");
         Recipe recipe = Recipe.fromJson(run.get("recipe"), runFile.toString());
@@ -211,14 +236,15 @@ public final class TrainingRun implements AutoCloseable {
             throw new IllegalArgumentException("the data of run " + dir + " changed since it started (digest "
                     + data.digest() + ", run recorded " + want + ")");
         }
-        Trainer trainer = new Trainer(recipe, data, k, par);
+        Trainer trainer = new Trainer(recipe, data, k, par, ranks);
         Path ckpt = latestCheckpoint(dir);
         if (ckpt != null) {
             Checkpoint.Contents c = Checkpoint.read(ckpt);
             trainer.restore(c.step(), c.params(), c.m(), c.v());
         }
+        agree(ranks, dir, recipe, data, trainer.step());
         TrainingRun r = new TrainingRun(dir, trainer, run, lock);
-        r.trimMetrics(trainer.step());
+        if (ranks.rank() == 0) r.trimMetrics(trainer.step());
         return r;
     }
 
@@ -243,6 +269,22 @@ public final class TrainingRun implements AutoCloseable {
         Trainer t = Trainer.forInference(recipe, vocabulary, k, par);
         t.restore(c.step(), c.params(), c.m(), c.v());
         return t;
+    }
+
+    /** Every rank must hold the same recipe (field by field), data and starting step; a mismatch names rank and field. */
+    private static void agree(Ranks ranks, Path dir, Recipe recipe, TrainingData data, int step) {
+        if (ranks.size() == 1) return;
+        java.util.Map<String, String> f = new java.util.LinkedHashMap<>();
+        JsonNode rj = JSON.valueToTree(recipe);
+        for (var it = rj.fields(); it.hasNext(); ) {
+            var e = it.next();
+            f.put("recipe " + e.getKey(), e.getValue().toString());
+        }
+        f.put("recipe digest", RunCommitment.recipeDigest(recipe));
+        f.put("data", data.digest());
+        f.put("run directory", dir.toAbsolutePath().normalize().toString());
+        f.put("starting step", Integer.toString(step));
+        DataParallel.agree(ranks, f);
     }
 
     static TrainingData openData(JsonNode d, Recipe recipe) {
@@ -297,6 +339,7 @@ public final class TrainingRun implements AutoCloseable {
     public Summary train(Listener listener) throws IOException {
         Recipe r = trainer.recipe();
         int from = trainer.step();
+        if (trainer.ranks().rank() != 0) return follow(r, from);
         listener.started(trainer, from);
         String meta = JSON.writeValueAsString(runJson);
         checkpointRefs.clear();
@@ -320,9 +363,61 @@ public final class TrainingRun implements AutoCloseable {
         }
     }
 
+    /**
+     * A rank other than 0: the same steps, nothing written (rank 0 writes the run directory, its transcript and
+     * checkpoints, and validates). It only reports its CPU time at the end.
+     */
+    private Summary follow(Recipe r, int from) {
+        long t0 = System.nanoTime();
+        double cpu0 = ComputeRecord.processCpuSeconds();
+        long bytes0 = trainer.bytesExchanged(), nanos0 = trainer.exchangeNanos();
+        while (trainer.step() < r.steps()) trainer.trainStep();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        gatherCompute(from, seconds, cpu0, bytes0, nanos0);
+        double tps = (double) r.batch() * r.ctx() * (trainer.step() - from) / Math.max(1e-9, seconds);
+        return new Summary(trainer.step(), Double.NaN, Double.NaN, null, tps, seconds, dir, null, null, trainer.model().params.length);
+    }
+
+    /** Every rank's CPU seconds of this session (a collective: every rank calls it once, at the end). */
+    private ComputeRecord gatherCompute(int from, double seconds, double cpu0, long bytes0, long nanos0) {
+        double mine = ComputeRecord.processCpuSeconds() - cpu0;
+        byte[][] all = trainer.ranks().allGather(java.nio.ByteBuffer.allocate(8).putDouble(mine).array());
+        double[] cpu = new double[all.length];
+        for (int i = 0; i < all.length; i++) cpu[i] = java.nio.ByteBuffer.wrap(all[i]).getDouble();
+        Recipe r = trainer.recipe();
+        return new ComputeRecord(trainer.model().params.length, r.layers(), r.embd(), r.ctx(), (long) r.batch() * r.ctx(),
+                trainer.step() - from, seconds, cpu, trainer.ranks().size(), trainer.model().parallel().threads(),
+                trainer.bytesExchanged() - bytes0, (trainer.exchangeNanos() - nanos0) / 1e9);
+    }
+
+    /** The last session's figures plus totals over every session recorded in compute.jsonl (appended here). */
+    private ObjectNode recordCompute(ComputeRecord c) throws IOException {
+        Path f = dir.resolve("compute.jsonl");
+        ObjectNode session = c.toJson();
+        Files.writeString(f, JSON.writeValueAsString(session) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        double wall = 0, cpu = 0, flops = 0;
+        int sessions = 0;
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            JsonNode n = JSON.readTree(line);
+            wall += n.path("wall_seconds").asDouble();
+            cpu += n.path("cpu_seconds").asDouble();
+            flops += n.path("flops_total").asDouble();
+            sessions++;
+        }
+        ObjectNode o = session.deepCopy();
+        o.put("sessions", sessions);
+        o.put("run_flops_total", flops);
+        o.put("run_wall_seconds", wall);
+        o.put("run_cpu_seconds", cpu);
+        return o;
+    }
+
     private Summary trainLoop(Recipe r, int from, String meta, Listener listener) throws IOException {
         if (from == 0 && r.checkpointEvery() > 0) writeCheckpoint(meta, listener); // step 0: the initial state
         long t0 = System.nanoTime();
+        double cpu0 = ComputeRecord.processCpuSeconds();
+        long bytes0 = trainer.bytesExchanged(), nanos0 = trainer.exchangeNanos();
         double lastLoss = Double.NaN;
         long tokensPerStep = (long) r.batch() * r.ctx();
         Path ckpt = latestCheckpoint(dir);
@@ -357,6 +452,7 @@ public final class TrainingRun implements AutoCloseable {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double tps = tokensPerStep * (trainer.step() - from) / Math.max(1e-9, seconds);
+        ObjectNode compute = recordCompute(gatherCompute(from, seconds, cpu0, bytes0, nanos0));
         double val = trainer.validationLoss();
         valCurve.add(new double[] {trainer.step(), val});
         try (BufferedWriter metrics = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
@@ -376,13 +472,14 @@ public final class TrainingRun implements AutoCloseable {
         sum.put("seconds", s.seconds());
         sum.put("parameters", s.parameters());
         sum.put("checkpoint", String.valueOf(s.checkpoint()));
+        sum.set("compute", compute);
         writeAtomically(dir.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(sum));
         if (transcript != null) {
             TranscriptLeaf done = recorder.flush();
             if (done != null) transcript.append(done);
             transcript.sync();
             commitment = new RunCommitment(RunCommitment.recipeDigest(r), trainer.data().digest(), trainer.step(),
-                    transcript.rootHex(), checkpointRefs, s.stateSha256(), trainer.weightsDigest(), lastLoss, val, stateDigestEvery());
+                    transcript.rootHex(), checkpointRefs, s.stateSha256(), trainer.weightsDigest(), lastLoss, val, stateDigestEvery(), compute);
             writeAtomically(dir.resolve(RunCommitment.FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(commitment.toJson()));
         }
         return s;
