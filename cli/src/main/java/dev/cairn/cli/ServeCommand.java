@@ -41,6 +41,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--witness", paramLabel = "NAME=URL", description = "A witness (C2SP tlog-witness) to send every checkpoint to; repeatable. "
             + "NAME is the witness's name in the charter's [[witnesses]].") java.util.List<String> witnesses = new java.util.ArrayList<>();
     @Mixin HomeOption home;
+    @Mixin ExecutionOptions exec;
 
     @Override
     public Integer call() throws Exception {
@@ -53,10 +54,12 @@ final class ServeCommand implements Callable<Integer> {
         LogNode node = new LogNode(home.dir(), new LogNode.Options(512, batchMs, rate, 10_000));
         node.witnesses(witnesses);
         NodeServer server = new NodeServer(node, addr, new NodeServer.Limits(maxBody, maxInFlight, 30), tls);
+        server.serveModels(home.dir(), exec.kernels(), exec.parallel());
         server.start();
         String url = (tls == null ? "http://" : "https://") + addr.getHostString() + ":" + server.port() + "/";
         out.println("serving " + home.dir() + " at " + url + " (" + node.size() + " entries, origin " + node.log().origin() + ")");
         out.println("members: cairn vote N for --key K --remote " + url);
+        out.println("models:  OpenAI-compatible at " + url + "v1 (the releases and imported models in HOME)");
         out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -197,4 +197,61 @@ class ReleaseFlowTest {
                     p.path("tree_size").asLong(), path, dev.cairn.ledger.Hex.decode(mf.root())), p.toString());
         }
     }
+
+    @Test
+    void theReleaseAnswersOpenAisOwnClientAndBadRequestsGetItsErrorShape() throws Exception {
+        Path client = Path.of("..", "server", "src", "test", "node").toAbsolutePath().normalize();
+        boolean node = Files.isDirectory(client.resolve("node_modules/openai"));
+        try {
+            node &= new ProcessBuilder("node", "--version").start().waitFor() == 0;
+        } catch (java.io.IOException e) {
+            node = false;
+        }
+        if (!node) {
+            if ("true".equals(System.getenv("CI"))) org.junit.jupiter.api.Assertions.fail("node and server/src/test/node's openai package are missing in CI");
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "node or the openai npm package is missing (npm ci in server/src/test/node); skipping");
+        }
+        try (var logNode = new dev.cairn.server.LogNode(home, dev.cairn.server.LogNode.Options.defaults());
+             var par = new dev.cairn.numerics.Parallel(2)) {
+            var server = new dev.cairn.server.NodeServer(logNode, new java.net.InetSocketAddress("127.0.0.1", 0), dev.cairn.server.NodeServer.Limits.defaults(), null);
+            server.serveModels(home, dev.cairn.numerics.Kernels.named("vector"), par);
+            server.start();
+            String url = "http://127.0.0.1:" + server.port() + "/";
+            try {
+                Process p = new ProcessBuilder("node", client.resolve("openai-client.mjs").toString(), url + "v1", "shakespeare-bpe-1").redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes());
+                assertEquals(0, p.waitFor(), out);
+                JsonNode j = new ObjectMapper().readTree(out.lines().reduce((a, b) -> b).orElse(""));
+                assertEquals("shakespeare-bpe-1", j.path("models").get(0).asText());
+                var g = cairn("generate", "--model", bundle.toString(), "--prompt", "ROMEO:", "--greedy", "--tokens", "12", "--json");
+                assertEquals(g.json().path("text").asText(), j.path("greedy").path("text").asText(), "the API's greedy text is cairn generate's");
+                assertEquals(j.path("greedy").path("text"), j.path("streamed").path("text"), "streamed chunks join to the same text");
+                assertTrue(j.path("streamed").path("chunks").asInt() >= 2);
+                assertEquals(12, j.path("greedy").path("logprobs").path("token_logprobs").size());
+                assertEquals(j.path("seeded").path("a"), j.path("seeded").path("b"), "same seed, same output");
+                assertEquals(404, j.path("unknown").path("status").asInt());
+                assertEquals("model_not_found", j.path("unknown").path("code").asText());
+                assertEquals(400, j.path("chat").path("status").asInt());
+                var http = java.net.http.HttpClient.newHttpClient();
+                java.util.function.BiFunction<String, String, java.net.http.HttpResponse<String>> post = (type, body) -> {
+                    try {
+                        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "v1/completions")).header("Content-Type", type)
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+                var longPrompt = post.apply("application/json", "{\"model\":\"shakespeare-bpe-1\",\"prompt\":\"" + "ROMEO: ".repeat(200) + "\"}");
+                assertEquals(400, longPrompt.statusCode());
+                assertEquals("context_length_exceeded", new ObjectMapper().readTree(longPrompt.body()).path("error").path("code").asText());
+                assertEquals(400, post.apply("application/json", "{\"model\":\"shakespeare-bpe-1\",\"prompt\":\"x\",\"max_tokens\":0}").statusCode());
+                assertEquals(400, post.apply("application/json", "{\"model\":").statusCode());
+                assertEquals(415, post.apply("text/plain", "{}").statusCode());
+                assertTrue(new ObjectMapper().readTree(post.apply("application/json", "{\"model\":\"shakespeare-bpe-1\",\"prompt\":\"x\",\"max_tokens\":100000}").body())
+                        .path("error").path("message").asText().contains("max_tokens"));
+            } finally {
+                server.close();
+            }
+        }
+    }
 }

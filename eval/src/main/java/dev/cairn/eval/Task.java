@@ -24,7 +24,7 @@ public record Task(String name, Kind kind, List<Item> items, String digest, Stri
 
         static Kind parse(String s, String where) {
             for (Kind k : values()) if (k.harnessName.equals(s)) return k;
-            throw new IllegalArgumentException(where + "output_type \"" + s + "\" is not supported (loglikelihood_rolling, loglikelihood, multiple_choice, generate_until are)");
+            throw new IllegalArgumentException(where + "output_type \"" + TaskFile.abbrev(s) + "\" is not supported (loglikelihood_rolling, loglikelihood, multiple_choice, generate_until are)");
         }
     }
 

@@ -56,21 +56,22 @@ public final class TaskFile {
         for (Iterator<String> it = y.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (HARNESS_UNSUPPORTED.contains(k)) throw new IllegalArgumentException(at + k + " is a harness feature Cairn does not run (local JSONL items only, zero-shot)");
-            if (!KNOWN.contains(k)) throw new IllegalArgumentException(at + "unknown key " + k);
+            if (!KNOWN.contains(k)) throw new IllegalArgumentException(at + "unknown key " + abbrev(k));
         }
         String name = text(y, "task", at);
+        if (!name.matches("[A-Za-z0-9_.-]{1,100}")) throw new IllegalArgumentException(at + "task name \"" + abbrev(name) + "\" must be 1-100 letters, digits, '_', '.' or '-'");
         Task.Kind kind = Task.Kind.parse(y.path("output_type").asText("multiple_choice"), at);
-        if (y.path("num_fewshot").asInt(0) != 0) throw new IllegalArgumentException(at + "num_fewshot " + y.get("num_fewshot") + " is not supported (0 only)");
+        if (y.path("num_fewshot").asInt(0) != 0) throw new IllegalArgumentException(at + "num_fewshot " + abbrev(y.get("num_fewshot").toString()) + " is not supported (0 only)");
         Path data = file.toAbsolutePath().getParent().resolve(text(y, "dataset_path", at));
-        if (!Files.isRegularFile(data)) throw new IllegalArgumentException(at + "dataset_path " + data + " is not a file (a local JSONL file is required)");
+        if (!Files.isRegularFile(data)) throw new IllegalArgumentException(at + "dataset_path " + abbrev(data.toString()) + " is not a file (a local JSONL file is required)");
         String delim = y.has("target_delimiter") ? y.get("target_delimiter").asText() : " ";
         List<String> metrics = new ArrayList<>();
         for (JsonNode m : y.path("metric_list")) {
             String metric = m.path("metric").asText(m.asText(""));
-            if (!Set.of("acc", "acc_norm", "exact_match", "perplexity").contains(metric)) throw new IllegalArgumentException(at + "metric_list: metric \"" + metric + "\" is not supported (acc, acc_norm, exact_match, perplexity)");
+            if (!Set.of("acc", "acc_norm", "exact_match", "perplexity").contains(metric)) throw new IllegalArgumentException(at + "metric_list: metric \"" + abbrev(metric) + "\" is not supported (acc, acc_norm, exact_match, perplexity)");
             for (Iterator<String> it = m.fieldNames(); it.hasNext(); ) {
                 String k = it.next();
-                if (!Set.of("metric", "aggregation", "higher_is_better").contains(k)) throw new IllegalArgumentException(at + "metric_list: unknown key " + k);
+                if (!Set.of("metric", "aggregation", "higher_is_better").contains(k)) throw new IllegalArgumentException(at + "metric_list: unknown key " + abbrev(k));
             }
             metrics.add(metric);
         }
@@ -80,7 +81,7 @@ public final class TaskFile {
         if (gen.isObject()) {
             for (Iterator<String> it = gen.fieldNames(); it.hasNext(); ) {
                 String k = it.next();
-                if (!Set.of("until", "max_gen_toks", "do_sample", "temperature").contains(k)) throw new IllegalArgumentException(at + "generation_kwargs: unknown key " + k);
+                if (!Set.of("until", "max_gen_toks", "do_sample", "temperature").contains(k)) throw new IllegalArgumentException(at + "generation_kwargs: unknown key " + abbrev(k));
             }
             if (gen.path("do_sample").asBoolean(false)) throw new IllegalArgumentException(at + "generation_kwargs: do_sample true is not supported (greedy only)");
             for (JsonNode u : gen.path("until").isArray() ? gen.path("until") : asList(gen.path("until"))) until.add(u.asText());
@@ -180,7 +181,7 @@ public final class TaskFile {
         JsonNode n = doc;
         for (String p : path.split("\\.")) {
             n = n.isArray() && p.matches("\\d+") ? n.get(Integer.parseInt(p)) : n.get(p);
-            if (n == null || n.isNull()) throw new IllegalArgumentException(at + "the item has no field " + path);
+            if (n == null || n.isNull()) throw new IllegalArgumentException(at + "the item has no field " + abbrev(path));
         }
         return n;
     }
@@ -191,8 +192,16 @@ public final class TaskFile {
         return n.asText();
     }
 
+    /** Input quoted in a message: control characters escaped (one line), at most 40 characters. */
     static String abbrev(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+        StringBuilder sb = new StringBuilder();
+        s.codePoints().forEach(c -> {
+            if (c == '\n') sb.append("\\n");
+            else if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029 || c == 0x85) sb.append(String.format("\\u%04x", c));
+            else sb.appendCodePoint(c);
+        });
+        String e = sb.toString();
+        return e.length() <= 40 ? e : e.substring(0, 37) + "...";
     }
 
     static MessageDigest sha256() {

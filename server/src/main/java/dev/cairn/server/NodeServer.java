@@ -50,6 +50,7 @@ public final class NodeServer implements AutoCloseable {
     private final LogNode node;
     private final Limits limits;
     private final Semaphore inFlight;
+    private volatile Completions completions;
 
     public NodeServer(LogNode node, InetSocketAddress addr, Limits limits, SSLContext tls) throws IOException {
         // The JDK server's own guards against slow clients (seconds), read once when it starts.
@@ -71,6 +72,11 @@ public final class NodeServer implements AutoCloseable {
 
     public void start() {
         http.start();
+    }
+
+    /** Also serves the home's released and imported models through OpenAI-compatible endpoints under /v1/. */
+    public void serveModels(java.nio.file.Path home, dev.cairn.numerics.Kernels kernels, dev.cairn.numerics.Parallel parallel) {
+        completions = new Completions(home, kernels, parallel);
     }
 
     public int port() {
@@ -99,6 +105,15 @@ public final class NodeServer implements AutoCloseable {
     private void route(HttpExchange x) throws IOException {
         String path = x.getRequestURI().getRawPath(), method = x.getRequestMethod();
         if (path.contains("..") || path.contains("//")) throw new LogNode.Refused(400, "bad path");
+        if (path.startsWith("/v1/") && completions != null) {
+            byte[] body;
+            try (InputStream in = x.getRequestBody()) {
+                body = in.readNBytes(limits.maxBody() + 1);
+            }
+            if (body.length > limits.maxBody()) throw new LogNode.Refused(413, "the body is over " + limits.maxBody() + " bytes");
+            completions.handle(x, body);
+            return;
+        }
         if (path.equals("/add")) {
             if (!method.equals("POST")) throw new LogNode.Refused(405, "POST /add takes one DSSE envelope");
             add(x);
@@ -217,6 +232,7 @@ public final class NodeServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (completions != null) completions.close();
         http.stop(0);
     }
 }
