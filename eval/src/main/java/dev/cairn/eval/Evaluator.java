@@ -131,8 +131,18 @@ public final class Evaluator {
         }
         ObjectNode m = JSON.createObjectNode();
         if (tokens == 0) return m.put("documents", docs);
-        double npt = nats / tokens;
-        m.put("nats_per_token", npt).put("bits_per_byte", nats / StrictMath.log(2) / bytes).put("perplexity", StrictMath.exp(npt))
+        double npt = nats / tokens, bpb = nats / StrictMath.log(2) / bytes;
+        // Standard errors of the two ratios over documents (the delta method for a ratio of sums), in document order.
+        double st = 0, sb = 0;
+        for (int i = 0; i < per.length; i++) {
+            if (skip != null && skip[i]) continue;
+            st += (per[i][0] - npt * per[i][1]) * (per[i][0] - npt * per[i][1]);
+            double bits = per[i][0] / StrictMath.log(2);
+            sb += (bits - bpb * per[i][2]) * (bits - bpb * per[i][2]);
+        }
+        double f = docs > 1 ? (double) docs / (docs - 1) : 0;
+        m.put("nats_per_token", npt).put("nats_per_token_stderr", Math.sqrt(f * st) / tokens)
+                .put("bits_per_byte", bpb).put("bits_per_byte_stderr", Math.sqrt(f * sb) / bytes).put("perplexity", StrictMath.exp(npt))
                 .put("tokens", (long) tokens).put("bytes", (long) bytes).put("documents", docs);
         return m;
     }

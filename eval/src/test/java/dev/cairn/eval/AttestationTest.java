@@ -72,6 +72,8 @@ class AttestationTest {
             assertEquals(1, c.path("contaminated_items").asInt(), c.toString());
             assertEquals(0.5, c.path("contaminated_fraction").asDouble());
             assertEquals(1, c.path("clean_metrics").path("documents").asInt());
+            double se = o.results().path("tasks").path("heldout").path("metrics").path("nats_per_token_stderr").asDouble();
+            assertTrue(se > 0 && se < 5, "stderr over two documents: " + se);
             assertTrue(c.path("training_data").asText().startsWith("train@1 (root "));
             assertTrue(o.tasks().getFirst().items().get(0).path("contaminated").asBoolean());
             assertFalse(o.tasks().getFirst().items().get(1).path("contaminated").asBoolean());

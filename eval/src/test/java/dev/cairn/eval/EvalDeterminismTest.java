@@ -53,6 +53,7 @@ class EvalDeterminismTest {
             double npt = r.metrics().path("nats_per_token").asDouble();
             assertEquals(StrictMath.exp(npt), r.metrics().path("perplexity").asDouble());
             assertEquals(npt * 999 / StrictMath.log(2) / 1000, r.metrics().path("bits_per_byte").asDouble(), 1e-12);
+            assertEquals(0.0, r.metrics().path("nats_per_token_stderr").asDouble()); // one document: no spread to measure
         }
     }
 }
