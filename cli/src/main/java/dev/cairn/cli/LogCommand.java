@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "log", description = "Inspect and verify the transparency log (HOME/log).",
         subcommands = {LogCommand.Show.class, LogCommand.CheckpointCmd.class, LogCommand.Prove.class,
-                LogCommand.Consistency.class, LogCommand.Verify.class})
+                LogCommand.Consistency.class, LogCommand.Verify.class, LogCommand.Evidence.class})
 public final class LogCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -51,12 +51,24 @@ public final class LogCommand implements Runnable {
         @Spec CommandSpec spec;
         @Mixin HomeOption home;
         @Option(names = "--json", description = "Print JSON.") boolean json;
+        @Option(names = "--remote", paramLabel = "URL", description = "Read the log a node serves, through a verified mirror (HOME/remotes/).") String remote;
 
         abstract void run(TransparencyLog log, PrintWriter out);
 
         @Override
         public Integer call() {
-            try (TransparencyLog log = new LedgerHome(home.dir()).openLogReadOnly()) {
+            LedgerHome lh = new LedgerHome(home.dir());
+            if (remote != null) {
+                java.nio.file.Path mirror = GovernanceCli.mirrorHome(home.dir(), remote);
+                try {
+                    dev.cairn.governance.Community.syncWitnessed(remote, mirror.resolve("log"));
+                } catch (LedgerException e) {
+                    return fail(spec, e);
+                }
+                GovernanceCli.pinLogKey(mirror);
+                lh = new LedgerHome(mirror);
+            }
+            try (TransparencyLog log = lh.openLogReadOnly()) {
                 run(log, spec.commandLine().getOut());
                 spec.commandLine().getOut().flush();
                 return 0;
@@ -226,4 +238,49 @@ public final class LogCommand implements Runnable {
         }
     }
 
+
+    @Command(name = "evidence", description = "Check a split-view evidence file a mirror or client wrote: both checkpoints' signatures with the "
+            + "log's key, and what they show together (two trees of one size: a fork, proven; a smaller tree after a larger one: a rollback).")
+    static final class Evidence implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @picocli.CommandLine.Parameters(paramLabel = "FILE") java.nio.file.Path file;
+        @Option(names = "--log-key", paramLabel = "HEX", description = "The log's key (default: the key of the mirror the file lies beside).") String logKey;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            String text = java.nio.file.Files.readString(file);
+            int t = text.indexOf("--- trusted checkpoint\n"), sh = text.indexOf("--- shown checkpoint\n");
+            if (t < 0 || sh < t) throw new IllegalArgumentException(file + ": not a Cairn evidence file (no trusted and shown checkpoints)");
+            String trusted = text.substring(t + 23, sh), shown = text.substring(sh + 21);
+            if (trusted.endsWith("\n\n")) trusted = trusted.substring(0, trusted.length() - 1);
+            String origin = shown.substring(0, Math.max(0, shown.indexOf('\n')));
+            dev.cairn.ledger.Identity key;
+            if (logKey != null) {
+                key = dev.cairn.ledger.Identity.ofHex(logKey);
+            } else {
+                String name = file.getFileName().toString();
+                int at = name.indexOf(".evidence-");
+                if (at < 0) throw new IllegalArgumentException(file + ": give --log-key HEX (no mirror beside the file)");
+                try (TransparencyLog mirror = TransparencyLog.openReadOnly(file.resolveSibling(name.substring(0, at)))) {
+                    key = mirror.logKey();
+                }
+            }
+            dev.cairn.ledger.Checkpoint a = dev.cairn.ledger.Checkpoint.verify(trusted, origin, key), b = dev.cairn.ledger.Checkpoint.verify(shown, origin, key);
+            String verdict;
+            if (a.size() == b.size() && !java.util.Arrays.equals(a.root(), b.root())) {
+                verdict = "PROOF OF A FORK: the log's key signed two different trees of size " + a.size();
+            } else if (b.size() < a.size()) {
+                verdict = "ROLLBACK: the log showed size " + b.size() + " after size " + a.size() + " (both signed by its key); a consistency proof from the entries decides whether it also forked";
+            } else if (b.size() > a.size()) {
+                verdict = "the log showed a larger tree (" + b.size() + ") that did not extend the trusted one (" + a.size() + "); both are signed by its key";
+            } else {
+                throw new IllegalArgumentException(file + ": the two checkpoints are the same tree; this is no evidence");
+            }
+            out.println(verdict);
+            out.println("origin " + origin + ", log key " + key.keyId());
+            out.flush();
+            return 0;
+        }
+    }
 }

@@ -109,6 +109,9 @@ class NodeServerTest {
         }
         var show = TrainCommandTest.cairn("proposal", "show", "1", "--json", "--home", homes.get("bob").toString(), "--remote", url);
         assertEquals("Succeeded", JSON.readTree(show.out()).path("state").asText(), show.out());
+        var cp = TrainCommandTest.cairn("log", "checkpoint", "--home", homes.get("carol").toString(), "--remote", url);
+        assertEquals(0, cp.code(), cp.err());
+        assertTrue(cp.out().contains("cairn.dev/community/" + community), cp.out());
         var again = TrainCommandTest.cairn("vote", "1", "against", "--key", "bob", "--home", homes.get("bob").toString(), "--remote", url);
         assertEquals(1, again.code());
         assertTrue(again.err().contains("already voted") || again.err().contains("closed early"), again.err());
@@ -210,6 +213,9 @@ class NodeServerTest {
         assertTrue(e.getMessage().contains("older than the one this mirror trusts"), e.getMessage());
         String evidence = Files.readString(e.evidence);
         assertTrue(evidence.contains("--- trusted checkpoint") && evidence.contains("--- shown checkpoint"), evidence);
+        var check = TrainCommandTest.cairn("log", "evidence", e.evidence.toString());
+        assertEquals(0, check.code(), check.err());
+        assertTrue(check.out().startsWith("ROLLBACK: the log showed size "), check.out());
         assertTrue(f != null);
     }
 }
