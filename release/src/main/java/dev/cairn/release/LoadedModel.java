@@ -1,13 +1,9 @@
 package dev.cairn.release;
 
-import dev.cairn.ledger.Hex;
 import dev.cairn.model.Gpt;
 import dev.cairn.model.GptConfig;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.security.MessageDigest;
 
 /**
  * A model in Cairn's flat layout with its tokenizer, wherever it came from: a run's checkpoint, an exported or
@@ -31,15 +27,6 @@ public record LoadedModel(GptConfig config, float[] params, ModelTokenizer token
      * as a run's {@code weights_sha256} ({@code Trainer.weightsDigest}).
      */
     public String weightsDigest() {
-        MessageDigest md = Bundles.sha256();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < params.length; ) {
-            int k = Math.min(params.length - i, buf.capacity() / 4);
-            buf.clear();
-            buf.asFloatBuffer().put(params, i, k);
-            md.update(buf.array(), 0, 4 * k);
-            i += k;
-        }
-        return Hex.encode(md.digest());
+        return dev.cairn.training.BaseModels.digest(params);
     }
 }

@@ -392,22 +392,7 @@ public final class Trainer {
     /** SHA-256 of the parameters as little-endian float32 in the flat buffer's order: the weights' digest. */
     public String weightsDigest() {
         flushUpdate();
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            java.nio.FloatBuffer fb = buf.asFloatBuffer();
-            float[] p = model.params;
-            for (int i = 0; i < p.length; ) {
-                int k = Math.min(p.length - i, fb.capacity());
-                fb.clear();
-                fb.put(p, i, k);
-                md.update(buf.array(), 0, 4 * k);
-                i += k;
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        return BaseModels.digest(model.params);
     }
 
     /** The transcript leaf of the step just taken: step, batch digest, loss bits, state digest. */
