@@ -31,6 +31,8 @@ import java.util.function.Consumer;
  * output never depends on the others'.
  */
 final class Completions implements AutoCloseable {
+    static final int MAX_BATCH = 16;
+
     /** An OpenAI-shaped refusal: HTTP status, error type, parameter and code. */
     static final class ApiError extends RuntimeException {
         final int status;
@@ -188,43 +190,52 @@ final class Completions implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 }
-                int B = active.size(), T = 1;
-                for (Seq s : active) T = Math.max(T, s.prompt.length + s.out.size());
-                int[] in = new int[B * T];
-                for (int b = 0; b < B; b++) {
-                    Seq s = active.get(b);
-                    System.arraycopy(s.prompt, 0, in, b * T, s.prompt.length);
-                    for (int i = 0; i < s.out.size(); i++) in[b * T + s.prompt.length + i] = s.out.get(i);
-                }
-                try {
-                    gpt.forward(in, null, B, T);
-                } catch (RuntimeException e) {
-                    for (Seq s : active) s.done.completeExceptionally(e);
-                    active.clear();
-                    continue;
-                }
                 List<Seq> finished = new ArrayList<>();
-                for (int b = 0; b < B; b++) {
-                    Seq s = active.get(b);
-                    gpt.logitsAt(b, s.prompt.length + s.out.size() - 1, logits);
-                    int tok = sample(logits, s);
-                    s.out.add(tok);
-                    if (s.p.logprobs() >= 0) record(logits, tok, s);
-                    String text = model.tokenizer().decode(s.out.stream().mapToInt(Integer::intValue).toArray());
-                    boolean stopped = s.p.stop().stream().anyMatch(text::contains);
-                    if (stopped) s.finish = "stop";
-                    else if (s.out.size() >= s.p.maxTokens()) s.finish = "length";
+                // At most MAX_BATCH sequences per forward pass bounds the logits buffer (B x T x V floats).
+                for (int from = 0; from < active.size(); from += MAX_BATCH) {
+                    List<Seq> group = active.subList(from, Math.min(active.size(), from + MAX_BATCH));
                     try {
-                        s.onToken.accept(s);
-                    } catch (RuntimeException ignored) {
-                        s.finish = s.finish == null ? "stop" : s.finish; // the client went away
+                        step(group, logits, finished);
+                    } catch (RuntimeException e) {
+                        for (Seq s : group) {
+                            s.done.completeExceptionally(e);
+                            finished.add(s);
+                        }
                     }
-                    if (s.finish != null) finished.add(s);
                 }
                 for (Seq s : finished) {
                     active.remove(s);
-                    s.done.complete(s);
+                    s.done.complete(s); // no effect on a future already completed exceptionally
                 }
+            }
+        }
+
+        /** One decoding step for a group: one forward pass, then each sequence's next token. */
+        private void step(List<Seq> group, float[] logits, List<Seq> finished) {
+            int B = group.size(), T = 1;
+            for (Seq s : group) T = Math.max(T, s.prompt.length + s.out.size());
+            int[] in = new int[B * T];
+            for (int b = 0; b < B; b++) {
+                Seq s = group.get(b);
+                System.arraycopy(s.prompt, 0, in, b * T, s.prompt.length);
+                for (int i = 0; i < s.out.size(); i++) in[b * T + s.prompt.length + i] = s.out.get(i);
+            }
+            gpt.forward(in, null, B, T);
+            for (int b = 0; b < B; b++) {
+                Seq s = group.get(b);
+                gpt.logitsAt(b, s.prompt.length + s.out.size() - 1, logits);
+                int tok = sample(logits, s);
+                s.out.add(tok);
+                if (s.p.logprobs() >= 0) record(logits, tok, s);
+                String text = model.tokenizer().decode(s.out.stream().mapToInt(Integer::intValue).toArray());
+                if (s.p.stop().stream().anyMatch(text::contains)) s.finish = "stop";
+                else if (s.out.size() >= s.p.maxTokens()) s.finish = "length";
+                try {
+                    s.onToken.accept(s);
+                } catch (RuntimeException ignored) {
+                    if (s.finish == null) s.finish = "stop"; // the client went away
+                }
+                if (s.finish != null) finished.add(s);
             }
         }
 
