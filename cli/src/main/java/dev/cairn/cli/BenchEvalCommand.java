@@ -89,9 +89,7 @@ final class BenchEvalCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "contamination: %d items against shakespeare@1 (BPE 4096, 13-token spans): %.2f s (trace index %.2f s), %d contaminated%n",
                     lambada.items().size(), total, index, dirty);
         } finally {
-            try (var s = Files.walk(home)) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            dev.cairn.ledger.Leftovers.delete(home);
         }
         return 0;
     }

@@ -66,7 +66,7 @@ final class BenchReleaseCommand implements Callable<Integer> {
             o.flush();
         }
         o.println("targets: 10.8M export and verify <= 2 s each; 124M export <= 10 s, verify <= 5 s, import <= 10 s");
-        if (out == null) delete(dir);
+        if (out == null) dev.cairn.ledger.Leftovers.delete(dir);
         return 0;
     }
 
@@ -87,12 +87,6 @@ final class BenchReleaseCommand implements Callable<Integer> {
             int[] cps = new int[cfg.vocabSize()];
             for (int i = 0; i < cps.length; i++) cps[i] = 0x10000 + i; // a character vocabulary of the model's size (valid scalar values)
             return new LoadedModel(cfg, g.params, ModelTokenizer.characters(cps));
-        }
-    }
-
-    private static void delete(Path p) throws java.io.IOException {
-        try (var s = Files.walk(p)) {
-            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
         }
     }
 }

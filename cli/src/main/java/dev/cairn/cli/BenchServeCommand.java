@@ -136,9 +136,7 @@ final class BenchServeCommand implements Callable<Integer> {
                     log.size(), rs, log.size() / rs, st.proposals().size(), missing, dup);
         }
         o.println("goals: >= 2,000 entries/s, p99 <= 250 ms, replay >= 15,000 entries/s");
-        try (var s = Files.walk(home)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        dev.cairn.ledger.Leftovers.delete(home);
         return 0;
     }
 

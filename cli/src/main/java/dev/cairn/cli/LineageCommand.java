@@ -14,9 +14,10 @@ final class LineageCommand extends GovernanceCli {
 
     @Override
     int execute() throws Exception {
-        CommunityState s = Community.read(ledgerHome());
+        var lh = ledgerHome(); // HOME, or with --remote the verified mirror: releases are read from the same log
+        CommunityState s = Community.read(lh);
         List<LineageRecord> line = s.lineage();
-        List<dev.cairn.release.ModelLineage.Release> models = dev.cairn.release.ModelLineage.releases(home.dir());
+        List<dev.cairn.release.ModelLineage.Release> models = dev.cairn.release.ModelLineage.releases(lh.home());
         if (svg != null) dev.cairn.ledger.AtomicFiles.write(svg, dev.cairn.release.ModelLineage.svg(line, models).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         if (json) {
             var n = JSON.createObjectNode().put("community", s.communityId());

@@ -112,6 +112,9 @@ class NodeServerTest {
         var cp = TrainCommandTest.cairn("log", "checkpoint", "--home", homes.get("carol").toString(), "--remote", url);
         assertEquals(0, cp.code(), cp.err());
         assertTrue(cp.out().contains("cairn.dev/community/" + community), cp.out());
+        var lineage = TrainCommandTest.cairn("lineage", "--json", "--home", homes.get("carol").toString(), "--remote", url);
+        assertEquals(0, lineage.code(), lineage.err()); // the community and its models from the node's mirror, not carol's empty home
+        assertEquals(community, JSON.readTree(lineage.out()).path("community").asText());
         var again = TrainCommandTest.cairn("vote", "1", "against", "--key", "bob", "--home", homes.get("bob").toString(), "--remote", url);
         assertEquals(1, again.code());
         assertTrue(again.err().contains("already voted") || again.err().contains("closed early"), again.err());
