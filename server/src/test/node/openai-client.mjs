@@ -17,6 +17,13 @@ out.streamed = { text: streamed, chunks };
 const a = await client.completions.create({ model, prompt: "ROMEO:", max_tokens: 10, temperature: 1, top_p: 0.9, seed: 7, n: 2 });
 const b = await client.completions.create({ model, prompt: "ROMEO:", max_tokens: 10, temperature: 1, top_p: 0.9, seed: 7, n: 2 });
 out.seeded = { a: a.choices.map((c) => c.text), b: b.choices.map((c) => c.text) };
+// Four requests at once give what each gives alone: batching never changes a request's output.
+const prompts = ["ROMEO:", "JULIET:", "First Citizen:", "KING"];
+const ask = (prompt) => client.completions.create({ model, prompt, max_tokens: 8, temperature: 0.8, seed: 3 }).then((r) => r.choices[0].text);
+const together = await Promise.all(prompts.map(ask));
+const alone = [];
+for (const p of prompts) alone.push(await ask(p));
+out.concurrent = { together, alone };
 try {
   await client.completions.create({ model: "no-such-model", prompt: "x", max_tokens: 1 });
 } catch (e) {

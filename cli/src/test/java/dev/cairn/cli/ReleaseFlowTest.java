@@ -229,6 +229,7 @@ class ReleaseFlowTest {
                 assertTrue(j.path("streamed").path("chunks").asInt() >= 2);
                 assertEquals(12, j.path("greedy").path("logprobs").path("token_logprobs").size());
                 assertEquals(j.path("seeded").path("a"), j.path("seeded").path("b"), "same seed, same output");
+                assertEquals(j.path("concurrent").path("alone"), j.path("concurrent").path("together"), "concurrent requests never change each other's output");
                 assertEquals(404, j.path("unknown").path("status").asInt());
                 assertEquals("model_not_found", j.path("unknown").path("code").asText());
                 assertEquals(400, j.path("chat").path("status").asInt());

@@ -4,7 +4,7 @@ import dev.cairn.numerics.Philox;
 import java.util.Arrays;
 
 /**
- * Autoregressive sampling. The draw for generated token i uses counter (seed, PURPOSE_SAMPLE, i), and the
+ * Autoregressive sampling with a {@link KvDecoder} (the full forward pass's logits, bit for bit). The draw for generated token i uses counter (seed, PURPOSE_SAMPLE, i), and the
  * softmax over the kept logits is computed in double with StrictMath, so the same seed gives the same text
  * on every machine. Greedy decoding takes the arg-max (lowest id on ties).
  */
@@ -20,10 +20,17 @@ public final class Sampler {
         int len = prompt.length;
         float[] logits = new float[V];
         Philox rng = new Philox(seed);
+        KvDecoder dec = tokens > 0 ? new KvDecoder(model) : null;
+        KvDecoder.Cache cache = tokens > 0 ? dec.newCache() : null;
         for (int i = 0; i < tokens; i++) {
-            int from = Math.max(0, len - ctx), T = len - from;
-            model.forward(Arrays.copyOfRange(seq, from, len), null, 1, T);
-            model.logitsAt(0, T - 1, logits);
+            int from = Math.max(0, len - ctx);
+            if (cache.length() == 0 || from > 0) {
+                // A fresh window: the prompt, or (past the context) the last ctx tokens, as the full pass sees them.
+                cache.reset();
+                dec.append(new KvDecoder.Cache[] {cache}, new int[][] {Arrays.copyOfRange(seq, from, len)}, logits);
+            } else {
+                dec.append(new KvDecoder.Cache[] {cache}, new int[][] {{seq[len - 1]}}, logits);
+            }
             seq[len++] = greedy ? argmax(logits) : draw(logits, temperature, topK, rng.uniform(Philox.PURPOSE_SAMPLE, i, 0));
         }
         return Arrays.copyOfRange(seq, prompt.length, len);

@@ -3,7 +3,7 @@ package dev.cairn.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cairn.model.Gpt;
+import dev.cairn.model.KvDecoder;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import dev.cairn.numerics.Philox;
@@ -25,10 +25,10 @@ import java.util.function.Consumer;
 
 /**
  * OpenAI-compatible completions over a home's released and imported models. Every model has one decode loop that
- * batches the sequences of all requests in flight: each step runs one forward pass over all of them (padded to the
- * longest; sequences never meet, so each one's logits are the same bits at any batch) and samples each sequence's
- * next token from its own counter-based stream (seed, step, choice). So throughput grows with load and a request's
- * output never depends on the others'.
+ * batches the sequences of all requests in flight: each step appends to every sequence's KV cache in one
+ * {@link KvDecoder} call (a new request's whole prompt beside the others' last tokens; sequences never meet, so each
+ * one's logits are the same bits at any batch) and samples each sequence's next token from its own counter-based
+ * stream (seed, step, choice). So throughput grows with load and a request's output never depends on the others'.
  */
 final class Completions implements AutoCloseable {
     static final int MAX_BATCH = 16;
@@ -69,6 +69,7 @@ final class Completions implements AutoCloseable {
         final int choice;
         final Consumer<Seq> onToken;
         final CompletableFuture<Seq> done = new CompletableFuture<>();
+        KvDecoder.Cache cache;
         String finish;
 
         Seq(int[] prompt, Params p, int choice, Consumer<Seq> onToken) {
@@ -164,13 +165,19 @@ final class Completions implements AutoCloseable {
     /** A model's batching decode loop. */
     final class Loop {
         final LoadedModel model;
-        private final Gpt gpt;
+        private final KvDecoder decoder;
+        private final List<KvDecoder.Cache> spare = new ArrayList<>();
         private final LinkedBlockingQueue<Seq> incoming = new LinkedBlockingQueue<>();
         private final Thread thread;
+        private final int maxActive;
 
         Loop(LoadedModel model) {
             this.model = model;
-            this.gpt = model.gpt(kernels, parallel);
+            this.decoder = new KvDecoder(model.gpt(kernels, parallel));
+            // Sequences in flight hold a cache each; a quarter of the heap bounds them all.
+            var c = model.config();
+            long cacheBytes = 8L * c.layers() * c.contextLen() * c.embd();
+            maxActive = (int) Math.max(1, Math.min(4 * MAX_BATCH, Runtime.getRuntime().maxMemory() / 4 / cacheBytes));
             thread = Thread.ofPlatform().daemon().name("cairn-decode").start(this::run);
         }
 
@@ -182,16 +189,16 @@ final class Completions implements AutoCloseable {
 
         private void run() {
             List<Seq> active = new ArrayList<>();
-            float[] logits = new float[model.config().vocabSize()];
+            float[] logits = new float[MAX_BATCH * model.config().vocabSize()];
             while (true) {
                 try {
                     if (active.isEmpty()) active.add(incoming.take());
-                    incoming.drainTo(active);
+                    incoming.drainTo(active, maxActive - active.size()); // the others wait their turn
                 } catch (InterruptedException e) {
                     return;
                 }
                 List<Seq> finished = new ArrayList<>();
-                // At most MAX_BATCH sequences per forward pass bounds the logits buffer (B x T x V floats).
+                // At most MAX_BATCH sequences per call bounds the work between two tokens of any stream.
                 for (int from = 0; from < active.size(); from += MAX_BATCH) {
                     List<Seq> group = active.subList(from, Math.min(active.size(), from + MAX_BATCH));
                     try {
@@ -205,28 +212,37 @@ final class Completions implements AutoCloseable {
                 }
                 for (Seq s : finished) {
                     active.remove(s);
+                    if (s.cache != null && spare.size() < MAX_BATCH) spare.add(s.cache); // the buffers serve the next request
+                    s.cache = null;
                     s.done.complete(s); // no effect on a future already completed exceptionally
                 }
             }
         }
 
-        /** One decoding step for a group: one forward pass, then each sequence's next token. */
+        /** One decoding step for a group: one decoder call, then each sequence's next token. */
         private void step(List<Seq> group, float[] logits, List<Seq> finished) {
-            int B = group.size(), T = 1;
-            for (Seq s : group) T = Math.max(T, s.prompt.length + s.out.size());
-            int[] in = new int[B * T];
+            int B = group.size(), V = model.config().vocabSize();
+            KvDecoder.Cache[] caches = new KvDecoder.Cache[B];
+            int[][] tokens = new int[B][];
             for (int b = 0; b < B; b++) {
                 Seq s = group.get(b);
-                System.arraycopy(s.prompt, 0, in, b * T, s.prompt.length);
-                for (int i = 0; i < s.out.size(); i++) in[b * T + s.prompt.length + i] = s.out.get(i);
+                if (s.cache == null) {
+                    s.cache = spare.isEmpty() ? decoder.newCache() : spare.remove(spare.size() - 1);
+                    s.cache.reset();
+                    tokens[b] = s.prompt;
+                } else {
+                    tokens[b] = new int[] {s.out.get(s.out.size() - 1)};
+                }
+                caches[b] = s.cache;
             }
-            gpt.forward(in, null, B, T);
+            decoder.append(caches, tokens, logits);
+            float[] row = new float[V];
             for (int b = 0; b < B; b++) {
                 Seq s = group.get(b);
-                gpt.logitsAt(b, s.prompt.length + s.out.size() - 1, logits);
-                int tok = sample(logits, s);
+                System.arraycopy(logits, b * V, row, 0, V);
+                int tok = sample(row, s);
                 s.out.add(tok);
-                if (s.p.logprobs() >= 0) record(logits, tok, s);
+                if (s.p.logprobs() >= 0) record(row, tok, s);
                 String text = model.tokenizer().decode(s.out.stream().mapToInt(Integer::intValue).toArray());
                 if (s.p.stop().stream().anyMatch(text::contains)) s.finish = "stop";
                 else if (s.out.size() >= s.p.maxTokens()) s.finish = "length";
