@@ -26,7 +26,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** Speed figures, measured, with the peer's figures measured in the same invocation where a peer exists. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure Cairn's speed (tests check behaviour; benchmarks check speed).",
-        subcommands = {BenchCommand.Train.class, BenchCommand.KernelsBench.class, BenchLedgerCommand.class, BenchTokenizerCommand.class, BenchVerifyCommand.class, BenchReleaseCommand.class, BenchEvalCommand.class, BenchServeCommand.class, BenchDoctorCommand.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.KernelsBench.class, BenchLedgerCommand.class, BenchTokenizerCommand.class, BenchVerifyCommand.class, BenchReleaseCommand.class, BenchEvalCommand.class, BenchServeCommand.class, BenchServeModelCommand.class, BenchDoctorCommand.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -36,6 +36,15 @@ final class BenchCommand implements Runnable {
     }
 
     /** A training configuration benchmarked against the PyTorch peer. */
+    /** The CPU's model name from /proc/cpuinfo ("unknown" elsewhere): figures compare only on one CPU. */
+    static String cpuModel() {
+        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown");
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return "unknown";
+        }
+    }
+
     record Config(String name, int layers, int heads, int embd, int ctx, int batch, int warmSteps, int steps) {}
 
     static final List<Config> TRAIN_CONFIGS = List.of(

@@ -39,6 +39,8 @@ public final class KvDecoder {
     }
 
     private static final int COL_CHUNK = 64;
+    /** Multiply-adds below which a product runs on the caller's thread alone. */
+    private static final long SERIAL_WORK = 1 << 18;
 
     private final Gpt model;
     private final GptConfig cfg;
@@ -112,7 +114,7 @@ public final class KvDecoder {
             lnRows(lo, x, P.ln1w.offset() + l * C, P.ln1b, l * C, rows);
             lin(qkv, lo, rows, C, 3 * C, P.qkvw.offset() + l * C * 3 * C, P.qkvb, l * 3 * C);
             storeKeysValues(layer, rows);
-            par.forEach(rows * NH, (task, worker) -> attend(layer, task / NH, task % NH, worker));
+            attendAll(layer, rows);
             lin(tmp, atty, rows, C, C, P.attprojw.offset() + l * C * C, P.attprojb, l * C);
             k.add(res2, 0, x, 0, tmp, 0, rows * C);
             lnRows(lo, res2, P.ln2w.offset() + l * C, P.ln2b, l * C, rows);
@@ -128,7 +130,11 @@ public final class KvDecoder {
             System.arraycopy(x, last[i] * C, res2, i * C, C);
         }
         lnRows(lo, res2, P.lnfw.offset(), P.lnfb, 0, n);
-        int chunks = Math.max(1, Math.min(4 * par.threads(), V / (4 * COL_CHUNK)));
+        int chunks = (long) n * V * C < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), V / (4 * COL_CHUNK)));
+        if (chunks == 1) {
+            k.gemm(n, V, C, lo, 0, C, 1, wT, 0, V, logits, 0, V, null, 0, false);
+            return;
+        }
         par.forEach(chunks, (c, w) -> {
             int n0 = cols(V, c, chunks), n1 = cols(V, c + 1, chunks);
             k.gemm(n, n1 - n0, C, lo, 0, C, 1, wT, n0, V, logits, n0, V, null, 0, false);
@@ -149,6 +155,18 @@ public final class KvDecoder {
             float[] kT = c.kT[l];
             for (int i = 0; i < C; i++) kT[i * ctx + pos] = qkv[q + C + i];
             System.arraycopy(qkv, q + 2 * C, c.v[l], pos * C, C);
+        }
+    }
+
+    /** Every row's heads; work too small to share runs on the caller's thread (handing it over costs more). */
+    private void attendAll(int l, int rows) {
+        int NH = cfg.heads();
+        long work = 0;
+        for (int r = 0; r < rows; r++) work += (long) (rowPos[r] + 1) * cfg.embd();
+        if (work < SERIAL_WORK / 4 || par.threads() == 1) {
+            for (int t = 0; t < rows * NH; t++) attend(l, t / NH, t % NH, 0);
+        } else {
+            par.forEach(rows * NH, (task, worker) -> attend(l, task / NH, task % NH, worker));
         }
     }
 
@@ -175,7 +193,7 @@ public final class KvDecoder {
         float[] b = cfg.bias() ? params : null;
         int bOff = cfg.bias() ? bias.offset() + bRel : 0;
         long work = (long) rows * n * kDim;
-        int chunks = work < 1 << 16 ? 1 : Math.max(1, Math.min(4 * par.threads(), n / COL_CHUNK));
+        int chunks = work < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), n / COL_CHUNK));
         if (chunks == 1) {
             k.gemm(rows, n, kDim, in, 0, kDim, 1, params, wOff, n, out, 0, n, b, bOff, false);
             return;
