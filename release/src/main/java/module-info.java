@@ -3,5 +3,6 @@ module dev.cairn.release {
     requires transitive dev.cairn.training;
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
+    requires jinjava;
     exports dev.cairn.release;
 }

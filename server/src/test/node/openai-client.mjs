@@ -2,7 +2,7 @@
 // the model list, a completion, the same completion streamed (chunks joined), and two seeded samples.
 import OpenAI from "openai";
 
-const [baseURL, model] = process.argv.slice(2);
+const [baseURL, model, chatModel] = process.argv.slice(2);
 const client = new OpenAI({ baseURL, apiKey: "unused", maxRetries: 0 });
 const out = {};
 out.models = (await client.models.list()).data.map((m) => m.id);
@@ -33,5 +33,22 @@ try {
   await client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }] });
 } catch (e) {
   out.chat = { status: e.status, code: e.code };
+}
+if (chatModel) {
+  // A model that carries a chat template: the same conversation, whole and streamed.
+  const messages = [{ role: "system", content: "Be brief." }, { role: "user", content: "Who art thou?" }];
+  const c = await client.chat.completions.create({ model: chatModel, messages, max_tokens: 10, temperature: 0, logprobs: true, top_logprobs: 2 });
+  let streamedChat = "", roles = [];
+  for await (const chunk of await client.chat.completions.create({ model: chatModel, messages, max_tokens: 10, temperature: 0, stream: true })) {
+    if (chunk.choices[0].delta.role) roles.push(chunk.choices[0].delta.role);
+    streamedChat += chunk.choices[0].delta.content ?? "";
+  }
+  out.chatOk = { object: c.object, role: c.choices[0].message.role, content: c.choices[0].message.content, finish: c.choices[0].finish_reason,
+    logprobs: c.choices[0].logprobs.content.length, top: c.choices[0].logprobs.content[0].top_logprobs.length, usage: c.usage, streamed: streamedChat, roles };
+  try {
+    await client.chat.completions.create({ model: chatModel, messages: [{ role: "wizard", content: "x" }] });
+  } catch (e) {
+    out.badRole = { status: e.status, param: e.param };
+  }
 }
 console.log(JSON.stringify(out));

@@ -5,6 +5,7 @@ import dev.cairn.release.Gguf;
 import dev.cairn.release.HfDirectory;
 import dev.cairn.release.Models;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -48,14 +49,27 @@ final class ExportCommand implements Runnable {
         @Option(names = "--out", paramLabel = "DIR", required = true, description = "The directory to write.") Path out;
         @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "f32",
                 description = "f32 (default, the exact weights), f16 or bf16 (rounded to nearest even).") String dtype;
+        @Option(names = "--chat-template", paramLabel = "FILE",
+                description = "A Jinja chat template (tokenizer_config.json's chat_template), so chat clients can talk to the model.") Path chatTemplate;
         @Mixin HomeOption home;
 
         @Override
         public Integer call() throws Exception {
             Dtype d = Dtype.fromOption(dtype);
+            String template = null;
+            if (chatTemplate != null) {
+                if (!Files.isRegularFile(chatTemplate)) throw new IllegalArgumentException("--chat-template: no file " + chatTemplate);
+                template = Files.readString(chatTemplate);
+                try {
+                    new dev.cairn.release.ChatTemplate(template, null, null);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--chat-template " + chatTemplate + ": " + e.getMessage());
+                }
+            }
             Models.Opened m = source.open(home.dir());
             long t0 = System.nanoTime();
             var files = HfDirectory.write(out, m.model(), d, Map.of());
+            if (template != null) dev.cairn.release.ChatTemplate.attach(out, template);
             PrintWriter o = spec.commandLine().getOut();
             o.printf("exported %s (%,d parameters, %s) to %s in %.2f s: %d files%n", m.source(), m.model().params().length,
                     d.torchName(), out, (System.nanoTime() - t0) / 1e9, files.size());

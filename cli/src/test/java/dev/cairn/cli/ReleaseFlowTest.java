@@ -211,6 +211,17 @@ class ReleaseFlowTest {
             if ("true".equals(System.getenv("CI"))) org.junit.jupiter.api.Assertions.fail("node and server/src/test/node's openai package are missing in CI");
             org.junit.jupiter.api.Assumptions.assumeTrue(false, "node or the openai npm package is missing (npm ci in server/src/test/node); skipping");
         }
+        // The release again with a ChatML template, imported under its own name: a model chat clients can talk to.
+        Path template = tmp.resolve("chatml.jinja"), chatDir = tmp.resolve("chat-export");
+        Files.writeString(template, "{%- for message in messages %}{{ message['role'] | upper }}: {{ message['content'] }}\n{% endfor %}"
+                + "{%- if add_generation_prompt %}ROMEO:{% endif %}");
+        var bad = cairn("export", "hf", "--model", bundle.toString(), "--out", chatDir.toString(), "--chat-template", tmp.resolve("none.jinja").toString());
+        assertEquals(2, bad.code(), bad.err());
+        assertFalse(Files.exists(chatDir), "a refused export writes nothing");
+        var ex = cairn("export", "hf", "--model", bundle.toString(), "--out", chatDir.toString(), "--chat-template", template.toString());
+        assertEquals(0, ex.code(), ex.err());
+        var imp = cairn("import", "hf", chatDir.toString(), "--name", "shakespeare-chat", "--license", "CC0-1.0", "--home", home.toString());
+        assertEquals(0, imp.code(), imp.err());
         try (var logNode = new dev.cairn.server.LogNode(home, dev.cairn.server.LogNode.Options.defaults());
              var par = new dev.cairn.numerics.Parallel(2)) {
             var server = new dev.cairn.server.NodeServer(logNode, new java.net.InetSocketAddress("127.0.0.1", 0), dev.cairn.server.NodeServer.Limits.defaults(), null);
@@ -218,7 +229,7 @@ class ReleaseFlowTest {
             server.start();
             String url = "http://127.0.0.1:" + server.port() + "/";
             try {
-                Process p = new ProcessBuilder("node", client.resolve("openai-client.mjs").toString(), url + "v1", "shakespeare-bpe-1").redirectErrorStream(true).start();
+                Process p = new ProcessBuilder("node", client.resolve("openai-client.mjs").toString(), url + "v1", "shakespeare-bpe-1", "shakespeare-chat").redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes());
                 assertEquals(0, p.waitFor(), out);
                 JsonNode j = new ObjectMapper().readTree(out.lines().reduce((a, b) -> b).orElse(""));
@@ -233,6 +244,23 @@ class ReleaseFlowTest {
                 assertEquals(404, j.path("unknown").path("status").asInt());
                 assertEquals("model_not_found", j.path("unknown").path("code").asText());
                 assertEquals(400, j.path("chat").path("status").asInt());
+                assertEquals("no_chat_template", j.path("chat").path("code").asText());
+                JsonNode chat = j.path("chatOk");
+                assertEquals("chat.completion", chat.path("object").asText(), j.toString());
+                assertEquals("assistant", chat.path("role").asText());
+                assertEquals(10, chat.path("logprobs").asInt());
+                assertEquals(2, chat.path("top").asInt());
+                assertEquals(chat.path("content"), chat.path("streamed"), "streamed chat deltas join to the same message");
+                assertEquals("[\"assistant\"]", chat.path("roles").toString());
+                var cfg = new ObjectMapper().readTree(Files.readString(chatDir.resolve("tokenizer_config.json")));
+                var tok = dev.cairn.release.HfDirectory.read(chatDir).tokenizer();
+                String rendered = dev.cairn.release.ChatTemplate.of(chatDir).orElseThrow().render(java.util.List.of(
+                        new dev.cairn.release.ChatTemplate.Message("system", "Be brief."), new dev.cairn.release.ChatTemplate.Message("user", "Who art thou?")), true);
+                assertEquals("SYSTEM: Be brief.\nUSER: Who art thou?\nROMEO:", rendered);
+                assertTrue(cfg.path("chat_template").asText().contains("add_generation_prompt"));
+                assertEquals(tok.encode(rendered).length, chat.path("usage").path("prompt_tokens").asInt(), "the prompt is the rendered conversation");
+                assertEquals(400, j.path("badRole").path("status").asInt());
+                assertEquals("messages[0].role", j.path("badRole").path("param").asText());
                 var http = java.net.http.HttpClient.newHttpClient();
                 java.util.function.BiFunction<String, String, java.net.http.HttpResponse<String>> post = (type, body) -> {
                     try {

@@ -7,6 +7,7 @@ import dev.cairn.model.KvDecoder;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import dev.cairn.numerics.Philox;
+import dev.cairn.release.ChatTemplate;
 import dev.cairn.release.HfDirectory;
 import dev.cairn.release.LoadedModel;
 import dev.cairn.release.ModelStore;
@@ -122,7 +123,7 @@ final class Completions implements AutoCloseable {
         synchronized (loops) {
             return loops.computeIfAbsent(model, m -> {
                 try {
-                    return new Loop(HfDirectory.read(dir));
+                    return new Loop(HfDirectory.read(dir), ChatTemplate.of(dir).orElse(null));
                 } catch (IOException e) {
                     throw new ApiError(500, "cannot load " + m + ": " + e.getMessage(), "server_error", "model", null);
                 }
@@ -131,13 +132,14 @@ final class Completions implements AutoCloseable {
     }
 
     /** Parses and checks a completions request; the message names the field, as OpenAI's do. */
-    static Params params(JsonNode r, int promptLen, int ctx) {
-        int max = r.has("max_tokens") ? intField(r, "max_tokens") : 16;
-        if (max <= 0) throw invalid("max_tokens must be at least 1, got " + max, "max_tokens");
+    static Params params(JsonNode r, int promptLen, int ctx, int defaultMax) {
+        String maxField = r.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        int max = r.hasNonNull(maxField) ? intField(r, maxField) : Math.max(1, Math.min(defaultMax, ctx - promptLen));
+        if (max <= 0) throw invalid(maxField + " must be at least 1, got " + max, maxField);
         if (promptLen >= ctx) throw new ApiError(400, "The prompt is " + promptLen + " tokens; this model's context is " + ctx + " tokens", "invalid_request_error", "prompt", "context_length_exceeded");
         if (promptLen + max > ctx) {
-            throw new ApiError(400, "max_tokens " + max + " plus the prompt's " + promptLen + " tokens exceed this model's context of " + ctx + " tokens",
-                    "invalid_request_error", "max_tokens", "context_length_exceeded");
+            throw new ApiError(400, maxField + " " + max + " plus the prompt's " + promptLen + " tokens exceed this model's context of " + ctx + " tokens",
+                    "invalid_request_error", maxField, "context_length_exceeded");
         }
         double t = r.path("temperature").asDouble(1.0), p = r.path("top_p").asDouble(1.0);
         if (!(t >= 0 && t <= 2)) throw invalid("temperature must be between 0 and 2", "temperature");
@@ -151,7 +153,12 @@ final class Completions implements AutoCloseable {
             else if (s.isArray() && s.size() <= 4) s.forEach(x -> stop.add(x.asText()));
             else throw invalid("stop must be a string or up to 4 strings", "stop");
         }
-        int lp = r.has("logprobs") && !r.get("logprobs").isNull() ? intField(r, "logprobs") : -1;
+        int lp;
+        if (r.path("logprobs").isBoolean()) { // chat: logprobs true, top_logprobs N
+            lp = !r.get("logprobs").asBoolean() ? -1 : r.hasNonNull("top_logprobs") ? intField(r, "top_logprobs") : 0;
+        } else {
+            lp = r.has("logprobs") && !r.get("logprobs").isNull() ? intField(r, "logprobs") : -1;
+        }
         if (lp > 5) throw invalid("logprobs must be at most 5", "logprobs");
         return new Params(max, t, p, k, r.path("seed").asLong(0), stop, lp);
     }
@@ -171,8 +178,11 @@ final class Completions implements AutoCloseable {
         private final Thread thread;
         private final int maxActive;
 
-        Loop(LoadedModel model) {
+        final ChatTemplate template;
+
+        Loop(LoadedModel model, ChatTemplate template) {
             this.model = model;
+            this.template = template;
             this.decoder = new KvDecoder(model.gpt(kernels, parallel));
             // Sequences in flight hold a cache each; a quarter of the heap bounds them all.
             var c = model.config();
@@ -362,13 +372,8 @@ final class Completions implements AutoCloseable {
                     for (String id : models().keySet()) data.addObject().put("id", id).put("object", "model").put("created", 0).put("owned_by", "cairn");
                     send(x, 200, out);
                 }
-                case "/v1/completions" -> completion(x, request(x, body));
-                case "/v1/chat/completions" -> {
-                    JsonNode r = request(x, body);
-                    String model = r.path("model").asText("");
-                    loop(model); // 404 for an unknown model first
-                    throw new ApiError(400, "The model `" + model + "` carries no chat template; use /v1/completions", "invalid_request_error", "model", "no_chat_template");
-                }
+                case "/v1/completions" -> completion(x, request(x, body), false);
+                case "/v1/chat/completions" -> completion(x, request(x, body), true);
                 default -> throw new ApiError(404, "Unknown endpoint " + path, "invalid_request_error", null, "unknown_url");
             }
         } catch (ApiError e) {
@@ -391,14 +396,56 @@ final class Completions implements AutoCloseable {
         }
     }
 
-    private void completion(com.sun.net.httpserver.HttpExchange x, JsonNode r) throws IOException {
+    /** The conversation of a chat request, checked field by field. */
+    static List<ChatTemplate.Message> messages(JsonNode r) {
+        JsonNode ms = r.get("messages");
+        if (ms == null || !ms.isArray() || ms.isEmpty()) throw invalid("messages must be a non-empty array", "messages");
+        List<ChatTemplate.Message> out = new ArrayList<>();
+        for (int i = 0; i < ms.size(); i++) {
+            JsonNode m = ms.get(i);
+            String role = m.path("role").asText("");
+            if (!List.of("system", "developer", "user", "assistant").contains(role)) {
+                throw invalid("messages[" + i + "].role must be system, developer, user or assistant", "messages[" + i + "].role");
+            }
+            JsonNode c = m.get("content");
+            StringBuilder text = new StringBuilder();
+            if (c != null && c.isTextual()) text.append(c.asText());
+            else if (c != null && c.isArray()) {
+                for (JsonNode part : c) {
+                    if (!"text".equals(part.path("type").asText())) throw invalid("messages[" + i + "].content: only text parts are supported", "messages[" + i + "].content");
+                    text.append(part.path("text").asText());
+                }
+            } else throw invalid("messages[" + i + "].content must be a string or an array of text parts", "messages[" + i + "].content");
+            out.add(new ChatTemplate.Message(role, text.toString()));
+        }
+        return out;
+    }
+
+    private void completion(com.sun.net.httpserver.HttpExchange x, JsonNode r, boolean chat) throws IOException {
         if (!r.hasNonNull("model")) throw invalid("model is required", "model");
-        Loop loop = loop(r.get("model").asText());
-        int[] prompt = promptIds(loop.model, r.get("prompt"));
-        Params p = params(r, prompt.length, loop.model.config().contextLen());
+        String model = r.get("model").asText();
+        Loop loop = loop(model);
+        int[] prompt;
+        if (chat) {
+            if (loop.template == null) {
+                throw new ApiError(400, "The model `" + model + "` carries no chat template; use /v1/completions", "invalid_request_error", "model", "no_chat_template");
+            }
+            String text;
+            try {
+                text = loop.template.render(messages(r), true);
+            } catch (IllegalArgumentException e) {
+                throw invalid(e.getMessage(), "messages");
+            }
+            prompt = promptIds(loop.model, LogNode.JSON.getNodeFactory().textNode(text));
+        } else {
+            prompt = promptIds(loop.model, r.get("prompt"));
+        }
+        int ctx = loop.model.config().contextLen();
+        Params p = params(r, prompt.length, ctx, chat ? ctx : 16);
         int n = r.has("n") ? intField(r, "n") : 1;
         if (n < 1 || n > 8) throw invalid("n must be between 1 and 8", "n");
-        String id = "cmpl-" + Long.toHexString(System.nanoTime()), model = r.get("model").asText();
+        String id = (chat ? "chatcmpl-" : "cmpl-") + Long.toHexString(System.nanoTime());
+        String object = chat ? "chat.completion" : "text_completion";
         long created = System.currentTimeMillis() / 1000;
         boolean stream = r.path("stream").asBoolean(false);
         if (stream) {
@@ -412,12 +459,20 @@ final class Completions implements AutoCloseable {
         for (int c = 0; c < n; c++) {
             futures.add(loop.submit(prompt, p, c, !stream ? s -> { } : s -> {
                 String visible = text(loop.model, s);
-                int from = emitted.getOrDefault(s.choice, 0);
-                if (visible.length() < from && s.finish == null) return;
-                String delta = visible.length() > from ? visible.substring(from) : "";
+                int from = emitted.getOrDefault(s.choice, -1);
+                if (visible.length() < Math.max(0, from) && s.finish == null) return;
+                String delta = visible.length() > from && from >= 0 ? visible.substring(from) : from < 0 ? visible : "";
                 emitted.put(s.choice, Math.max(from, visible.length()));
-                ObjectNode chunk = LogNode.JSON.createObjectNode().put("id", id).put("object", "text_completion").put("created", created).put("model", model);
-                ObjectNode ch = chunk.putArray("choices").addObject().put("index", s.choice).put("text", delta);
+                ObjectNode chunk = LogNode.JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
+                        .put("created", created).put("model", model);
+                ObjectNode ch = chunk.putArray("choices").addObject().put("index", s.choice);
+                if (chat) {
+                    ObjectNode d = ch.putObject("delta");
+                    if (from < 0) d.put("role", "assistant"); // the first chunk of a choice names the speaker
+                    d.put("content", delta);
+                } else {
+                    ch.put("text", delta);
+                }
                 ch.putNull("logprobs");
                 if (s.finish == null) ch.putNull("finish_reason"); else ch.put("finish_reason", s.finish);
                 try {
@@ -441,17 +496,40 @@ final class Completions implements AutoCloseable {
             os.flush();
             return;
         }
-        ObjectNode out = LogNode.JSON.createObjectNode().put("id", id).put("object", "text_completion").put("created", created).put("model", model);
+        ObjectNode out = LogNode.JSON.createObjectNode().put("id", id).put("object", object).put("created", created).put("model", model);
         ArrayNode choices = out.putArray("choices");
         int completionTokens = 0;
         for (Seq s : done) {
-            ObjectNode c = choices.addObject().put("index", s.choice).put("text", text(loop.model, s));
-            if (p.logprobs() >= 0) c.set("logprobs", logprobsJson(loop.model, s)); else c.putNull("logprobs");
+            ObjectNode c = choices.addObject().put("index", s.choice);
+            if (chat) c.putObject("message").put("role", "assistant").put("content", text(loop.model, s)).putNull("refusal");
+            else c.put("text", text(loop.model, s));
+            if (p.logprobs() < 0) c.putNull("logprobs");
+            else c.set("logprobs", chat ? chatLogprobsJson(loop.model, s) : logprobsJson(loop.model, s));
             c.put("finish_reason", s.finish);
             completionTokens += s.out.size();
         }
         out.putObject("usage").put("prompt_tokens", prompt.length).put("completion_tokens", completionTokens).put("total_tokens", prompt.length + completionTokens);
         send(x, 200, out);
+    }
+
+    /** Chat's logprobs shape: {content: [{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}]}. */
+    static ObjectNode chatLogprobsJson(LoadedModel m, Seq s) {
+        ObjectNode lp = LogNode.JSON.createObjectNode();
+        ArrayNode content = lp.putArray("content");
+        for (int i = 0; i < s.out.size(); i++) {
+            String t = m.tokenizer().decode(new int[] {s.out.get(i)});
+            ObjectNode e = content.addObject().put("token", t).put("logprob", s.logprobs.get(i));
+            bytes(e, t);
+            ArrayNode top = e.putArray("top_logprobs");
+            s.top.get(i).fields().forEachRemaining(f -> bytes(top.addObject().put("token", f.getKey()).put("logprob", f.getValue().asDouble()), f.getKey()));
+        }
+        lp.putNull("refusal");
+        return lp;
+    }
+
+    private static void bytes(ObjectNode e, String token) {
+        ArrayNode b = e.putArray("bytes");
+        for (byte x : token.getBytes(java.nio.charset.StandardCharsets.UTF_8)) b.add(x & 0xff);
     }
 
     private static void send(com.sun.net.httpserver.HttpExchange x, int status, ObjectNode body) throws IOException {
