@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -278,6 +279,18 @@ class ReleaseFlowTest {
                 assertEquals(415, post.apply("text/plain", "{}").statusCode());
                 assertTrue(new ObjectMapper().readTree(post.apply("application/json", "{\"model\":\"shakespeare-bpe-1\",\"prompt\":\"x\",\"max_tokens\":100000}").body())
                         .path("error").path("message").asText().contains("max_tokens"));
+                // Thousands of idle connections (as many as this process's descriptors allow) leave the server answering.
+                long fds = Files.readAllLines(Path.of("/proc/self/limits")).stream().filter(l -> l.startsWith("Max open files"))
+                        .map(l -> Long.parseLong(l.substring(26).trim().split("\\s+")[0])).findFirst().orElse(1024L);
+                int idle = (int) Math.min(2000, (fds - 200) / 3);
+                List<java.net.Socket> sockets = new java.util.ArrayList<>();
+                try {
+                    for (int i = 0; i < idle; i++) sockets.add(new java.net.Socket("127.0.0.1", server.port()));
+                    var ok = post.apply("application/json", "{\"model\":\"shakespeare-bpe-1\",\"prompt\":\"ROMEO:\",\"max_tokens\":4,\"temperature\":0}");
+                    assertEquals(200, ok.statusCode(), idle + " idle connections: " + ok.body());
+                } finally {
+                    for (var sock : sockets) sock.close();
+                }
             } finally {
                 server.close();
             }
