@@ -39,7 +39,13 @@ abstract class GovernanceCli implements Callable<Integer> {
     @Mixin HomeOption home;
     @Option(names = "--json", description = "Print JSON.") boolean json;
     @Option(names = "--remote", paramLabel = "URL", description = "Act on the community a node serves (cairn serve): statements are "
-            + "signed here and submitted over HTTP; reads come from a verified local mirror (HOME/remotes/).") String remote;
+            + "signed here and submitted over HTTP; reads come from a verified local mirror (HOME/remotes/). Default: the node "
+            + "named in HOME/config.toml ([node] url), if any; 'local' uses this home's log.") String remoteFlag;
+
+    /** The node to act on (--remote, else HOME/config.toml), or null for this home's own log. */
+    String remote() {
+        return NodeConfig.remote(home.dir(), remoteFlag);
+    }
 
     /** The command's work; returns the exit code. */
     abstract int execute() throws Exception;
@@ -72,6 +78,7 @@ abstract class GovernanceCli implements Callable<Integer> {
 
     /** The home whose log the command reads: this one, or (with --remote) the verified mirror of the node's log. */
     LedgerHome ledgerHome() {
+        String remote = remote();
         if (remote == null) return new LedgerHome(home.dir());
         Path mirror = mirrorHome(home.dir(), remote);
         dev.cairn.governance.Community.syncWitnessed(remote, mirror.resolve("log"));
@@ -86,11 +93,20 @@ abstract class GovernanceCli implements Callable<Integer> {
 
     /** The community to act in: the local log, or the node at --remote through its verified mirror. */
     dev.cairn.governance.Community openCommunity() {
+        String remote = remote();
         if (remote == null) return dev.cairn.governance.Community.open(new LedgerHome(home.dir()), java.time.InstantSource.system());
         Path mirror = mirrorHome(home.dir(), remote);
         var c = dev.cairn.governance.Community.openRemote(remote, mirror.resolve("log"), java.time.InstantSource.system());
         pinLogKey(mirror);
         return c;
+    }
+
+    /** The node at url as a governed run's ledger, through this home's verified mirror of it. */
+    static dev.cairn.training.GovernedLedger remoteLedger(Path home, String url) {
+        Path mirror = mirrorHome(home, url);
+        dev.cairn.governance.Community.syncWitnessed(url, mirror.resolve("log"));
+        pinLogKey(mirror);
+        return dev.cairn.training.GovernedLedger.remote(url, mirror);
     }
 
     static Path mirrorHome(Path home, String url) {

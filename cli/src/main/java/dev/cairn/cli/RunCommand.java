@@ -87,6 +87,9 @@ final class RunCommand implements Runnable {
         @Option(names = "--recipe", required = true, paramLabel = "FILE", description = "The run recipe the proposal names by digest.") Path recipeFile;
         @Option(names = "--out", paramLabel = "DIR", description = "Run directory (default: HOME/runs/RUN_NAME).") Path out;
         @Option(names = "--json", description = "Print one JSON object with the results as the last line.") boolean json;
+        @Option(names = "--remote", paramLabel = "URL", description = "The community's node (default: HOME/config.toml's [node] url; 'local': "
+                + "this home's log): statements are signed here, submitted over HTTP and checked against a verified mirror; the "
+                + "beacon is the first witnessed checkpoint that includes the run-finished statement.") String remote;
         @Mixin ExecutionOptions exec;
 
         @Override
@@ -94,22 +97,24 @@ final class RunCommand implements Runnable {
             PrintWriter o = spec.commandLine().getOut(), err = spec.commandLine().getErr();
             SigningKey trainer = GovernanceCli.loadKey(new LedgerHome(home.dir()), key, passphraseFile);
             BaseModelOptions.registerHome(home.dir());
-            try (Parallel par = exec.parallel()) {
+            String node = NodeConfig.remote(home.dir(), remote);
+            try (Parallel par = exec.parallel(); dev.cairn.training.GovernedLedger ledger = node == null
+                    ? dev.cairn.training.GovernedLedger.local(home.dir()) : GovernanceCli.remoteLedger(home.dir(), node)) {
                 Kernels k = exec.kernels();
                 Path dir = out;
                 if (dir == null) {
-                    var state = dev.cairn.governance.Community.read(new LedgerHome(home.dir()));
+                    var state = ledger.state();
                     var ap = GovernedRun.approval(state, proposal, System.currentTimeMillis());
                     dir = home.dir().resolve("runs").resolve(ap.action().run().replaceAll("[^A-Za-z0-9._-]", "_"));
                 }
                 TrainCommand.ConsoleListener console = new TrainCommand.ConsoleListener(err, k, par);
-                RunCommitment c = GovernedRun.start(home.dir(), proposal, recipeFile, trainer, dir, k, par, new GovernedRun.Listener() {
+                RunCommitment c = GovernedRun.start(ledger, home.dir(), proposal, recipeFile, trainer, dir, k, par, new GovernedRun.Listener() {
                     @Override public void started(dev.cairn.training.Trainer t, int from) { console.started(t, from); }
                     @Override public void step(dev.cairn.training.Trainer.StepResult r, double tps, double el) { console.step(r, tps, el); }
                     @Override public void evaluated(int step, double v) { console.evaluated(step, v); }
                     @Override public void logged(String what, LogEntry e) {
-                        if (what.startsWith("run-finished")) {
-                            err.println("ledger: " + what + " signed by " + key + " at log entry " + e.index());
+                        if (what.startsWith("run-finished") || node != null) {
+                            err.println("ledger: " + what + " signed by " + key + " at log entry " + e.index() + (node == null ? "" : " of " + node));
                             err.flush();
                         }
                     }

@@ -53,6 +53,8 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--key", paramLabel = "VERIFIER", description = "Sign a verification attestation into the ledger with this key.") String key;
     @Option(names = "--passphrase-file", paramLabel = "FILE", description = "Passphrase of an encrypted --key.") Path passphraseFile;
     @Option(names = "--json", description = "Print one JSON object with the verdict as the last line.") boolean json;
+    @Option(names = "--remote", paramLabel = "URL", description = "The community's node (default: HOME/config.toml's [node] url; 'local': this "
+            + "home's log): the commitment is read from a verified mirror of its log and the attestation (--key) submitted to it.") String remote;
     @Mixin HomeOption home;
     @Mixin ExecutionOptions exec;
 
@@ -69,10 +71,15 @@ final class VerifyCommand implements Callable<Integer> {
         String communityId = null, proposal = null, runName = run.getFileName().toString();
         long t0 = System.nanoTime();
         RunVerifier.Verdict verdict = null;
+        String node = NodeConfig.remote(home.dir(), remote);
+        if (node != null) {
+            GovernanceCli.remoteLedger(home.dir(), node).close(); // syncs and checks the mirror the commitment is read from
+        }
+        Path ledgerHome = node == null ? home.dir() : GovernanceCli.mirrorHome(home.dir(), node);
         if (Files.exists(run.resolve("governed.json"))) {
             GovernedRun.Committed c;
             try {
-                c = GovernedRun.committed(home.dir(), run);
+                c = GovernedRun.committed(ledgerHome, run);
             } catch (GovernedRun.VerificationFailure f) {
                 verdict = new RunVerifier.Verdict(false, modeName, 0, null, f.artifact, f.getMessage(), (System.nanoTime() - t0) / 1e9, List.of(), 0, 0);
                 return finish(out, verdict, null, null, null, null, signer, null);
@@ -127,9 +134,13 @@ final class VerifyCommand implements Callable<Integer> {
                 v.firstBadStep() == null ? "none" : v.firstBadStep(), v.seconds()));
         ObjectNode j = v.toJson();
         if (signer != null && c != null) {
-            if (communityId == null) communityId = Community.read(new LedgerHome(home.dir())).communityId();
-            LogEntry e = GovernedRun.attest(home.dir(), communityId, proposal, runName, c, v, beaconHex, signer);
-            out.println("  attestation signed by " + key + " at log entry " + e.index());
+            String node = NodeConfig.remote(home.dir(), remote);
+            LogEntry e;
+            try (var ledger = node == null ? dev.cairn.training.GovernedLedger.local(home.dir()) : GovernanceCli.remoteLedger(home.dir(), node)) {
+                if (communityId == null) communityId = ledger.state().communityId();
+                e = GovernedRun.attest(ledger, communityId, proposal, runName, c, v, beaconHex, signer);
+            }
+            out.println("  attestation signed by " + key + " at log entry " + e.index() + (node == null ? "" : " of " + node));
             j.put("attestation_index", e.index());
         }
         if (json) out.println(new ObjectMapper().writeValueAsString(j));

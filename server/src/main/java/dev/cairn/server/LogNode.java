@@ -78,6 +78,11 @@ public final class LogNode implements AutoCloseable {
         return Hex.encode(MerkleTree.sha256(java.util.Arrays.copyOfRange(bytes, from, bytes.length)));
     }
 
+    /** The index of the entry whose envelope JSON has this SHA-256 (hex), or null. */
+    public Long indexOf(String envelopeDigest) {
+        return byDigest.get(envelopeDigest.toLowerCase(java.util.Locale.ROOT));
+    }
+
     /** Validates the envelope's signature and form now; the rules are checked when its batch is integrated. */
     public CompletableFuture<ObjectNode> submit(byte[] body) {
         if (closed) throw new Refused(503, "the node is shutting down");

@@ -30,7 +30,7 @@ import javax.net.ssl.SSLContext;
  *   GET  /tile/L/N[.p/W]                      Merkle tiles (C2SP tlog-tiles), immutable when full
  *   GET  /tile/entries/N[.p/W]                entry bundles
  *   POST /add                                 one DSSE envelope; answers once durable, with index and inclusion proof
- *   GET  /api/log | /api/community | /api/proposals | /api/proof?index=N
+ *   GET  /api/log | /api/community | /api/proposals | /api/proof?index=N | /api/proof?digest=SHA256
  * </pre>
  * Limits: request body size, in-flight requests (503 past it), envelopes per key per second (429), and the JDK server's
  * request and response timeouts, so a slow client holds one virtual thread, never the node. Errors are JSON
@@ -157,8 +157,16 @@ public final class NodeServer implements AutoCloseable {
             }));
             case "/api/proof" -> {
                 String q = x.getRequestURI().getQuery();
-                if (q == null || !q.matches("index=\\d{1,15}")) throw new LogNode.Refused(400, "give ?index=N");
-                long i = Long.parseLong(q.substring(6));
+                long i;
+                if (q != null && q.matches("index=\\d{1,15}")) {
+                    i = Long.parseLong(q.substring(6));
+                } else if (q != null && q.matches("digest=[0-9a-fA-F]{64}")) { // SHA-256 of the envelope's JSON, as submitted
+                    Long at = node.indexOf(q.substring(7));
+                    if (at == null) throw new LogNode.Refused(404, "no entry with envelope digest " + q.substring(7));
+                    i = at;
+                } else {
+                    throw new LogNode.Refused(400, "give ?index=N or ?digest=SHA256 (hex, of the envelope's JSON)");
+                }
                 if (i >= node.size()) throw new LogNode.Refused(404, "no entry " + i + " (the log has " + node.size() + ")");
                 json(x, node.receipt(i, true));
             }

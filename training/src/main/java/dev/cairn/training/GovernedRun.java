@@ -161,10 +161,20 @@ public final class GovernedRun {
      */
     public static RunCommitment start(Path home, String proposalRef, Path recipeFile, SigningKey trainer, Path out,
                                       Kernels k, Parallel par, Listener listener) throws IOException {
-        LedgerHome lh = new LedgerHome(home);
+        try (GovernedLedger ledger = GovernedLedger.local(home)) {
+            return start(ledger, home, proposalRef, recipeFile, trainer, out, k, par, listener);
+        }
+    }
+
+    /**
+     * As {@link #start(Path, String, Path, SigningKey, Path, Kernels, Parallel, Listener)}, with the community and
+     * the statements in {@code ledger} (the home's log or a node's) and the data in {@code home}.
+     */
+    public static RunCommitment start(GovernedLedger ledger, Path home, String proposalRef, Path recipeFile, SigningKey trainer, Path out,
+                                      Kernels k, Parallel par, Listener listener) throws IOException {
         RunRecipe rr = RunRecipe.read(recipeFile);
-        try (TransparencyLog log = lh.openLog(InstantSource.system())) {
-            CommunityState state = Community.replay(log, log.size());
+        {
+            CommunityState state = ledger.state();
             Approval ap = approval(state, proposalRef, System.currentTimeMillis());
             DatasetTokens data = checkInputs(ap, rr, recipeFile, home);
             TrainingRun run = TrainingRun.create(out, rr.recipe(), home, data, k, par).stateDigestEvery(TrainingRun.DEFAULT_STATE_DIGEST_EVERY);
@@ -185,7 +195,7 @@ public final class GovernedRun {
                     p.putObject("transcript").put("size", size).put("root", root);
                     Statement st = Statement.of(PROGRESS, p, ap.communityId(), trainer.identity(),
                             Subject.sha256(String.format("checkpoints/step-%08d.ckpt", c.step()), c.sha256()));
-                    listener.logged("run-progress (checkpoint " + c.step() + ")", log.append(Envelope.sign(st, trainer)));
+                    listener.logged("run-progress (checkpoint " + c.step() + ")", ledger.append(Envelope.sign(st, trainer)));
                 }
             });
             RunCommitment c = run.commitment();
@@ -194,14 +204,10 @@ public final class GovernedRun {
             Statement st = Statement.of(FINISHED, p, ap.communityId(), trainer.identity(),
                     Subject.sha256("transcript", c.transcriptRoot()), Subject.sha256("weights", c.finalWeightsSha256()),
                     Subject.sha256("state", c.finalStateSha256()));
-            LogEntry e = log.append(Envelope.sign(st, trainer));
+            LogEntry e = ledger.append(Envelope.sign(st, trainer));
             listener.logged("run-finished", e);
-            // The first signed checkpoint that includes the run-finished statement: the spot check's beacon.
-            String note = log.checkpoint();
-            if (Checkpoint.parseText(note.substring(0, note.indexOf("\n\n") + 1)).size() != e.index() + 1) {
-                throw new IllegalStateException("the log grew past the run-finished statement before its checkpoint was taken");
-            }
-            TrainingRun.writeAtomically(out.resolve("beacon-checkpoint"), note);
+            // The first signed (through a witnessed node: cosigned) checkpoint that includes it: the spot check's beacon.
+            TrainingRun.writeAtomically(out.resolve("beacon-checkpoint"), ledger.beacon(e));
             return c;
         }
     }
@@ -249,7 +255,20 @@ public final class GovernedRun {
             }
             String note = Files.readString(runDir.resolve("beacon-checkpoint"), StandardCharsets.UTF_8);
             Checkpoint cp = Checkpoint.verify(note, log.origin(), log.logKey());
-            if (cp.size() != index + 1 || !java.util.Arrays.equals(cp.root(), log.root(index + 1))) {
+            // A local log's beacon is the checkpoint of size index+1; a node's, the first witnessed one at or after it.
+            if (cp.size() <= index || cp.size() > log.size() || !java.util.Arrays.equals(cp.root(), log.root(cp.size()))) {
+                throw new VerificationFailure("beacon-checkpoint", "beacon-checkpoint (size " + cp.size() + ") is not a checkpoint of this log including entry " + index);
+            }
+            var witnessing = state.charter().witnessing();
+            int cosigned = 0;
+            for (var w : witnessing.witnesses()) {
+                if (dev.cairn.ledger.Cosignature.verify(note, w.name(), dev.cairn.ledger.Identity.ofHex(w.publicKey()))) cosigned++;
+            }
+            if (cosigned < witnessing.quorum()) {
+                throw new VerificationFailure("beacon-checkpoint", "beacon-checkpoint carries " + cosigned + " of the " + witnessing.quorum()
+                        + " witness cosignatures the charter requires");
+            }
+            if (witnessing.quorum() == 0 && cp.size() != index + 1) {
                 throw new VerificationFailure("beacon-checkpoint", "beacon-checkpoint is not the log's first checkpoint including entry " + index);
             }
             return new Committed(c, index, MerkleTree.sha256(note.getBytes(StandardCharsets.UTF_8)), ap.communityId(), ap.proposal(),
@@ -279,6 +298,14 @@ public final class GovernedRun {
     /** Appends a signed verification attestation: what was checked, how, and the verdict. */
     public static LogEntry attest(Path home, String communityId, String proposal, String run, RunCommitment c,
                                   RunVerifier.Verdict v, String beaconHex, SigningKey verifier) {
+        try (GovernedLedger ledger = GovernedLedger.local(home)) {
+            return attest(ledger, communityId, proposal, run, c, v, beaconHex, verifier);
+        }
+    }
+
+    /** As {@link #attest(Path, String, String, String, RunCommitment, RunVerifier.Verdict, String, SigningKey)}, into {@code ledger}. */
+    public static LogEntry attest(GovernedLedger ledger, String communityId, String proposal, String run, RunCommitment c,
+                                  RunVerifier.Verdict v, String beaconHex, SigningKey verifier) {
         ObjectNode p = v.toJson();
         p.put("run", run == null ? "" : run);
         if (proposal != null) p.put("proposal", proposal);
@@ -286,8 +313,6 @@ public final class GovernedRun {
         if (beaconHex != null) p.put("beacon", beaconHex);
         p.remove("seconds"); // a measurement, not a finding
         Statement st = Statement.of(VERIFICATION, p, communityId, verifier.identity(), Subject.sha256("transcript", c.transcriptRoot()));
-        try (TransparencyLog log = new LedgerHome(home).openLog(InstantSource.system())) {
-            return log.append(Envelope.sign(st, verifier));
-        }
+        return ledger.append(Envelope.sign(st, verifier));
     }
 }

@@ -1,0 +1,177 @@
+package dev.cairn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.ledger.Hex;
+import dev.cairn.ledger.LedgerHome;
+import dev.cairn.ledger.MerkleTree;
+import dev.cairn.ledger.TransparencyLog;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A governed run over the network: the node and two witnesses in their own processes, the trainer naming the node
+ * in HOME/config.toml, a second member verifying from another home; the beacon is a cosigned checkpoint.
+ */
+class RemoteRunTest {
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    @TempDir Path dir;
+    final List<Process> procs = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        for (Process p : procs) p.destroyForcibly();
+    }
+
+    String start(String marker, String... args) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), "dev.cairn.cli.Main"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        procs.add(p);
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
+        String line;
+        while ((line = r.readLine()) != null) {
+            if (line.startsWith(marker)) {
+                Thread.ofVirtual().start(() -> r.lines().forEach(l -> { }));
+                return line.substring(line.indexOf("http")).split(" ")[0];
+            }
+        }
+        throw new AssertionError(String.join(" ", args) + " did not start");
+    }
+
+    static TrainCommandTest.Result ok(String... args) {
+        TrainCommandTest.Result r = TrainCommandTest.cairn(args);
+        assertEquals(0, r.code(), String.join(" ", args) + "\n" + r.out() + r.err());
+        return r;
+    }
+
+    static String find(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertTrue(m.find(), regex + " in " + text);
+        return m.group(1);
+    }
+
+    @Test
+    void aRunTrainedAndVerifiedOverHttpHasACosignedBeacon() throws Exception {
+        Path alice = dir.resolve("alice"), bob = dir.resolve("bob");
+        String a = alice.toString();
+        for (String k : new String[] {"alice", "bob", "w1", "w2"}) ok("key", "new", k, "--home", a);
+        Path charter = dir.resolve("charter.toml");
+        Files.writeString(charter, "[[members]]\nname = \"Alice\"\nkey = \"@alice\"\n[[members]]\nname = \"Bob\"\nkey = \"@bob\"\n"
+                + "[[witnesses]]\nname = \"w1\"\nkey = \"@w1\"\n[[witnesses]]\nname = \"w2\"\nkey = \"@w2\"\n[witnessing]\nquorum = 2\n"
+                + "[defaults]\nrule = \"majority\"\nquorum = \"50%\"\nsuper_quorum = \"100%\"\nvoting_delay = \"0s\"\nvoting_period = \"1d\"\ntimelock = \"0s\"\n"
+                + "grace_period = \"7d\"\nproposal_threshold = 1\nvote_replacement = false\ndelegation = false\n"
+                + "[decisions.start_run]\nrule = \"schulze\"\n");
+        ok("init", "--name", "Networked", "--charter", charter.toString(), "--key", "alice", "--home", a);
+        Path text = dir.resolve("corpus.txt");
+        try (var in = RemoteRunTest.class.getResourceAsStream(DemoCommand.SAMPLE_RESOURCE)) {
+            Files.write(text, Arrays.copyOf(in.readAllBytes(), 20_000));
+        }
+        String root = find(ok("data", "add", text.toString(), "--dataset", "plays", "--license", "CC0-1.0", "--source", "https://example.org/plays", "--home", a).out(), "root ([0-9a-f]{64})");
+        String tokenizer = find(ok("tokenizer", "train", "--dataset", "plays@1", "--vocab", "300", "--home", a).out(), "tokenizer ([0-9a-f]{64})");
+        Path recipe = dir.resolve("recipe.json");
+        String digest = find(ok("run", "recipe", "--dataset", "plays@1", "--tokenizer", tokenizer.substring(0, 16), "--out", recipe.toString(),
+                "--steps", "4", "--layers", "1", "--heads", "2", "--embd", "16", "--ctx", "16", "--batch", "2", "--eval-every", "2",
+                "--checkpoint-every", "2", "--home", a).out(), "(?m)^([0-9a-f]{64})");
+
+        String origin, logKey;
+        try (TransparencyLog log = new LedgerHome(alice).openLogReadOnly()) {
+            origin = log.origin();
+            logKey = log.logKey().publicKeyHex();
+        }
+        String w1 = start("witness w1", "witness", "serve", "--key", "w1", "--home", a, "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey);
+        String w2 = start("witness w2", "witness", "serve", "--key", "w2", "--home", a, "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey);
+        String url = start("serving", "serve", "--home", a, "--listen", "127.0.0.1:0", "--witness", "w1=" + w1, "--witness", "w2=" + w2, "--batch-ms", "3");
+        // Alice names the node once; Bob, on his own machine with only his key, says --remote.
+        Files.writeString(alice.resolve("config.toml"), "[node]\nurl = \"" + url + "\"\n");
+        Files.createDirectories(bob.resolve("keys"));
+        for (String f : new String[] {"bob.key", "bob.pub"}) Files.copy(alice.resolve("keys").resolve(f), bob.resolve("keys").resolve(f));
+        String b = bob.toString();
+
+        Path admit = dir.resolve("admit.toml"), run = dir.resolve("run.toml");
+        Files.writeString(admit, "title = \"Admit\"\ndataset = \"plays@1\"\nroot = \"" + root + "\"\n");
+        ok("propose", "admit-data", "--file", admit.toString(), "--key", "alice", "--home", a);
+        ok("vote", "1", "for", "--key", "alice", "--home", a);
+        ok("vote", "1", "for", "--key", "bob", "--home", b, "--remote", url);
+        ok("execute", "1", "--key", "alice", "--home", a);
+        Files.writeString(run, "title = \"Run\"\n[[options]]\nid = \"a\"\nrun = \"plays-1\"\nrecipe = \"" + digest + "\"\ndataset_root = \"" + root + "\"\ntokenizer = \"" + tokenizer + "\"\n"
+                + "[[options]]\nid = \"b\"\nrun = \"plays-2\"\nrecipe = \"" + digest + "\"\ndataset_root = \"" + root + "\"\ntokenizer = \"" + tokenizer + "\"\n");
+        ok("propose", "start-run", "--file", run.toString(), "--key", "bob", "--home", b, "--remote", url);
+        ok("vote", "2", "--rank", "a,b", "--key", "alice", "--home", a);
+        ok("vote", "2", "--rank", "a,b", "--key", "bob", "--home", b, "--remote", url);
+        ok("execute", "2", "--key", "bob", "--home", b, "--remote", url);
+
+        Path runDir = dir.resolve("runs/plays-1");
+        var started = ok("run", "start", "2", "--key", "alice", "--recipe", recipe.toString(), "--out", runDir.toString(), "--home", a, "--threads", "2");
+        assertTrue(started.err().contains("run-progress (checkpoint 2) signed by alice at log entry") && started.err().contains(" of " + url), started.err());
+        String beacon = Files.readString(runDir.resolve("beacon-checkpoint"));
+        assertTrue(beacon.contains("\n\u2014 w1 ") && beacon.contains("\n\u2014 w2 "), "the beacon is cosigned by both witnesses:\n" + beacon);
+
+        // Bob verifies from his machine with a copy of the run, and his attestation travels to the node.
+        var v = ok("verify", runDir.toString(), "--spot-check", "1", "--segment", "2", "--key", "bob", "--home", b, "--remote", url, "--json");
+        JsonNode verdict = v.json();
+        assertTrue(verdict.path("ok").asBoolean(), v.out());
+        long attestation = verdict.path("attestation_index").asLong();
+        JsonNode info = new ObjectMapper().readTree(get(url + "api/log").body());
+        assertTrue(info.path("size").asLong() > attestation, info.toString());
+
+        // The run-finished entry's proof, looked up by its envelope's digest.
+        long finished = -1;
+        String envelopeDigest = null;
+        Path mirror = GovernanceCli.mirrorHome(bob, url).resolve("log");
+        try (TransparencyLog log = TransparencyLog.openReadOnly(mirror)) {
+            for (long i = 0; i < log.size(); i++) {
+                byte[] leaf = log.leafInput(i);
+                String json = new String(leaf, 8, leaf.length - 8, java.nio.charset.StandardCharsets.UTF_8);
+                if (json.contains("dHJhaW5pbmcvcnVuLWZpbmlzaGVk") || new String(java.util.Base64.getDecoder().decode(
+                        new ObjectMapper().readTree(json).path("payload").asText()), java.nio.charset.StandardCharsets.UTF_8).contains("run-finished/v1")) {
+                    finished = i;
+                    envelopeDigest = Hex.encode(MerkleTree.sha256(Arrays.copyOfRange(leaf, 8, leaf.length)));
+                    break;
+                }
+            }
+        }
+        assertTrue(finished > 0, "the node's log holds the run-finished statement");
+        HttpResponse<String> proof = get(url + "api/proof?digest=" + envelopeDigest);
+        assertEquals(200, proof.statusCode(), proof.body());
+        assertEquals(finished, new ObjectMapper().readTree(proof.body()).path("index").asLong());
+        assertEquals(404, get(url + "api/proof?digest=" + "00".repeat(32)).statusCode());
+        assertEquals(400, get(url + "api/proof?digest=xyz").statusCode());
+
+        // A beacon stripped of its cosignatures is refused: the trainer cannot substitute a checkpoint of its choosing.
+        String stripped = beacon.lines().filter(l -> !l.startsWith("\u2014 w")).reduce("", (x, y) -> x + y + "\n");
+        Files.writeString(runDir.resolve("beacon-checkpoint"), stripped);
+        var refused = TrainCommandTest.cairn("verify", runDir.toString(), "--spot-check", "1", "--segment", "2", "--home", b, "--remote", url, "--json");
+        assertEquals(1, refused.code(), refused.out() + refused.err());
+        assertTrue(refused.out().contains("beacon-checkpoint") && refused.out().contains("witness cosignatures"), refused.out());
+
+        // A malformed config names the file and the field.
+        Files.writeString(alice.resolve("config.toml"), "[node]\nurl = \"ftp://x\"\n");
+        var bad = TrainCommandTest.cairn("proposal", "show", "1", "--home", a);
+        assertFalse(bad.code() == 0);
+        assertTrue(bad.err().contains("config.toml: [node] url must be an http:// or https:// URL"), bad.err());
+    }
+
+    static HttpResponse<String> get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
