@@ -40,6 +40,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--batch-ms", paramLabel = "MS", defaultValue = "5", description = "How long the integrator gathers a batch (default 5 ms).") int batchMs;
     @Option(names = "--witness", paramLabel = "NAME=URL", description = "A witness (C2SP tlog-witness) to send every checkpoint to; repeatable. "
             + "NAME is the witness's name in the charter's [[witnesses]].") java.util.List<String> witnesses = new java.util.ArrayList<>();
+    @Option(names = "--mirror", paramLabel = "DIR", description = "Serve a mirror's log directory (cairn mirror URL --out DIR --follow N) "
+            + "read-only instead of a home: the same tiles, checkpoint and API, re-read as the mirror grows; submissions are refused.") Path mirror;
     @Mixin HomeOption home;
     @Mixin ExecutionOptions exec;
 
@@ -51,15 +53,23 @@ final class ServeCommand implements Callable<Integer> {
         InetSocketAddress addr = new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)));
         if ((tlsCert == null) != (tlsKey == null)) throw new IllegalArgumentException("give both --tls-cert and --tls-key, or neither");
         SSLContext tls = tlsCert == null ? null : tls(tlsCert, tlsKey);
-        LogNode node = new LogNode(home.dir(), new LogNode.Options(512, batchMs, rate, 10_000));
+        if (mirror != null) {
+            if (!Files.exists(mirror.resolve("log.json"))) throw new IllegalArgumentException("--mirror " + mirror + ": no log here (make one with cairn mirror URL --out " + mirror + ")");
+            if (!witnesses.isEmpty()) throw new IllegalArgumentException("--witness: a mirror serves the node's cosigned checkpoints; it has no witnesses of its own");
+        }
+        LogNode node = mirror != null ? LogNode.mirror(mirror) : new LogNode(home.dir(), new LogNode.Options(512, batchMs, rate, 10_000));
         node.witnesses(witnesses);
         NodeServer server = new NodeServer(node, addr, new NodeServer.Limits(maxBody, maxInFlight, 30), tls);
-        server.serveModels(home.dir(), exec.kernels(), exec.parallel());
+        if (mirror == null) server.serveModels(home.dir(), exec.kernels(), exec.parallel());
         server.start();
         String url = (tls == null ? "http://" : "https://") + addr.getHostString() + ":" + server.port() + "/";
-        out.println("serving " + home.dir() + " at " + url + " (" + node.size() + " entries, origin " + node.log().origin() + ")");
-        out.println("members: cairn vote N for --key K --remote " + url);
-        out.println("models:  OpenAI-compatible at " + url + "v1 (the releases and imported models in HOME)");
+        out.println("serving " + (mirror != null ? "the mirror " + mirror : home.dir()) + " at " + url + " (" + node.size() + " entries, origin " + node.log().origin() + ")");
+        if (mirror == null) {
+            out.println("members: cairn vote N for --key K --remote " + url);
+            out.println("models:  OpenAI-compatible at " + url + "v1 (the releases and imported models in HOME)");
+        } else {
+            out.println("readers: cairn proposal show N --remote " + url + " (submissions go to the node)");
+        }
         out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -171,6 +171,98 @@ class RemoteRunTest {
         assertTrue(bad.err().contains("config.toml: [node] url must be an http:// or https:// URL"), bad.err());
     }
 
+    /** A cairn command in its own JVM with extra JVM options (a trust store); returns exit code, stdout and stderr. */
+    static TrainCommandTest.Result child(List<String> jvm, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--add-modules", "jdk.incubator.vector"));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.cairn.cli.Main"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).start();
+        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes());
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        return new TrainCommandTest.Result(p.exitValue(), out, err.get().replaceFirst("^WARNING: Using incubator modules: [^\n]*\n", ""));
+    }
+
+    @Test
+    void aNodeOverTlsIsMirroredAndTheMirrorServesTheSameVerifiedState() throws Exception {
+        Path node = dir.resolve("node"), member = dir.resolve("member");
+        String n = node.toString();
+        for (String k : new String[] {"alice", "bob"}) ok("key", "new", k, "--home", n);
+        Path charter = dir.resolve("charter.toml");
+        Files.writeString(charter, "[[members]]\nname = \"Alice\"\nkey = \"@alice\"\n[[members]]\nname = \"Bob\"\nkey = \"@bob\"\n"
+                + "[defaults]\nrule = \"majority\"\nquorum = \"50%\"\nvoting_delay = \"0s\"\nvoting_period = \"1d\"\ntimelock = \"0s\"\n"
+                + "grace_period = \"7d\"\nproposal_threshold = 1\nvote_replacement = false\ndelegation = false\n");
+        ok("init", "--name", "Mirrored", "--charter", charter.toString(), "--key", "alice", "--home", n);
+
+        // A self-signed certificate for 127.0.0.1 (keytool), written as the PEM files cairn serve takes.
+        Path ks = dir.resolve("tls.p12");
+        Process kt = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair", "-alias", "node",
+                "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "san=ip:127.0.0.1", "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+        String ktOut = new String(kt.getInputStream().readAllBytes());
+        assertEquals(0, kt.waitFor(), ktOut);
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(ks)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        java.util.Base64.Encoder b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes());
+        Path cert = dir.resolve("cert.pem"), key = dir.resolve("key.pem");
+        Files.writeString(cert, "-----BEGIN CERTIFICATE-----\n" + b64.encodeToString(store.getCertificate("node").getEncoded()) + "\n-----END CERTIFICATE-----\n");
+        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + b64.encodeToString(store.getKey("node", "changeit".toCharArray()).getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+
+        String url = start("serving", "serve", "--home", n, "--listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString());
+        assertTrue(url.startsWith("https://"), url);
+        List<String> trust = List.of("-Djavax.net.ssl.trustStore=" + ks, "-Djavax.net.ssl.trustStorePassword=changeit", "-Djavax.net.ssl.trustStoreType=PKCS12");
+        Files.createDirectories(member.resolve("keys"));
+        for (String f : new String[] {"bob.key", "bob.pub"}) Files.copy(node.resolve("keys").resolve(f), member.resolve("keys").resolve(f));
+        Path prop = dir.resolve("p.toml");
+        Files.writeString(prop, "title = \"Admit\"\ndataset = \"d@1\"\nroot = \"" + "ab".repeat(32) + "\"\n");
+        var proposed = child(trust, "propose", "admit-data", "--file", prop.toString(), "--key", "bob", "--home", member.toString(), "--remote", url);
+        assertEquals(0, proposed.code(), proposed.err());
+        var untrusted = child(List.of(), "proposal", "show", "1", "--home", dir.resolve("stranger").toString(), "--remote", url);
+        assertTrue(untrusted.code() != 0, "a client that does not trust the certificate refuses the node");
+
+        // A mirror follows the TLS node; served read-only over plain HTTP, it gives readers the same verified state.
+        Path mirror = dir.resolve("mirror");
+        var synced = child(trust, "mirror", url, "--out", mirror.toString());
+        assertEquals(0, synced.code(), synced.err());
+        String mirrorUrl = start("serving", "serve", "--mirror", mirror.toString(), "--listen", "127.0.0.1:0");
+        var viaNode = child(trust, "proposal", "show", "1", "--json", "--home", member.toString(), "--remote", url);
+        var viaMirror = ok("proposal", "show", "1", "--json", "--home", dir.resolve("reader").toString(), "--remote", mirrorUrl);
+        assertEquals(0, viaNode.code(), viaNode.err());
+        JsonNode a = whole(viaNode.out()), b = whole(viaMirror.out());
+        assertEquals(a.path("tally"), b.path("tally"), viaNode.out() + "\n---\n" + viaMirror.out());
+        assertTrue(b.toString().contains("\"Admit\""), viaMirror.out());
+        HttpResponse<String> add = HTTP.send(HttpRequest.newBuilder(URI.create(mirrorUrl + "add")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, add.statusCode(), add.body());
+        assertTrue(new ObjectMapper().readTree(add.body()).path("error").asText().contains("read-only mirror"), add.body());
+
+        // The node grows; the mirror follows; its server re-reads the mirror.
+        assertEquals(0, child(trust, "vote", "1", "for", "--key", "bob", "--home", member.toString(), "--remote", url).code());
+        assertEquals(0, child(trust, "mirror", url, "--out", mirror.toString()).code());
+        long size = 0;
+        for (int i = 0; i < 50 && size < 3; i++) {
+            size = new ObjectMapper().readTree(get(mirrorUrl + "api/log").body()).path("size").asLong();
+            Thread.sleep(100);
+        }
+        assertEquals(3, size, "genesis, the proposal and the vote, as the mirror now holds them");
+        var tally = ok("proposal", "show", "1", "--json", "--home", dir.resolve("reader").toString(), "--remote", mirrorUrl);
+        assertEquals(1, whole(tally.out()).path("tally").path("for").asInt(), tally.out());
+    }
+
+    /** The JSON object a command printed (pretty-printed over several lines). */
+    static JsonNode whole(String out) throws Exception {
+        return new ObjectMapper().readTree(out.substring(out.indexOf('{')));
+    }
+
     static HttpResponse<String> get(String url) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }

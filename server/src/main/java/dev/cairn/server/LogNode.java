@@ -51,8 +51,10 @@ public final class LogNode implements AutoCloseable {
 
     private record Pending(Envelope.Verified envelope, String digest, CompletableFuture<ObjectNode> done) {}
 
-    private final Community community;
-    private final TransparencyLog log;
+    private final Community community;      // null for a mirror
+    private volatile TransparencyLog log;   // a mirror's is re-opened as it grows
+    private volatile CommunityState mirrorState;
+    private final Path mirrorDir;
     private final Tiles tiles;
     private final Options options;
     private final Map<String, Long> byDigest = new ConcurrentHashMap<>();
@@ -65,12 +67,68 @@ public final class LogNode implements AutoCloseable {
 
     public LogNode(Path home, Options options) {
         this.options = options;
+        this.mirrorDir = null;
         this.community = Community.open(new LedgerHome(home), InstantSource.system());
         this.log = community.log();
-        this.tiles = new Tiles(log::leafHash);
+        this.tiles = new Tiles(i -> this.log.leafHash(i));
         this.queue = new LinkedBlockingQueue<>(options.queueLimit());
         for (long i = 0; i < log.size(); i++) byDigest.put(digest(log.leafInput(i), 8), i);
         integrator = Thread.ofPlatform().name("cairn-integrator").daemon().start(this::integrate);
+    }
+
+    /**
+     * A read-only node over a mirror's log directory (kept by {@code cairn mirror --follow}): the same read path and
+     * API, re-read as the mirror grows; submissions are refused with the reason. The mirror checked every leaf, the
+     * checkpoint's signature and its consistency before writing, so what this serves is what the node served.
+     */
+    public static LogNode mirror(Path logDir) {
+        return new LogNode(logDir);
+    }
+
+    private LogNode(Path logDir) {
+        this.options = Options.defaults();
+        this.mirrorDir = logDir;
+        this.community = null;
+        this.log = TransparencyLog.openReadOnly(logDir);
+        this.mirrorState = Community.replay(log, log.size());
+        this.tiles = new Tiles(i -> this.log.leafHash(i));
+        this.queue = new LinkedBlockingQueue<>(1);
+        for (long i = 0; i < log.size(); i++) byDigest.put(digest(log.leafInput(i), 8), i);
+        integrator = Thread.ofPlatform().name("cairn-mirror-reader").daemon().start(this::followMirror);
+    }
+
+    /** Re-opens the mirror when its log has grown (every half second); the old view stays valid for readers holding it. */
+    private void followMirror() {
+        while (!closed) {
+            try {
+                Thread.sleep(500);
+                TransparencyLog fresh = TransparencyLog.openReadOnly(mirrorDir);
+                TransparencyLog old = log;
+                if (fresh.size() <= old.size()) {
+                    fresh.close();
+                    continue;
+                }
+                CommunityState state = Community.replay(fresh, fresh.size());
+                for (long i = old.size(); i < fresh.size(); i++) byDigest.put(digest(fresh.leafInput(i), 8), i);
+                lock.writeLock().lock();
+                try {
+                    log = fresh;
+                    mirrorState = state;
+                } finally {
+                    lock.writeLock().unlock();
+                }
+                old.close();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // the mirror is being written; try again on the next tick
+            }
+        }
+    }
+
+    /** Whether this node serves a read-only mirror. */
+    public boolean isMirror() {
+        return community == null;
     }
 
     /** SHA-256 of an envelope's JSON (from a leaf input, skip the 8-byte log time). */
@@ -86,6 +144,7 @@ public final class LogNode implements AutoCloseable {
     /** Validates the envelope's signature and form now; the rules are checked when its batch is integrated. */
     public CompletableFuture<ObjectNode> submit(byte[] body) {
         if (closed) throw new Refused(503, "the node is shutting down");
+        if (community == null) throw new Refused(405, "this is a read-only mirror of " + log.origin() + "; submit to the community's node");
         Envelope env;
         Envelope.Verified v;
         try {
@@ -181,6 +240,7 @@ public final class LogNode implements AutoCloseable {
         String note;
         InclusionProof p;
         long time;
+        TransparencyLog log = this.log;
         synchronized (log) {
             note = log.checkpoint();
             long size = dev.cairn.ledger.Checkpoint.parseText(note.substring(0, note.indexOf("\n\n") + 1)).size();
@@ -204,6 +264,7 @@ public final class LogNode implements AutoCloseable {
     /** Sends every new checkpoint to these witnesses (NAME=URL each) and publishes their cosignatures. */
     public void witnesses(List<String> specs) {
         if (specs.isEmpty()) return;
+        if (community == null) throw new IllegalArgumentException("a mirror serves the node's cosigned checkpoints; it has no witnesses of its own");
         witnessing = new Witnessing(Witnessing.parse(specs), log);
     }
 
@@ -223,7 +284,7 @@ public final class LogNode implements AutoCloseable {
     public <T> T read(java.util.function.Function<CommunityState, T> f) {
         lock.readLock().lock();
         try {
-            return f.apply(community.state());
+            return f.apply(community == null ? mirrorState : community.state());
         } finally {
             lock.readLock().unlock();
         }
@@ -233,7 +294,9 @@ public final class LogNode implements AutoCloseable {
     public void close() throws InterruptedException {
         closed = true;
         if (witnessing != null) witnessing.close();
+        if (community == null) integrator.interrupt();
         integrator.join(2000);
-        community.close();
+        if (community != null) community.close();
+        else log.close();
     }
 }
