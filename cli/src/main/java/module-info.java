@@ -11,7 +11,6 @@ module dev.cairn.cli {
     requires info.picocli;
     requires java.net.http;
     requires com.fasterxml.jackson.databind;
-    requires com.fasterxml.jackson.dataformat.toml;
     opens dev.cairn.cli to info.picocli;
     exports dev.cairn.cli;
 }

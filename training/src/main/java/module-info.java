@@ -5,5 +5,6 @@ module dev.cairn.training {
     requires transitive dev.cairn.ledger;
     requires transitive dev.cairn.governance;
     requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.dataformat.toml;
     exports dev.cairn.training;
 }

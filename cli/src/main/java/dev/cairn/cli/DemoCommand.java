@@ -40,6 +40,7 @@ final class DemoCommand implements Callable<Integer> {
     static final String SAMPLE_RESOURCE = "/dev/cairn/data/tinyshakespeare.txt";
     static final String[] MEMBERS = {"alpine-lab", "boreal-institute", "cedar-university"};
     static final String EVALUATOR = "dune-evals";
+    static final String[] WITNESSES = {"ember-witness", "fjord-witness"};
 
     @Spec CommandSpec spec;
     @Mixin HomeOption home;
@@ -49,6 +50,8 @@ final class DemoCommand implements Callable<Integer> {
 
     private PrintWriter out, err;
     private Path demoHome;
+    private final List<AutoCloseable> services = new ArrayList<>();
+    private String nodeUrl;
 
     @Override
     public Integer call() throws Exception {
@@ -65,7 +68,19 @@ final class DemoCommand implements Callable<Integer> {
         section("1. A community: three members and the charter they agreed on (" + charter.getFileName() + "), and a third-party evaluator it names");
         for (String m : MEMBERS) run("key", "new", m);
         run("key", "new", EVALUATOR);
+        for (String w : WITNESSES) run("key", "new", w);
         run("init", "--name", "Shakespeare coalition", "--charter", charter.toString(), "--key", MEMBERS[0]);
+        try {
+            return story(charter, corpus, heldout);
+        } finally {
+            stopNode();
+        }
+    }
+
+    private int story(Path charter, Path corpus, Path heldout) throws Exception {
+        section("1b. The community's node on loopback, with the two witnesses the charter names: from here on every statement is signed");
+        out.println("    by its member and submitted over HTTP (HOME/config.toml names the node), and members act only on cosigned checkpoints");
+        startNode();
 
         section("2. Data with provenance: the sample corpus becomes an immutable dataset version with a Merkle root");
         String added = run("data", "add", corpus.toString(), "--dataset", "shakespeare", "--license", "LicenseRef-PublicDomain",
@@ -142,14 +157,23 @@ final class DemoCommand implements Callable<Integer> {
         String published = run("release", "publish", "3", "--key", MEMBERS[0], "--usage-policy", policy.toString(), "--out", bundle.toString());
         run("release", "verify", bundle.toString());
 
-        section("10. The ledger: every step above is a signed statement in an RFC 6962 log with signed checkpoints");
+        section("10. The ledger: every step above is a signed statement in an RFC 6962 log; the node's checkpoint carries both witnesses' cosignatures");
         run("log", "checkpoint");
         String proofJson = run("log", "prove", "1", "--json");
         verifyProof(proofJson);
+        String cosigned = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(nodeUrl + "checkpoint")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        out.println("$ curl " + nodeUrl + "checkpoint");
+        for (String line : cosigned.split("\n")) out.println("  " + line);
+        int cosignatures = 0;
+        for (String w : WITNESSES) if (cosigned.contains("\n\u2014 " + w + " ")) cosignatures++;
+        out.println("cosigned: " + cosignatures + " of " + WITNESSES.length + " witnesses (C2SP tlog-cosignature)");
 
+        stopNode();
         out.println();
-        out.println("What to try next:");
+        out.println("What to try next (the demo's node has stopped; the home's log is all on disk):");
         out.println("  export CAIRN_HOME=" + demoHome);
+        out.println("  ./cairn serve                                # the node again: the dashboard, the API, the models at /v1");
         out.println("  ./cairn proposal show 1                      # the vote, its tally and quorum");
         out.println("  " + find(published, "(python3 -c .*)", "load command") + "   # needs transformers");
         out.println("  ./cairn generate --model " + bundle + " --prompt \"ROMEO:\" --tokens 60");
@@ -162,6 +186,46 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  ./cairn bench train --peer ../shared/peers/torch_gpt.py");
         out.flush();
         return 0;
+    }
+
+    /**
+     * Starts the two witnesses and the node on loopback, in this process, and names the node in HOME/config.toml so
+     * every command below signs here and submits over HTTP, exactly as a member at another institution would.
+     */
+    private void startNode() throws Exception {
+        dev.cairn.ledger.LedgerHome lh = new dev.cairn.ledger.LedgerHome(demoHome);
+        java.util.Map<String, dev.cairn.ledger.Identity> logs = new java.util.LinkedHashMap<>();
+        try (var log = lh.openLogReadOnly()) {
+            logs.put(log.origin(), log.logKey());
+        }
+        List<String> specs = new ArrayList<>();
+        for (String w : WITNESSES) {
+            var ws = new dev.cairn.server.WitnessServer(w, GovernanceCli.loadKey(lh, w, null), logs, demoHome.resolve("witness").resolve(w + ".json"),
+                    new java.net.InetSocketAddress("127.0.0.1", 0));
+            ws.start();
+            services.add(ws);
+            specs.add(w + "=http://127.0.0.1:" + ws.port() + "/");
+        }
+        var node = new dev.cairn.server.LogNode(demoHome, new dev.cairn.server.LogNode.Options(512, 3, 200, 10_000));
+        node.witnesses(specs);
+        var server = new dev.cairn.server.NodeServer(node, new java.net.InetSocketAddress("127.0.0.1", 0), dev.cairn.server.NodeServer.Limits.defaults(), null);
+        server.start();
+        services.add(0, server);
+        services.add(1, node);
+        nodeUrl = "http://127.0.0.1:" + server.port() + "/";
+        Files.writeString(demoHome.resolve(dev.cairn.training.NodeConfig.FILE), "[node]\nurl = \"" + nodeUrl + "\"\n");
+        out.println("$ cairn witness serve --key " + WITNESSES[0] + " ...   # and " + WITNESSES[1]);
+        out.println("$ cairn serve --witness " + String.join(" --witness ", specs));
+        out.println("  serving " + demoHome + " at " + nodeUrl + " (" + node.size() + " entries)");
+        out.flush();
+    }
+
+    /** Stops the node and the witnesses; the home's commands use its own log again. */
+    private void stopNode() throws Exception {
+        if (services.isEmpty()) return;
+        Files.deleteIfExists(demoHome.resolve(dev.cairn.training.NodeConfig.FILE));
+        for (AutoCloseable c : services) c.close();
+        services.clear();
     }
 
     private void section(String title) {
@@ -229,7 +293,10 @@ final class DemoCommand implements Callable<Integer> {
         Files.writeString(f, text.replace(lock, "timelock = \"0s\"              # the demo: no day to wait")
                 + "\n[release]\nmin_verifications = 1     # a member other than the trainer must have verified the run\n"
                 + "required_evaluations = [\"heldout\"]   # and a member or named evaluator must have evaluated the weights\n"
-                + "\n[[evaluators]]               # may sign evaluations, never votes\nname = \"Dune Evaluations\"\nkey = \"@" + EVALUATOR + "\"\n");
+                + "\n[[evaluators]]               # may sign evaluations, never votes\nname = \"Dune Evaluations\"\nkey = \"@" + EVALUATOR + "\"\n"
+                + "\n[[witnesses]]                # cosign the node's checkpoints; members act only on cosigned ones\nname = \"" + WITNESSES[0]
+                + "\"\nkey = \"@" + WITNESSES[0] + "\"\n[[witnesses]]\nname = \"" + WITNESSES[1] + "\"\nkey = \"@" + WITNESSES[1] + "\"\n"
+                + "[witnessing]\nquorum = 2\n");
         return f;
     }
 

@@ -44,7 +44,7 @@ abstract class GovernanceCli implements Callable<Integer> {
 
     /** The node to act on (--remote, else HOME/config.toml), or null for this home's own log. */
     String remote() {
-        return NodeConfig.remote(home.dir(), remoteFlag);
+        return dev.cairn.training.NodeConfig.remote(home.dir(), remoteFlag);
     }
 
     /** The command's work; returns the exit code. */
@@ -103,14 +103,11 @@ abstract class GovernanceCli implements Callable<Integer> {
 
     /** The node at url as a governed run's ledger, through this home's verified mirror of it. */
     static dev.cairn.training.GovernedLedger remoteLedger(Path home, String url) {
-        Path mirror = mirrorHome(home, url);
-        dev.cairn.governance.Community.syncWitnessed(url, mirror.resolve("log"));
-        pinLogKey(mirror);
-        return dev.cairn.training.GovernedLedger.remote(url, mirror);
+        return dev.cairn.training.GovernedLedger.remoteFor(home, url);
     }
 
     static Path mirrorHome(Path home, String url) {
-        return home.resolve("remotes").resolve(url.replaceAll("^https?://", "").replaceAll("[^A-Za-z0-9.-]", "_"));
+        return dev.cairn.training.GovernedLedger.mirrorHome(home, url);
     }
 
     /** The mirror's log key as the home's cairn-log.pub, so the read commands check its checkpoints with it. */

@@ -58,7 +58,7 @@ public final class LogCommand implements Runnable {
         @Override
         public Integer call() {
             LedgerHome lh = new LedgerHome(home.dir());
-            String remote = NodeConfig.remote(home.dir(), this.remote);
+            String remote = dev.cairn.training.NodeConfig.remote(home.dir(), this.remote);
             if (remote != null) {
                 java.nio.file.Path mirror = GovernanceCli.mirrorHome(home.dir(), remote);
                 try {

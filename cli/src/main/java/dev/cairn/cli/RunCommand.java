@@ -97,7 +97,7 @@ final class RunCommand implements Runnable {
             PrintWriter o = spec.commandLine().getOut(), err = spec.commandLine().getErr();
             SigningKey trainer = GovernanceCli.loadKey(new LedgerHome(home.dir()), key, passphraseFile);
             BaseModelOptions.registerHome(home.dir());
-            String node = NodeConfig.remote(home.dir(), remote);
+            String node = dev.cairn.training.NodeConfig.remote(home.dir(), remote);
             try (Parallel par = exec.parallel(); dev.cairn.training.GovernedLedger ledger = node == null
                     ? dev.cairn.training.GovernedLedger.local(home.dir()) : GovernanceCli.remoteLedger(home.dir(), node)) {
                 Kernels k = exec.kernels();

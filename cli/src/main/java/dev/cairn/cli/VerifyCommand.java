@@ -71,7 +71,7 @@ final class VerifyCommand implements Callable<Integer> {
         String communityId = null, proposal = null, runName = run.getFileName().toString();
         long t0 = System.nanoTime();
         RunVerifier.Verdict verdict = null;
-        String node = NodeConfig.remote(home.dir(), remote);
+        String node = dev.cairn.training.NodeConfig.remote(home.dir(), remote);
         if (node != null) {
             GovernanceCli.remoteLedger(home.dir(), node).close(); // syncs and checks the mirror the commitment is read from
         }
@@ -134,7 +134,7 @@ final class VerifyCommand implements Callable<Integer> {
                 v.firstBadStep() == null ? "none" : v.firstBadStep(), v.seconds()));
         ObjectNode j = v.toJson();
         if (signer != null && c != null) {
-            String node = NodeConfig.remote(home.dir(), remote);
+            String node = dev.cairn.training.NodeConfig.remote(home.dir(), remote);
             LogEntry e;
             try (var ledger = node == null ? dev.cairn.training.GovernedLedger.local(home.dir()) : GovernanceCli.remoteLedger(home.dir(), node)) {
                 if (communityId == null) communityId = ledger.state().communityId();

@@ -25,12 +25,16 @@ class DemoCommandTest {
         assertTrue(out.matches("(?s).*attestation signed by cedar-university at log entry \\d+.*"), out);
         assertTrue(out.contains("verified: entry 1"), out);
         assertTrue(out.contains("ROMEO:"), out);
+        assertTrue(out.matches("(?s).*run-finished signed by alpine-lab at log entry \\d+ of http://127\\.0\\.0\\.1:\\d+/.*"), "the run's statements travel over HTTP: " + out);
+        assertTrue(out.contains("cosigned: 2 of 2 witnesses"), out);
         try (var s = Files.list(home.resolve("demo"))) {
             Path demo = s.findFirst().orElseThrow();
             assertTrue(Files.exists(demo.resolve("runs/shakespeare-bpe/loss.svg")));
             assertTrue(Files.exists(demo.resolve("runs/shakespeare-bpe/transcript.bin")));
             assertTrue(Files.exists(demo.resolve("runs/shakespeare-bpe/beacon-checkpoint")));
             assertTrue(Files.isDirectory(demo.resolve("log")));
+            assertTrue(Files.readString(demo.resolve("runs/shakespeare-bpe/beacon-checkpoint")).contains("\n\u2014 ember-witness "), "the beacon is cosigned");
+            assertFalse(Files.exists(demo.resolve("config.toml")), "the stopped node is no longer named");
         }
     }
 }

@@ -2,13 +2,10 @@ package dev.cairn.release;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.ledger.Envelope;
-import dev.cairn.ledger.LedgerHome;
 import dev.cairn.ledger.LogEntry;
 import dev.cairn.ledger.SigningKey;
 import dev.cairn.ledger.Statement;
 import dev.cairn.ledger.Subject;
-import dev.cairn.ledger.TransparencyLog;
-import java.time.InstantSource;
 
 /** The release room's signed statements (in-toto Statement v1 in DSSE, appended to the community's ledger). */
 public final class ReleaseStatements {
@@ -39,10 +36,13 @@ public final class ReleaseStatements {
         return Envelope.sign(st, member);
     }
 
-    /** Appends a signed envelope to the ledger of {@code home}. */
+    /**
+     * Appends a signed envelope to the ledger of {@code home}: its own log, or the node its {@code config.toml} names
+     * (submitted over HTTP and proven against the verified mirror).
+     */
     public static LogEntry append(java.nio.file.Path home, Envelope e) {
-        try (TransparencyLog log = new LedgerHome(home).openLog(InstantSource.system())) {
-            return log.append(e);
+        try (dev.cairn.training.GovernedLedger ledger = dev.cairn.training.GovernedLedger.open(home, null)) {
+            return ledger.append(e);
         }
     }
 }

@@ -35,6 +35,33 @@ public interface GovernedLedger extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * The ledger a command in {@code home} writes to: the node named by {@code remoteFlag} (a URL, or "local" for this
+     * home's log), else by {@code HOME/config.toml}'s {@code [node] url}, else the home's own log.
+     */
+    static GovernedLedger open(Path home, String remoteFlag) {
+        String url = NodeConfig.remote(home, remoteFlag);
+        return url == null ? local(home) : remoteFor(home, url);
+    }
+
+    /** Where {@code home} keeps its verified mirror of the node at {@code url}: HOME/remotes/HOST_PORT_PATH. */
+    static Path mirrorHome(Path home, String url) {
+        return home.resolve("remotes").resolve(url.replaceAll("^https?://", "").replaceAll("[^A-Za-z0-9.-]", "_"));
+    }
+
+    /** The node at {@code url} through {@code home}'s mirror of it, synced and checked now (its log key pinned there). */
+    static GovernedLedger remoteFor(Path home, String url) {
+        Path mirror = mirrorHome(home, url);
+        Community.syncWitnessed(url, mirror.resolve("log"));
+        try (TransparencyLog log = TransparencyLog.openReadOnly(mirror.resolve("log"))) {
+            Path pub = mirror.resolve("keys").resolve(LedgerHome.LOG_KEY + ".pub");
+            if (!java.nio.file.Files.exists(pub)) dev.cairn.ledger.AtomicFiles.write(pub, log.logKey().toPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return remote(url, mirror);
+    }
+
     /** The log in {@code home}, opened for writing until closed. */
     static GovernedLedger local(Path home) {
         TransparencyLog log = new LedgerHome(home).openLog(InstantSource.system());

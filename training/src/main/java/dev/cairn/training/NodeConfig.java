@@ -1,4 +1,4 @@
-package dev.cairn.cli;
+package dev.cairn.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
@@ -14,13 +14,13 @@ import java.nio.file.Path;
  * </pre>
  * {@code --remote URL} wins over the file; {@code --remote local} uses the home's own log whatever the file says.
  */
-final class NodeConfig {
-    static final String FILE = "config.toml";
+public final class NodeConfig {
+    public static final String FILE = "config.toml";
 
     private NodeConfig() {}
 
     /** The node URL to use, or null for the home's own log. */
-    static String remote(Path home, String flag) {
+    public static String remote(Path home, String flag) {
         if (flag != null) return flag.equals("local") ? null : check(flag, "--remote");
         Path f = home.resolve(FILE);
         if (!Files.exists(f)) return null;
