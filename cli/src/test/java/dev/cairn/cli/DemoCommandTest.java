@@ -25,7 +25,7 @@ class DemoCommandTest {
         assertTrue(out.matches("(?s).*attestation signed by cedar-university at log entry \\d+.*"), out);
         assertTrue(out.contains("verified: entry 1"), out);
         assertTrue(out.contains("ROMEO:"), out);
-        assertTrue(out.matches("(?s).*run-finished signed by alpine-lab at log entry \\d+ of http://127\\.0\\.0\\.1:\\d+/.*"), "the run's statements travel over HTTP: " + out);
+        assertTrue(e.toString().matches("(?s).*run-finished signed by alpine-lab at log entry \\d+ of http://127\\.0\\.0\\.1:\\d+/.*"), "the run's statements travel over HTTP: " + e);
         assertTrue(out.contains("cosigned: 2 of 2 witnesses"), out);
         try (var s = Files.list(home.resolve("demo"))) {
             Path demo = s.findFirst().orElseThrow();
