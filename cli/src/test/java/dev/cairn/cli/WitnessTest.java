@@ -80,12 +80,25 @@ class WitnessTest {
         String note = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "checkpoint")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(note.contains("\n\u2014 w1 ") && note.contains("\n\u2014 w2 "), note);
 
+        // a reader who last synced while both witnesses cosigned
+        Path reader = dir.resolve("reader");
+        assertEquals(0, TrainCommandTest.cairn("proposal", "show", "1", "--home", reader.toString(), "--remote", url).code());
+        long readerSize;
+        try (TransparencyLog log = TransparencyLog.openReadOnly(GovernanceCli.mirrorHome(reader, url).resolve("log"))) {
+            readerSize = log.size();
+        }
+
         // one witness gone: new checkpoints carry one cosignature of the two the charter requires, and members refuse them
         procs.get(1).destroyForcibly().waitFor();
         var v = TrainCommandTest.cairn("vote", "1", "for", "--key", "bob", "--home", bob.getParent().toString(), "--remote", url);
         assertEquals(0, v.code(), v.err()); // the vote was checked against a fully witnessed log, and landed
         var again = TrainCommandTest.cairn("proposal", "show", "1", "--home", bob.getParent().toString(), "--remote", url);
         assertTrue(again.code() != 0 && again.err().contains("carries 1 of the 2 witness cosignatures"), again.err());
+        var readerAgain = TrainCommandTest.cairn("proposal", "show", "1", "--home", reader.toString(), "--remote", url);
+        assertTrue(readerAgain.code() != 0 && readerAgain.err().contains("carries 1 of the 2 witness cosignatures"), readerAgain.err());
+        try (TransparencyLog log = TransparencyLog.openReadOnly(GovernanceCli.mirrorHome(reader, url).resolve("log"))) {
+            assertEquals(readerSize, log.size(), "the reader's mirror did not adopt the unwitnessed checkpoint");
+        }
 
         // w1, restarted on its state file, will not go back to an older tree
         procs.get(0).destroyForcibly().waitFor();

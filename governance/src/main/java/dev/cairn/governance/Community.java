@@ -142,8 +142,25 @@ public final class Community implements AutoCloseable {
      * waits a few seconds for them before refusing).
      */
     public static CommunityState syncWitnessed(String url, java.nio.file.Path mirrorDir) {
+        // The policy the mirror already trusts decides whether the next checkpoint is adopted at all; on first
+        // contact there is none yet, so the checkpoint is adopted and then held to the charter it brought.
+        WitnessPolicy trusted = null;
+        if (java.nio.file.Files.exists(mirrorDir.resolve("log.json"))) {
+            try (TransparencyLog log = TransparencyLog.openReadOnly(mirrorDir)) {
+                CommunityState s = replay(log, log.size());
+                if (s.hasGenesis()) trusted = s.charter().witnessing();
+            }
+        }
         for (int attempt = 0; ; attempt++) {
-            dev.cairn.ledger.LogMirror.sync(url, mirrorDir, null);
+            WitnessPolicy gate = trusted;
+            String refusal = null;
+            int[] shown = {0};
+            try {
+                dev.cairn.ledger.LogMirror.sync(url, mirrorDir, null, gate == null ? null : note -> (shown[0] = cosigned(note, gate)) >= gate.quorum());
+            } catch (dev.cairn.ledger.LogMirror.NotAccepted e) {
+                refusal = "the node's checkpoint carries " + shown[0] + " of the " + gate.quorum() + " witness cosignatures the charter requires; "
+                        + "refusing to act on an unwitnessed log (the mirror keeps the last checkpoint it accepted)";
+            }
             CommunityState state;
             String note;
             try (TransparencyLog log = TransparencyLog.openReadOnly(mirrorDir)) {
@@ -151,13 +168,10 @@ public final class Community implements AutoCloseable {
                 note = log.checkpoint();
             }
             WitnessPolicy p = state.hasGenesis() ? state.charter().witnessing() : WitnessPolicy.NONE;
-            int have = 0;
-            for (WitnessPolicy.Witness w : p.witnesses()) {
-                if (dev.cairn.ledger.Cosignature.verify(note, w.name(), dev.cairn.ledger.Identity.ofHex(w.publicKey()))) have++;
-            }
-            if (have >= p.quorum()) return state;
+            int have = cosigned(note, p);
+            if (refusal == null && have >= p.quorum()) return state;
             if (attempt >= 10) {
-                throw new dev.cairn.ledger.LedgerException("the node's checkpoint carries " + have + " of the " + p.quorum()
+                throw new dev.cairn.ledger.LedgerException(refusal != null ? refusal : "the node's checkpoint carries " + have + " of the " + p.quorum()
                         + " witness cosignatures the charter requires; refusing to act on an unwitnessed log");
             }
             try {
@@ -167,6 +181,14 @@ public final class Community implements AutoCloseable {
                 throw new dev.cairn.ledger.LedgerException("interrupted while waiting for witness cosignatures");
             }
         }
+    }
+
+    private static int cosigned(String note, WitnessPolicy p) {
+        int have = 0;
+        for (WitnessPolicy.Witness w : p.witnesses()) {
+            if (dev.cairn.ledger.Cosignature.verify(note, w.name(), dev.cairn.ledger.Identity.ofHex(w.publicKey()))) have++;
+        }
+        return have;
     }
 
     /** Reads the community in {@code home} without opening its log for writing. */

@@ -65,6 +65,22 @@ public final class LogMirror {
      * already trusts, else (first contact) the node's own answer, which is then pinned. Returns the new checkpoint.
      */
     public static Checkpoint sync(String url, Path dir, Identity pinned) {
+        return sync(url, dir, pinned, null);
+    }
+
+    /** A checkpoint the caller's policy does not accept (yet): nothing was adopted. */
+    public static final class NotAccepted extends LedgerException {
+        public NotAccepted(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * As {@link #sync(String, Path, Identity)}; a new checkpoint is adopted only when {@code accept} (if given) holds
+     * for its note (say, it carries the witness cosignatures the mirror's charter requires), else {@link NotAccepted}
+     * is thrown and the mirror stays as it was. Forks and rollbacks are caught first either way.
+     */
+    public static Checkpoint sync(String url, Path dir, Identity pinned, java.util.function.Predicate<String> accept) {
         URI b = base(url);
         Path meta = dir.resolve("log.json");
         String origin;
@@ -92,6 +108,7 @@ public final class LogMirror {
         if (cp.size() < have) evidence(dir, haveNote, note, "the node's checkpoint (size " + cp.size() + ") is older than the one this mirror trusts (size " + have + ")");
         if (cp.size() == have) {
             if (!Arrays.equals(cp.root(), haveRoot)) evidence(dir, haveNote, note, "two signed checkpoints of size " + have + " with different roots");
+            if (accept != null && !accept.test(note)) throw new NotAccepted("the node's checkpoint (size " + cp.size() + ") is not acceptable");
             if (!Files.exists(meta)) write(dir, origin, key, List.of(), TransparencyLog.MAGIC.length, note);
             else if (!note.equals(haveNote)) { // the same tree, newly cosigned by witnesses: keep the fuller note
                 try {
@@ -131,6 +148,7 @@ public final class LogMirror {
         if (!Arrays.equals(MerkleTree.rootFromLeafHashes(hashes), cp.root())) {
             throw new LedgerException(url + ": the entries do not hash to the signed checkpoint's root (size " + cp.size() + ")");
         }
+        if (accept != null && !accept.test(note)) throw new NotAccepted("the node's checkpoint (size " + cp.size() + ") is not acceptable");
         long keep = TransparencyLog.MAGIC.length;
         if (have > 0) {
             try (TransparencyLog local = TransparencyLog.openReadOnly(dir)) {
