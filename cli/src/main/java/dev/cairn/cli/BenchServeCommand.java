@@ -40,8 +40,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** cairn bench serve: signed votes over loopback from concurrent members, against a node on this machine. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Node figures: N members (default 16) each submit signed votes over loopback HTTP for a fixed time, on proposals",
-                "made beforehand; prints acknowledged entries/s, acknowledgement latency p50 and p99, tiles served per second to a",
-                "mirror, replay speed of the resulting log with signature verification, and a final check that every acknowledged",
+                "made beforehand, with two witnesses on loopback cosigning the node's checkpoints; prints acknowledged entries/s,",
+                "acknowledgement latency p50 and p99, the witness round trip, Merkle tiles and entry bundles served per second, replay speed of the resulting log with signature verification, and a final check that every acknowledged",
                 "vote is in the log exactly once. Goals: >= 2,000 entries/s, p99 <= 250 ms."})
 final class BenchServeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -72,6 +72,18 @@ final class BenchServeCommand implements Callable<Integer> {
         for (String n : names) keys.add(lh.keys().load(n, null));
         String community = Community.read(lh).communityId();
         LogNode node = new LogNode(home, new LogNode.Options(1024, 5, 1e6, 100_000));
+        List<dev.cairn.server.WitnessServer> witnesses = new ArrayList<>();
+        List<String> witnessSpecs = new ArrayList<>();
+        try (TransparencyLog log = lh.openLogReadOnly()) {
+            for (int w = 0; w < 2; w++) { // two witnesses on loopback, as a charter's quorum would have them
+                var ws = new dev.cairn.server.WitnessServer("w" + w, SigningKey.generate(), java.util.Map.of(log.origin(), log.logKey()),
+                        home.resolve("witness-w" + w + ".json"), new InetSocketAddress("127.0.0.1", 0));
+                ws.start();
+                witnesses.add(ws);
+                witnessSpecs.add("w" + w + "=http://127.0.0.1:" + ws.port() + "/");
+            }
+        }
+        node.witnesses(witnessSpecs);
         NodeServer server = new NodeServer(node, new InetSocketAddress("127.0.0.1", 0), new NodeServer.Limits(1 << 20, 4096, 30), null);
         server.start();
         String url = "http://127.0.0.1:" + server.port() + "/";
@@ -117,6 +129,28 @@ final class BenchServeCommand implements Callable<Integer> {
         Collections.sort(latencies);
         o.printf(Locale.ROOT, "%d clients x %d in flight, %.1f s: %,d votes acknowledged, %,.0f entries/s; latency p50 %.1f ms, p99 %.1f ms; %d refused%n",
                 clients, inFlight, secs, acked.size(), acked.size() / secs, pct(latencies, 0.50), pct(latencies, 0.99), refused.get());
+        List<Long> rt = new ArrayList<>(node.witnessRoundTrips());
+        Collections.sort(rt);
+        o.printf(Locale.ROOT, "witnesses: %,d cosignatures gathered (2 witnesses, one checkpoint at a time each); round trip p50 %.1f ms, p99 %.1f ms%n",
+                rt.size(), pct(rt, 0.50), pct(rt, 0.99));
+        long size = node.size();
+        AtomicLong tiles = new AtomicLong();
+        long tEnd = System.nanoTime() + 2_000_000_000L, tt0 = System.nanoTime();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < 8; c++) {
+                int lane = c;
+                pool.submit(() -> {
+                    for (long i = lane; System.nanoTime() < tEnd; i += 8) {
+                        long n = i % Math.max(1, size / 256);
+                        String path = "tile/0/" + dev.cairn.ledger.Tiles.encodeIndex(n);
+                        var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + path)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                        if (r.statusCode() == 200) tiles.incrementAndGet();
+                    }
+                    return null;
+                });
+            }
+        }
+        o.printf(Locale.ROOT, "tiles: %,.0f full level-0 tiles served per second (8 readers, 2 s)%n", tiles.get() / ((System.nanoTime() - tt0) / 1e9));
         Path mirror = home.resolve("mirror/log");
         long m0 = System.nanoTime();
         var cp = LogMirror.sync(url, mirror, null);
@@ -124,6 +158,7 @@ final class BenchServeCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "mirror: %,d entries (%d entry bundles) fetched and verified in %.2f s: %,.0f bundles/s%n", cp.size(), (cp.size() + 255) / 256, ms, ((cp.size() + 255) / 256) / ms);
         server.close();
         node.close();
+        for (var w : witnesses) w.close();
         try (TransparencyLog log = TransparencyLog.openReadOnly(mirror)) {
             long r0 = System.nanoTime();
             CommunityState st = Community.replay(log, log.size());

@@ -272,6 +272,12 @@ public final class LogNode implements AutoCloseable {
         return log.size();
     }
 
+    /** Witness round trips so far, in nanoseconds (empty without witnesses). */
+    public List<Long> witnessRoundTrips() {
+        Witnessing w = witnessing;
+        return w == null ? List.of() : w.roundTrips();
+    }
+
     public Tiles tiles() {
         return tiles;
     }

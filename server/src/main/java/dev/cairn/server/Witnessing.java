@@ -32,6 +32,7 @@ final class Witnessing {
     private final Object wake = new Object();
     private volatile boolean closed;
     private final Thread worker;
+    private final List<Long> roundTrips = java.util.Collections.synchronizedList(new ArrayList<>()); // ns per cosignature (last 100,000)
 
     Witnessing(List<Witness> witnesses, TransparencyLog log) {
         this.witnesses = List.copyOf(witnesses);
@@ -62,7 +63,9 @@ final class Witnessing {
                 cosigned.set(note);
                 for (Witness w : witnesses) {
                     try {
+                        long t0 = System.nanoTime();
                         String line = send(w, note);
+                        if (line != null && roundTrips.size() < 100_000) roundTrips.add(System.nanoTime() - t0);
                         if (line != null && note.equals(cosigned.get())) lines.put(w.name(), line);
                     } catch (Exception e) {
                         // an unreachable witness costs a cosignature, never the log; retried with the next checkpoint
@@ -103,6 +106,13 @@ final class Witnessing {
             return null;
         }
         return null;
+    }
+
+    /** The round trips (ns) of the cosignatures gathered so far: request with proof out, cosignature back. */
+    List<Long> roundTrips() {
+        synchronized (roundTrips) {
+            return new ArrayList<>(roundTrips);
+        }
     }
 
     void close() {
