@@ -26,6 +26,7 @@ public final class Scorer {
     private final Parallel parallel;
     private final int batch;
     private Gpt gpt;
+    private dev.cairn.model.KvDecoder decoder;
 
     public Scorer(LoadedModel model, Kernels kernels, Parallel parallel, int batch) {
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
@@ -64,23 +65,28 @@ public final class Scorer {
                 System.arraycopy(t, 0, in, b * T, t.length - 1);
             }
             gpt.forward(in, null, B, T);
-            for (int b = 0; b < B; b++) {
-                Request r = group.get(b);
-                int n = r.tokens().length - r.from();
-                double[] per = new double[n];
-                double sum = 0;
-                boolean greedy = true;
-                for (int i = 0; i < n; i++) {
-                    int pos = r.from() - 1 + i, target = r.tokens()[r.from() + i];
-                    gpt.logitsAt(b, pos, logits);
-                    per[i] = logSoftmaxAt(logits, target);
-                    sum += per[i];
-                    greedy &= argmax(logits) == target;
-                }
-                out.add(new Score(sum, per, greedy));
-            }
+            // Each request's log-softmax runs on one worker (its own result; sums in a fixed order within it).
+            Score[] scores = new Score[B];
+            float[][] rows = new float[parallel.threads()][V];
+            parallel.forEach(B, (b, worker) -> scores[b] = scoreOne(group.get(b), b, rows[worker]));
+            for (Score sc : scores) out.add(sc);
         }
         return out;
+    }
+
+    private Score scoreOne(Request r, int b, float[] logits) {
+        int n = r.tokens().length - r.from();
+        double[] per = new double[n];
+        double sum = 0;
+        boolean greedy = true;
+        for (int i = 0; i < n; i++) {
+            int pos = r.from() - 1 + i, target = r.tokens()[r.from() + i];
+            gpt.logitsAt(b, pos, logits);
+            per[i] = logSoftmaxAt(logits, target);
+            sum += per[i];
+            greedy &= argmax(logits) == target;
+        }
+        return new Score(sum, per, greedy);
     }
 
     /** log softmax(logits)[target] in double: max, then the sum of exp(l - max) in index order. */
@@ -102,23 +108,26 @@ public final class Scorer {
     /** Greedy continuation of {@code prompt} (its last context tokens) for up to {@code max} tokens, or until {@code done} holds for the tokens so far. */
     public int[] greedy(int[] prompt, int max, java.util.function.Predicate<int[]> done) {
         if (gpt == null) gpt = model.gpt(kernels, parallel);
+        if (decoder == null) decoder = new dev.cairn.model.KvDecoder(gpt);
         int ctx = context(), V = model.config().vocabSize();
-        List<Integer> seq = new ArrayList<>();
-        for (int t : prompt) seq.add(t);
-        int[] gen = new int[max];
-        int n = 0;
+        int[] seq = java.util.Arrays.copyOf(prompt, prompt.length + max);
+        int len = prompt.length, n = 0;
         float[] logits = new float[V];
+        dev.cairn.model.KvDecoder.Cache cache = decoder.newCache();
         while (n < max) {
-            int len = Math.min(ctx, seq.size()), start = seq.size() - len;
-            int[] in = new int[len];
-            for (int i = 0; i < len; i++) in[i] = seq.get(start + i);
-            gpt.forward(in, null, 1, len);
-            gpt.logitsAt(0, len - 1, logits);
+            // The KV cache gives the full forward pass's logits bit for bit; past the context, the window restarts.
+            int from = Math.max(0, len - ctx);
+            if (cache.length() == 0 || from > 0) {
+                cache.reset();
+                decoder.append(new dev.cairn.model.KvDecoder.Cache[] {cache}, new int[][] {java.util.Arrays.copyOfRange(seq, from, len)}, logits);
+            } else {
+                decoder.append(new dev.cairn.model.KvDecoder.Cache[] {cache}, new int[][] {{seq[len - 1]}}, logits);
+            }
             int next = argmax(logits);
-            gen[n++] = next;
-            seq.add(next);
-            if (done.test(java.util.Arrays.copyOf(gen, n))) break;
+            seq[len++] = next;
+            n++;
+            if (done.test(java.util.Arrays.copyOfRange(seq, prompt.length, len))) break;
         }
-        return java.util.Arrays.copyOf(gen, n);
+        return java.util.Arrays.copyOfRange(seq, prompt.length, len);
     }
 }
