@@ -94,7 +94,7 @@ class MpiTrainingTest {
         Result single = inProcess(train(tmp.resolve("p1"), 6, 2));
         assertEquals(0, single.code(), single.output());
         String ref = digestOf(single.output());
-        for (int[] pt : new int[][] {{1, 1}, {2, 1}, {2, 2}, {4, 1}}) {
+        for (int[] pt : new int[][] {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {4, 1}, {4, 2}}) {
             Path out = tmp.resolve("p" + pt[0] + "t" + pt[1]);
             Result r = run(pt[0], tmp.resolve(out.getFileName() + ".log"), train(out, 6, pt[1]));
             assertEquals(0, r.code(), r.output());
@@ -103,6 +103,10 @@ class MpiTrainingTest {
             JsonNode compute = new ObjectMapper().readTree(out.resolve("run-finished.json").toFile()).get("compute");
             assertEquals(pt[0], compute.get("processes").asInt());
             assertEquals(pt[0], compute.get("cpu_seconds_by_rank").size());
+            // ZeRO-1: each rank holds 1/P of the AdamW moments (shards are whole 8192-element chunks)
+            long params = compute.get("parameter_bytes_per_rank").asLong(), opt = compute.get("optimizer_state_bytes_per_rank").asLong();
+            assertTrue(opt <= 2 * params / pt[0] + 8L * 8192, pt[0] + " processes: optimizer state " + opt + " of " + 2 * params);
+            if (pt[0] > 1) assertTrue(r.output().contains("memory per rank: parameters"), r.output());
         }
         // The 4-process run verifies on one process.
         Result v = inProcess("verify", tmp.resolve("p4t1").toString(), "--full", "--threads", "2");

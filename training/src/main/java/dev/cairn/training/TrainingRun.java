@@ -339,6 +339,12 @@ public final class TrainingRun implements AutoCloseable {
     public Summary train(Listener listener) throws IOException {
         Recipe r = trainer.recipe();
         int from = trainer.step();
+        if (trainer.ranks().size() > 1) { // the ranks' collectives must line up: the same digests and checkpoints
+            java.util.Map<String, String> f = new java.util.LinkedHashMap<>();
+            f.put("transcript", Boolean.toString(transcriptOn));
+            f.put("state digest interval", Integer.toString(stateDigestEvery()));
+            DataParallel.agree(trainer.ranks(), f);
+        }
         if (trainer.ranks().rank() != 0) return follow(r, from);
         listener.started(trainer, from);
         String meta = JSON.writeValueAsString(runJson);
@@ -352,7 +358,8 @@ public final class TrainingRun implements AutoCloseable {
             }
         }
         try {
-            if (transcript != null) recorder = new StepRecorder(trainer, overlapDigest, stateDigestEvery());
+            // several ranks: the digest gathers the optimizer shards, a collective, so it runs on this thread
+            if (transcript != null) recorder = new StepRecorder(trainer, overlapDigest && trainer.ranks().size() == 1, stateDigestEvery());
             return trainLoop(r, from, meta, listener);
         } finally {
             if (recorder != null) recorder.close();
@@ -365,15 +372,24 @@ public final class TrainingRun implements AutoCloseable {
 
     /**
      * A rank other than 0: the same steps, nothing written (rank 0 writes the run directory, its transcript and
-     * checkpoints, and validates). It only reports its CPU time at the end.
+     * checkpoints, and validates). It sends rank 0 its optimizer shard wherever rank 0 takes a state digest or
+     * writes a checkpoint (in the same order as {@link #trainLoop}), and reports its CPU time at the end.
      */
-    private Summary follow(Recipe r, int from) {
+    private Summary follow(Recipe r, int from) throws IOException {
+        OptimizerShard.Sink nothing = (a, off, n) -> {};
+        if (from == 0 && r.checkpointEvery() > 0) trainer.writeState(nothing);
         long t0 = System.nanoTime();
         double cpu0 = ComputeRecord.processCpuSeconds();
         long bytes0 = trainer.bytesExchanged(), nanos0 = trainer.exchangeNanos();
-        while (trainer.step() < r.steps()) trainer.trainStep();
+        while (trainer.step() < r.steps()) {
+            trainer.trainStep();
+            int s = trainer.step();
+            if (transcriptOn && StepRecorder.hasState(r, s, stateDigestEvery())) trainer.stateDigestBytes(s);
+            if ((r.checkpointEvery() > 0 && s % r.checkpointEvery() == 0) || s == r.steps()) trainer.writeState(nothing);
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         gatherCompute(from, seconds, cpu0, bytes0, nanos0);
+        trainer.stateDigest(); // rank 0's summary digest
         double tps = (double) r.batch() * r.ctx() * (trainer.step() - from) / Math.max(1e-9, seconds);
         return new Summary(trainer.step(), Double.NaN, Double.NaN, null, tps, seconds, dir, null, null, trainer.model().params.length);
     }
@@ -394,6 +410,8 @@ public final class TrainingRun implements AutoCloseable {
     private ObjectNode recordCompute(ComputeRecord c) throws IOException {
         Path f = dir.resolve("compute.jsonl");
         ObjectNode session = c.toJson();
+        session.put("parameter_bytes_per_rank", 4L * trainer.model().params.length);
+        session.put("optimizer_state_bytes_per_rank", trainer.optimizerStateBytes()); // rank 0's shard on several ranks
         Files.writeString(f, JSON.writeValueAsString(session) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         double wall = 0, cpu = 0, flops = 0;
         int sessions = 0;
@@ -492,7 +510,7 @@ public final class TrainingRun implements AutoCloseable {
             if (done != null) transcript.append(done);
             transcript.sync();
         }
-        Checkpoint.write(f, meta, trainer.step(), trainer.model().params, trainer.moment1(), trainer.moment2());
+        Checkpoint.write(f, meta, trainer.step(), trainer.model().params.length, trainer::writeState);
         listener.checkpointed(trainer.step(), f);
         if (transcript != null) {
             RunCommitment.CheckpointRef ref = new RunCommitment.CheckpointRef(trainer.step(), Checkpoint.fileDigest(f));
