@@ -107,8 +107,13 @@ final class RunCommand implements Runnable {
                     @Override public void started(dev.cairn.training.Trainer t, int from) { console.started(t, from); }
                     @Override public void step(dev.cairn.training.Trainer.StepResult r, double tps, double el) { console.step(r, tps, el); }
                     @Override public void evaluated(int step, double v) { console.evaluated(step, v); }
+                    @Override public void projected(String line) {
+                        err.println(line);
+                        err.flush();
+                    }
+
                     @Override public void logged(String what, LogEntry e) {
-                        if (what.startsWith("run-finished")) {
+                        if (what.startsWith("run-finished") || what.startsWith("budget-exhausted")) {
                             err.println("ledger: " + what + " signed by " + key + " at log entry " + e.index());
                             err.flush();
                         }
@@ -120,6 +125,13 @@ final class RunCommand implements Runnable {
                 o.println("  final weights    " + c.finalWeightsSha256());
                 o.println(String.format(java.util.Locale.ROOT, "  losses           train %.4f, validation %.4f", c.trainLoss(), c.valLoss()));
                 o.println("  checkpoints      " + c.checkpoints().size() + " (each signed into the ledger by digest)");
+                if (c.compute() != null) {
+                    var ap = GovernedRun.approval(dev.cairn.governance.Community.read(new LedgerHome(home.dir())), proposal, System.currentTimeMillis());
+                    dev.cairn.training.ComputeBudget b = GovernedRun.budget(ap.action());
+                    double flops = c.compute().path("run_flops_total").asDouble(), cpu = c.compute().path("run_cpu_seconds").asDouble();
+                    o.println("  " + (b == null ? String.format(java.util.Locale.ROOT, "compute: %.3g model FLOPs, %.3g CPU-hours (no budget)", flops, cpu / 3600)
+                            : b.describe(flops, cpu)));
+                }
                 if (json) {
                     ObjectNode n = c.toJson();
                     n.put("run_dir", dir.toString());
