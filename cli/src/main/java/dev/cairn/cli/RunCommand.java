@@ -103,7 +103,7 @@ final class RunCommand implements Runnable {
                     dir = home.dir().resolve("runs").resolve(ap.action().run().replaceAll("[^A-Za-z0-9._-]", "_"));
                 }
                 TrainCommand.ConsoleListener console = new TrainCommand.ConsoleListener(err, k, par);
-                RunCommitment c = GovernedRun.start(home.dir(), proposal, recipeFile, trainer, dir, k, par, new GovernedRun.Listener() {
+                RunCommitment c = GovernedRun.start(home.dir(), proposal, recipeFile, trainer, dir, k, par, Cluster.rank() != 0 ? new GovernedRun.Listener() {} : new GovernedRun.Listener() {
                     @Override public void started(dev.cairn.training.Trainer t, int from) { console.started(t, from); }
                     @Override public void step(dev.cairn.training.Trainer.StepResult r, double tps, double el) { console.step(r, tps, el); }
                     @Override public void evaluated(int step, double v) { console.evaluated(step, v); }
@@ -118,7 +118,8 @@ final class RunCommand implements Runnable {
                             err.flush();
                         }
                     }
-                });
+                }, Cluster.ranks());
+                if (c == null) return 0; // a rank other than 0 of an MPI job: rank 0 reports
                 o.println("run " + dir + " finished and committed");
                 o.println("  transcript root  " + c.transcriptRoot() + " (" + c.steps() + " steps)");
                 o.println("  final state      " + c.finalStateSha256());

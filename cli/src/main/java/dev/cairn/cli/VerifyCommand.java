@@ -90,9 +90,10 @@ final class VerifyCommand implements Callable<Integer> {
         }
         try (Parallel par = exec.parallel()) {
             Kernels k = exec.kernels();
-            err.println("verifying " + run + " (" + modeName + "; kernels " + k.name() + ", " + par.threads() + " threads)");
+            err.println("verifying " + run + " (" + modeName + "; kernels " + k.name() + ", "
+                    + (Cluster.ranks().size() > 1 ? Cluster.ranks().size() + " processes x " : "") + par.threads() + " threads)");
             err.flush();
-            RunVerifier v = RunVerifier.open(run, commitment, k, par);
+            RunVerifier v = RunVerifier.open(run, commitment, k, par, Cluster.ranks());
             Progress[] bar = {null};
             RunVerifier.Listener l = new RunVerifier.Listener() {
                 @Override public void info(String line) {
@@ -126,7 +127,7 @@ final class VerifyCommand implements Callable<Integer> {
         out.println(String.format(Locale.ROOT, "  mode %s, %d steps re-executed, first bad step %s, %.1f s", v.mode(), v.checkedSteps(),
                 v.firstBadStep() == null ? "none" : v.firstBadStep(), v.seconds()));
         ObjectNode j = v.toJson();
-        if (signer != null && c != null) {
+        if (signer != null && c != null && Cluster.rank() == 0) { // one attestation per job: rank 0 signs
             if (communityId == null) communityId = Community.read(new LedgerHome(home.dir())).communityId();
             LogEntry e = GovernedRun.attest(home.dir(), communityId, proposal, runName, c, v, beaconHex, signer);
             out.println("  attestation signed by " + key + " at log entry " + e.index());

@@ -164,16 +164,36 @@ public final class GovernedRun {
      */
     public static RunCommitment start(Path home, String proposalRef, Path recipeFile, SigningKey trainer, Path out,
                                       Kernels k, Parallel par, Listener listener) throws IOException {
+        return start(home, proposalRef, recipeFile, trainer, out, k, par, listener, Ranks.single());
+    }
+
+    /**
+     * As above, as one rank of a data-parallel job: every rank reads the ledger and checks the approval and inputs;
+     * rank 0 alone writes the run directory and signs into the ledger (the others open the log read-only, and get
+     * null back).
+     */
+    public static RunCommitment start(Path home, String proposalRef, Path recipeFile, SigningKey trainer, Path out,
+                                      Kernels k, Parallel par, Listener listener, Ranks ranks) throws IOException {
         LedgerHome lh = new LedgerHome(home);
         RunRecipe rr = RunRecipe.read(recipeFile);
-        try (TransparencyLog log = lh.openLog(InstantSource.system())) {
+        boolean writer = ranks.rank() == 0;
+        try (TransparencyLog log = writer ? lh.openLog(InstantSource.system()) : lh.openLogReadOnly()) {
             CommunityState state = Community.replay(log, log.size());
             Approval ap = approval(state, proposalRef, System.currentTimeMillis());
             DatasetTokens data = checkInputs(ap, rr, recipeFile, home);
             ComputeBudget budget = budget(ap.action());
             TrainingRun.checkBudget(budget, rr.recipe(), new dev.cairn.model.ParameterLayout(rr.recipe().modelConfig(data.vocabSize())).size(), 0, 0);
-            TrainingRun run = TrainingRun.create(out, rr.recipe(), home, data, k, par).stateDigestEvery(TrainingRun.DEFAULT_STATE_DIGEST_EVERY)
+            TrainingRun run = TrainingRun.create(out, rr.recipe(), home, data, k, par, ranks).stateDigestEvery(TrainingRun.DEFAULT_STATE_DIGEST_EVERY)
                     .budget(budget);
+            if (!writer) {
+                try {
+                    run.train(new TrainingRun.Listener() {});
+                } catch (ComputeBudget.Exhausted x) {
+                    ranks.allGather(new byte[1]); // fail only once rank 0 has signed, or the job's abort could cut it short
+                    throw x;
+                }
+                return null;
+            }
             TrainingRun.writeAtomically(out.resolve("run-recipe.json"), TrainingRun.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(rr.toJson()));
             ObjectNode gov = JsonNodeFactory.instance.objectNode();
             gov.put("community_id", ap.communityId()).put("proposal", ap.proposal()).put("run", ap.action().run())
@@ -206,6 +226,7 @@ public final class GovernedRun {
                 Statement st = Statement.of(BUDGET_EXHAUSTED, p, ap.communityId(), trainer.identity(),
                         Subject.sha256(String.format("checkpoints/step-%08d.ckpt", x.step), sha));
                 listener.logged("budget-exhausted", log.append(Envelope.sign(st, trainer)));
+                if (ranks.size() > 1) ranks.allGather(new byte[1]);
                 throw x;
             }
             RunCommitment c = run.commitment();
