@@ -32,6 +32,11 @@ public final class Cairn implements Runnable {
                 cmd.getErr().flush();
                 return ex instanceof IllegalArgumentException ? 2 : 1;
             }
+            if (ex instanceof dev.cairn.training.ComputeBudget.Exhausted) { // stopped at a checkpoint, the spend signed
+                cmd.getErr().println(name + ": error: " + ex.getMessage());
+                cmd.getErr().flush();
+                return 4;
+            }
             if (ex instanceof dev.cairn.training.Trainer.NonFiniteLossException) {
                 cmd.getErr().println(name + ": error: " + ex.getMessage());
                 cmd.getErr().flush();

@@ -17,9 +17,9 @@ public final class Main {
                 err.println("cairn: error: " + e.getMessage());
                 System.exit(2);
             }
-            if (Cluster.mpi().size() > 1 && (args.length == 0 || !args[0].equals("train"))) {
-                // Only training is data-parallel so far; other commands on every rank would repeat their writes.
-                err.println("cairn: error: only cairn train runs on several MPI processes so far; run "
+            if (Cluster.mpi().size() > 1 && !dataParallel(args)) {
+                // Other commands on every rank would repeat their writes.
+                err.println("cairn: error: only cairn train, run start and verify run on several MPI processes; run "
                         + (args.length == 0 ? "this command" : "cairn " + args[0]) + " as one process (rank " + Cluster.rank() + ")");
                 Cluster.mpi().close();
                 System.exit(2);
@@ -38,5 +38,11 @@ public final class Main {
             else mpi.close();
         }
         System.exit(rc);
+    }
+
+    /** The commands that run data-parallel under MPI (rank 0 writes and speaks for the job). */
+    static boolean dataParallel(String[] args) {
+        if (args.length == 0) return false;
+        return args[0].equals("train") || args[0].equals("verify") || (args[0].equals("run") && args.length > 1 && args[1].equals("start"));
     }
 }

@@ -50,14 +50,14 @@ final class PlanCommand implements Callable<Integer> {
         double fpt = ComputeRecord.flopsPerToken(n, L, C, T), steps = Math.ceil(tokens / perStep);
         out.println(String.format(Locale.ROOT, "PROJECTION (not a measurement): %s, %,d parameters, %.3g tokens in %,.0f steps of %,d tokens; "
                 + "%.3g model FLOPs (6N + 12LCT per token)", config, n, tokens, steps, perStep, fpt * tokens));
-        out.println(String.format(Locale.ROOT, "per node %.3g FLOP/s, %.3g bytes/s, %.0f us per message; exchange: recursive doubling of the "
-                + "whole gradient (log2 K messages of 4(N+1) bytes per step)", flopsPerNode, bandwidth, latency * 1e6));
+        out.println(String.format(Locale.ROOT, "per node %.3g FLOP/s, %.3g bytes/s, %.0f us per message; exchange: ZeRO-1, reduce-scatter of the "
+                + "gradient and all-gather of the parameters (2 log2 K messages, 2 x 4N (K-1)/K bytes per step)", flopsPerNode, bandwidth, latency * 1e6));
         out.println(String.format(Locale.ROOT, "%8s  %14s  %12s  %12s  %12s  %14s", "nodes", "wall", "compute/step", "comm/step", "comm share", "node-hours (cost)"));
         for (int k : nodes) {
             if (k < 1 || Integer.bitCount(k) != 1) throw new IllegalArgumentException("--nodes must be powers of two, got " + k);
             double compute = perStep * fpt / (k * flopsPerNode);
             int levels = Integer.numberOfTrailingZeros(k);
-            double comm = levels * (latency + 4.0 * (n + 1) / bandwidth);
+            double comm = 2 * levels * latency + 2 * 4.0 * n * (k - 1) / k / bandwidth;
             double wall = steps * (compute + comm), nodeHours = wall * k / 3600;
             out.println(String.format(Locale.ROOT, "%8d  %14s  %10.3f s  %10.3f s  %11.1f%%  %,14.0f (%,.0f)", k, duration(wall), compute, comm,
                     100 * comm / (compute + comm), nodeHours, nodeHours * nodeHourCost));

@@ -39,15 +39,33 @@ final class ProposalCommand implements Runnable {
             if (json) {
                 var n = proposalJson(p, now);
                 n.set("votes", ballotsJson(p));
+                var spent = spend(ledgerHome(), p);
+                if (spent != null) n.set("spent", spent);
                 print(n);
             } else {
                 printProposal(out(), p, s, now);
                 for (Proposal.CastBallot b : p.ballots()) {
                     out().println("  ballot     " + s.who(b.voter()) + ": " + b.ballot().describe() + " (weight " + b.weight() + ")");
                 }
+                for (dev.cairn.governance.Choice c : p.motion().choices()) {
+                    if (c.action() instanceof dev.cairn.governance.Action.StartRun sr && sr.hasBudget()) {
+                        var spent = spend(ledgerHome(), p);
+                        dev.cairn.training.ComputeBudget b = dev.cairn.training.GovernedRun.budget(sr);
+                        out().println("  " + (p.motion().isRanked() ? "option " + c.id() + " " : "") + (spent == null
+                                ? b.describe(0, 0) + " (nothing spent yet)"
+                                : b.describe(spent.path("flops").asDouble(), 3600 * spent.path("cpu_hours").asDouble()) + " (" + spent.path("statement").asText() + ")"));
+                    }
+                }
                 out().flush();
             }
             return 0;
+        }
+    }
+
+    /** What the proposal's run spent, from its newest run-finished or budget-exhausted statement; null if none. */
+    static com.fasterxml.jackson.databind.node.ObjectNode spend(LedgerHome lh, Proposal p) throws java.io.IOException {
+        try (dev.cairn.ledger.TransparencyLog log = lh.openLogReadOnly()) {
+            return dev.cairn.training.GovernedRun.spend(log, p.digest());
         }
     }
 

@@ -98,8 +98,10 @@ final class RunCommand implements Runnable {
             SigningKey trainer = GovernanceCli.loadKey(new LedgerHome(home.dir()), key, passphraseFile);
             BaseModelOptions.registerHome(home.dir());
             String node = dev.cairn.training.NodeConfig.remote(home.dir(), remote);
+            int rank = Cluster.rank();
             try (Parallel par = exec.parallel(); dev.cairn.training.GovernedLedger ledger = node == null
-                    ? dev.cairn.training.GovernedLedger.local(home.dir()) : GovernanceCli.remoteLedger(home.dir(), node)) {
+                    ? (rank == 0 ? dev.cairn.training.GovernedLedger.local(home.dir()) : dev.cairn.training.GovernedLedger.localReadOnly(home.dir()))
+                    : rank == 0 ? GovernanceCli.remoteLedger(home.dir(), node) : dev.cairn.training.GovernedLedger.remoteReader(home.dir(), node, rank)) {
                 Kernels k = exec.kernels();
                 Path dir = out;
                 if (dir == null) {
@@ -108,23 +110,36 @@ final class RunCommand implements Runnable {
                     dir = home.dir().resolve("runs").resolve(ap.action().run().replaceAll("[^A-Za-z0-9._-]", "_"));
                 }
                 TrainCommand.ConsoleListener console = new TrainCommand.ConsoleListener(err, k, par);
-                RunCommitment c = GovernedRun.start(ledger, home.dir(), proposal, recipeFile, trainer, dir, k, par, new GovernedRun.Listener() {
+                RunCommitment c = GovernedRun.start(ledger, home.dir(), proposal, recipeFile, trainer, dir, k, par, Cluster.rank() != 0 ? new GovernedRun.Listener() {} : new GovernedRun.Listener() {
                     @Override public void started(dev.cairn.training.Trainer t, int from) { console.started(t, from); }
                     @Override public void step(dev.cairn.training.Trainer.StepResult r, double tps, double el) { console.step(r, tps, el); }
                     @Override public void evaluated(int step, double v) { console.evaluated(step, v); }
+                    @Override public void projected(String line) {
+                        err.println(line);
+                        err.flush();
+                    }
+
                     @Override public void logged(String what, LogEntry e) {
-                        if (what.startsWith("run-finished") || node != null) {
+                        if (what.startsWith("run-finished") || what.startsWith("budget-exhausted") || node != null) {
                             err.println("ledger: " + what + " signed by " + key + " at log entry " + e.index() + (node == null ? "" : " of " + node));
                             err.flush();
                         }
                     }
-                });
+                }, Cluster.ranks());
+                if (c == null) return 0; // a rank other than 0 of an MPI job: rank 0 reports
                 o.println("run " + dir + " finished and committed");
                 o.println("  transcript root  " + c.transcriptRoot() + " (" + c.steps() + " steps)");
                 o.println("  final state      " + c.finalStateSha256());
                 o.println("  final weights    " + c.finalWeightsSha256());
                 o.println(String.format(java.util.Locale.ROOT, "  losses           train %.4f, validation %.4f", c.trainLoss(), c.valLoss()));
                 o.println("  checkpoints      " + c.checkpoints().size() + " (each signed into the ledger by digest)");
+                if (c.compute() != null) {
+                    var ap = GovernedRun.approval(ledger.state(), proposal, System.currentTimeMillis());
+                    dev.cairn.training.ComputeBudget b = GovernedRun.budget(ap.action());
+                    double flops = c.compute().path("run_flops_total").asDouble(), cpu = c.compute().path("run_cpu_seconds").asDouble();
+                    o.println("  " + (b == null ? String.format(java.util.Locale.ROOT, "compute: %.3g model FLOPs, %.3g CPU-hours (no budget)", flops, cpu / 3600)
+                            : b.describe(flops, cpu)));
+                }
                 if (json) {
                     ObjectNode n = c.toJson();
                     n.put("run_dir", dir.toString());

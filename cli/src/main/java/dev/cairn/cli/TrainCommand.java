@@ -160,6 +160,9 @@ final class TrainCommand implements Callable<Integer> {
                     r.steps(), r.batch(), r.microBatchCount() > 1 ? " in " + r.microBatchCount() + " micro-batches" : "", r.lr(), r.minLr(),
                     r.warmup(), r.seed(), k.name(), t.ranks().size() > 1 ? t.ranks().size() + " processes x " : "", par.threads(),
                     fromStep > 0 ? "; resuming at step " + fromStep : ""));
+            long params = 4L * t.model().params.length, opt = t.optimizerStateBytes(), P = t.ranks().size();
+            err.println(String.format(Locale.ROOT, "memory per rank: parameters %.1f MB + optimizer state %.1f MB%s", params / 1e6, opt / 1e6,
+                    P > 1 ? String.format(Locale.ROOT, " (its 1/%d shard of %.1f MB, ZeRO-1)", P, 2.0 * params / 1e6) : ""));
             err.flush();
             progress = new Progress(err, r.steps());
         }

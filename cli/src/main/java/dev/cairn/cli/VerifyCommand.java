@@ -72,10 +72,12 @@ final class VerifyCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         RunVerifier.Verdict verdict = null;
         String node = dev.cairn.training.NodeConfig.remote(home.dir(), remote);
-        if (node != null) {
-            GovernanceCli.remoteLedger(home.dir(), node).close(); // syncs and checks the mirror the commitment is read from
+        Path ledgerHome = home.dir();
+        if (node != null) { // sync and check the mirror the commitment is read from (each rank of a job its own)
+            try (var l = Cluster.rank() == 0 ? GovernanceCli.remoteLedger(home.dir(), node) : dev.cairn.training.GovernedLedger.remoteReader(home.dir(), node, Cluster.rank())) {
+                ledgerHome = l.ledgerHome();
+            }
         }
-        Path ledgerHome = node == null ? home.dir() : GovernanceCli.mirrorHome(home.dir(), node);
         if (Files.exists(run.resolve("governed.json"))) {
             GovernedRun.Committed c;
             try {
@@ -97,9 +99,10 @@ final class VerifyCommand implements Callable<Integer> {
         }
         try (Parallel par = exec.parallel()) {
             Kernels k = exec.kernels();
-            err.println("verifying " + run + " (" + modeName + "; kernels " + k.name() + ", " + par.threads() + " threads)");
+            err.println("verifying " + run + " (" + modeName + "; kernels " + k.name() + ", "
+                    + (Cluster.ranks().size() > 1 ? Cluster.ranks().size() + " processes x " : "") + par.threads() + " threads)");
             err.flush();
-            RunVerifier v = RunVerifier.open(run, commitment, k, par);
+            RunVerifier v = RunVerifier.open(run, commitment, k, par, Cluster.ranks());
             Progress[] bar = {null};
             RunVerifier.Listener l = new RunVerifier.Listener() {
                 @Override public void info(String line) {
@@ -133,7 +136,7 @@ final class VerifyCommand implements Callable<Integer> {
         out.println(String.format(Locale.ROOT, "  mode %s, %d steps re-executed, first bad step %s, %.1f s", v.mode(), v.checkedSteps(),
                 v.firstBadStep() == null ? "none" : v.firstBadStep(), v.seconds()));
         ObjectNode j = v.toJson();
-        if (signer != null && c != null) {
+        if (signer != null && c != null && Cluster.rank() == 0) { // one attestation per job: rank 0 signs
             String node = dev.cairn.training.NodeConfig.remote(home.dir(), remote);
             LogEntry e;
             try (var ledger = node == null ? dev.cairn.training.GovernedLedger.local(home.dir()) : GovernanceCli.remoteLedger(home.dir(), node)) {

@@ -94,7 +94,7 @@ class MpiTrainingTest {
         Result single = inProcess(train(tmp.resolve("p1"), 6, 2));
         assertEquals(0, single.code(), single.output());
         String ref = digestOf(single.output());
-        for (int[] pt : new int[][] {{1, 1}, {2, 1}, {2, 2}, {4, 1}}) {
+        for (int[] pt : new int[][] {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {4, 1}, {4, 2}}) {
             Path out = tmp.resolve("p" + pt[0] + "t" + pt[1]);
             Result r = run(pt[0], tmp.resolve(out.getFileName() + ".log"), train(out, 6, pt[1]));
             assertEquals(0, r.code(), r.output());
@@ -103,6 +103,10 @@ class MpiTrainingTest {
             JsonNode compute = new ObjectMapper().readTree(out.resolve("run-finished.json").toFile()).get("compute");
             assertEquals(pt[0], compute.get("processes").asInt());
             assertEquals(pt[0], compute.get("cpu_seconds_by_rank").size());
+            // ZeRO-1: each rank holds 1/P of the AdamW moments (shards are whole 8192-element chunks)
+            long params = compute.get("parameter_bytes_per_rank").asLong(), opt = compute.get("optimizer_state_bytes_per_rank").asLong();
+            assertTrue(opt <= 2 * params / pt[0] + 8L * 8192, pt[0] + " processes: optimizer state " + opt + " of " + 2 * params);
+            if (pt[0] > 1) assertTrue(r.output().contains("memory per rank: parameters"), r.output());
         }
         // The 4-process run verifies on one process.
         Result v = inProcess("verify", tmp.resolve("p4t1").toString(), "--full", "--threads", "2");
@@ -177,13 +181,63 @@ class MpiTrainingTest {
 
         Result verify = run(2, tmp.resolve("verify.log"), "verify", tmp.resolve("three").toString(), "--full");
         assertNotEquals(0, verify.code());
-        assertTrue(verify.output().contains("only cairn train runs on several MPI processes so far; run cairn verify as one process (rank 1)"), verify.output());
+        assertTrue(verify.output().contains("cairn verify: error: run " + tmp.resolve("three") + " has no run-finished.json"), verify.output());
+        Result recipe = run(2, tmp.resolve("recipe.log"), "run", "recipe", "--dataset", "x@1", "--tokenizer", "ab", "--out", tmp.resolve("r.json").toString());
+        assertNotEquals(0, recipe.code());
+        assertTrue(recipe.output().contains("only cairn train, run start and verify run on several MPI processes; run cairn run as one process (rank 1)"), recipe.output());
 
         Process p = mpirun(2, tmp.resolve("nolib.log"), List.of("CAIRN_MPI_LIB=/nonexistent/libmpi.so.40"), train(tmp.resolve("nolib"), 4, 1));
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         String nolib = Files.readString(tmp.resolve("nolib.log"));
         assertNotEquals(0, p.exitValue(), nolib);
         assertTrue(nolib.contains("cannot load /nonexistent/libmpi.so.40, the Open MPI library"), nolib);
+    }
+
+    @Test
+    void governedRunsStartAndVerifyOnSeveralProcesses(@TempDir Path tmp) throws Exception {
+        ComputeBudgetTest.Governed g = new ComputeBudgetTest.Governed(tmp.resolve("home"), "--micro-batches", "2");
+        String home = g.h.home.toString();
+        // A budget that stops the run at step 4: every rank stops there, rank 0 signs budget-exhausted once.
+        int capped = g.approve("capped", String.format(java.util.Locale.ROOT, "max_flops = %.6e", 6.5 * g.flopsPerStep));
+        Result stop = run(2, tmp.resolve("capped.log"), "run", "start", String.valueOf(capped), "--key", "alice", "--recipe", g.recipeFile.toString(),
+                "--out", tmp.resolve("capped").toString(), "--threads", "1", "--home", home);
+        assertNotEquals(0, stop.code(), stop.output());
+        assertTrue(stop.output().contains("compute budget exhausted: stopped at step 4 of 12"), stop.output());
+        Checkpoint.read(tmp.resolve("capped/checkpoints/step-00000004.ckpt"));
+        String show = g.h.ok("proposal", "show", String.valueOf(capped)).out();
+        assertTrue(show.contains("(budget-exhausted at step 4)"), show);
+
+        int p = g.approve("mpi", "");
+        Path out = tmp.resolve("mpi");
+        Result started = run(2, tmp.resolve("start.log"), "run", "start", String.valueOf(p), "--key", "alice", "--recipe", g.recipeFile.toString(),
+                "--out", out.toString(), "--threads", "1", "--home", home, "--json");
+        assertEquals(0, started.code(), started.output());
+        assertEquals(1, started.output().lines().filter(l -> l.startsWith("run " + out + " finished and committed")).count(), "rank 0 reports: " + started.output());
+        assertTrue(started.output().contains("processes x 1 threads") || started.output().contains("2 processes"), started.output());
+        assertEquals(1, statements(g.h.home, dev.cairn.training.GovernedRun.FINISHED), "one run-finished statement per job");
+        assertEquals(1, statements(g.h.home, dev.cairn.training.GovernedRun.BUDGET_EXHAUSTED), "one budget-exhausted statement per job");
+
+        // Verified on one process, and by a two-process job that signs one attestation.
+        Result one = inProcess("verify", out.toString(), "--full", "--threads", "2", "--home", home);
+        assertEquals(0, one.code(), one.output());
+        assertTrue(one.output().contains("VERIFIED: "), one.output());
+        Result two = run(2, tmp.resolve("verify.log"), "verify", out.toString(), "--full", "--threads", "1", "--home", home, "--key", "bob");
+        assertEquals(0, two.code(), two.output());
+        assertEquals(1, two.output().lines().filter(l -> l.startsWith("VERIFIED: ")).count(), two.output());
+        assertEquals(1, two.output().lines().filter(l -> l.contains("attestation signed by bob")).count(), two.output());
+        Result spot = run(2, tmp.resolve("spot.log"), "verify", out.toString(), "--spot-check", "2", "--segment", "4", "--threads", "1", "--home", home);
+        assertEquals(0, spot.code(), spot.output());
+        assertTrue(spot.output().contains("VERIFIED: "), spot.output());
+    }
+
+    static int statements(Path home, String type) {
+        int[] n = {0};
+        try (var log = new dev.cairn.ledger.LedgerHome(home).openLogReadOnly()) {
+            log.replay((e, v) -> {
+                if (type.equals(v.statement().predicateType())) n[0]++;
+            });
+        }
+        return n[0];
     }
 
     @Test

@@ -31,14 +31,31 @@ public sealed interface Action {
         public String summary() { return "admit dataset " + dataset + " (root " + root.substring(0, 12) + "…)"; }
     }
 
-    /** Start a training run: the recipe file's digest, the dataset root, the tokenizer's digest and the objective. */
-    record StartRun(String run, String recipe, String datasetRoot, String tokenizer, String objective) implements Action {
+    /**
+     * Start a training run: the recipe file's digest, the dataset root, the tokenizer's digest and the objective;
+     * optionally a compute budget, in model FLOPs ({@code max_flops}) and/or CPU-hours of all processes together
+     * ({@code max_cpu_hours}), null when not set.
+     */
+    record StartRun(String run, String recipe, String datasetRoot, String tokenizer, String objective, Double maxFlops,
+                    Double maxCpuHours) implements Action {
         public StartRun {
             requireName(run, "run");
             requireDigest(recipe, "recipe");
             requireDigest(datasetRoot, "dataset_root");
             requireDigest(tokenizer, "tokenizer");
             if (objective == null) objective = "";
+            requirePositive(maxFlops, "max_flops");
+            requirePositive(maxCpuHours, "max_cpu_hours");
+        }
+
+        /** A run without a compute budget. */
+        public StartRun(String run, String recipe, String datasetRoot, String tokenizer, String objective) {
+            this(run, recipe, datasetRoot, tokenizer, objective, null, null);
+        }
+
+        /** Whether the proposal caps the run's compute. */
+        public boolean hasBudget() {
+            return maxFlops != null || maxCpuHours != null;
         }
 
         public DecisionClass decisionClass() { return DecisionClass.START_RUN; }
@@ -114,8 +131,13 @@ public sealed interface Action {
         ObjectNode n = Json.object().put("type", type());
         switch (this) {
             case AdmitData a -> n.put("dataset", a.dataset()).put("root", a.root());
-            case StartRun r -> n.put("run", r.run()).put("recipe", r.recipe()).put("dataset_root", r.datasetRoot())
-                    .put("tokenizer", r.tokenizer()).put("objective", r.objective());
+            case StartRun r -> {
+                n.put("run", r.run()).put("recipe", r.recipe()).put("dataset_root", r.datasetRoot())
+                        .put("tokenizer", r.tokenizer()).put("objective", r.objective());
+                // Only when set: proposals made before budgets existed keep their bytes.
+                if (r.maxFlops() != null) n.put("max_flops", r.maxFlops());
+                if (r.maxCpuHours() != null) n.put("max_cpu_hours", r.maxCpuHours());
+            }
             case ReleaseModel r -> {
                 n.put("model", r.model()).put("run", r.run()).put("weights", r.weights());
                 // Optional fields only when set: releases proposed before they existed keep their bytes.
@@ -146,9 +168,10 @@ public sealed interface Action {
                     yield new AdmitData(Json.text(n, "dataset", p), Json.text(n, "root", p));
                 }
                 case "start_run" -> {
-                    Json.onlyFields(n, p, Set.of("type", "run", "recipe", "dataset_root", "tokenizer", "objective"));
+                    Json.onlyFields(n, p, Set.of("type", "run", "recipe", "dataset_root", "tokenizer", "objective", "max_flops", "max_cpu_hours"));
                     yield new StartRun(Json.text(n, "run", p), Json.text(n, "recipe", p), Json.text(n, "dataset_root", p),
-                            Json.text(n, "tokenizer", p), Json.optText(n, "objective", p));
+                            Json.text(n, "tokenizer", p), Json.optText(n, "objective", p), Json.optPositive(n, "max_flops", p),
+                            Json.optPositive(n, "max_cpu_hours", p));
                 }
                 case "release_model" -> {
                     Json.onlyFields(n, p, Set.of("type", "model", "run", "weights", "run_finished", "license", "usage_policy", "responsible"));
@@ -202,6 +225,10 @@ public sealed interface Action {
     private static void requireName(String s, String field) {
         if (s == null || s.isBlank()) throw new IllegalArgumentException(field + ": must not be empty");
         if (s.length() > 200) throw new IllegalArgumentException(field + ": longer than 200 characters");
+    }
+
+    private static void requirePositive(Double d, String field) {
+        if (d != null && !(d > 0 && Double.isFinite(d))) throw new IllegalArgumentException(field + ": must be a positive number, got " + d);
     }
 
     private static void requireDigest(String s, String field) {

@@ -53,6 +53,16 @@ final class Json {
         return n.longValue();
     }
 
+    /** A positive finite number, or null when the field is absent. */
+    static Double optPositive(JsonNode parent, String field, String path) {
+        JsonNode n = parent.get(field);
+        if (n == null) return null;
+        if (!n.isNumber() || !(n.doubleValue() > 0) || !Double.isFinite(n.doubleValue())) {
+            throw new IllegalArgumentException(path + field + ": must be a positive number, got " + n);
+        }
+        return n.doubleValue();
+    }
+
     static JsonNode array(JsonNode parent, String field, String path) {
         JsonNode n = parent.get(field);
         if (n == null || !n.isArray()) throw new IllegalArgumentException(path + field + ": must be an array");

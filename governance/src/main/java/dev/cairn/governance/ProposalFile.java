@@ -21,6 +21,7 @@ import java.util.Set;
  * root = "9f2c..."                       id = "books"
  *                                        run = "r2-books"
  * # amend-charter: charter = "new.toml"  recipe = "..."; dataset_root = "..."; tokenizer = "..."
+ *                                        optionally max_flops = 1e15, max_cpu_hours = 2.5 (the compute budget)
  * # add-member: name, key (hex or @name), weight; remove-member: member (hex, @name or display name)
  * # release-model: model, run, weights; optionally run_finished (statement digest), license (SPDX),
  * #   usage_policy (a Markdown file, pinned by digest), [[responsible]] member (hex, @name or name), role, contact
@@ -99,9 +100,10 @@ public final class ProposalFile {
                 yield new Action.AdmitData(Json.text(n, "dataset", at), Json.text(n, "root", at));
             }
             case "start-run" -> {
-                only.apply(Set.of("run", "recipe", "dataset_root", "tokenizer", "objective"));
+                only.apply(Set.of("run", "recipe", "dataset_root", "tokenizer", "objective", "max_flops", "max_cpu_hours"));
                 yield new Action.StartRun(Json.text(n, "run", at), Json.text(n, "recipe", at), Json.text(n, "dataset_root", at),
-                        Json.text(n, "tokenizer", at), Json.optText(n, "objective", at));
+                        Json.text(n, "tokenizer", at), Json.optText(n, "objective", at), Json.optPositive(n, "max_flops", at),
+                        Json.optPositive(n, "max_cpu_hours", at));
             }
             case "release-model" -> {
                 only.apply(Set.of("model", "run", "weights", "run_finished", "license", "usage_policy", "responsible"));

@@ -24,7 +24,7 @@ final class Mpi {
     private static final int MAX_COUNT = 1 << 28;
 
     private final MemorySegment commWorld, mpiFloat, mpiByte;
-    private final MethodHandle init, finalizeH, commRank, commSize, sendrecv, allgather, abort, barrier;
+    private final MethodHandle init, finalizeH, commRank, commSize, sendrecv, send, recv, allgather, abort, barrier;
     private final String version;
 
     private Mpi(SymbolLookup lib) {
@@ -51,6 +51,8 @@ final class Mpi {
         // Heap arrays go straight to MPI (no copy): the call may pin them while it runs.
         sendrecv = linker.downcallHandle(find(lib, "MPI_Sendrecv"),
                 FunctionDescriptor.of(I, A, I, A, I, I, A, I, A, I, I, A, A), Linker.Option.critical(true));
+        send = linker.downcallHandle(find(lib, "MPI_Send"), FunctionDescriptor.of(I, A, I, A, I, I, A), Linker.Option.critical(true));
+        recv = linker.downcallHandle(find(lib, "MPI_Recv"), FunctionDescriptor.of(I, A, I, A, I, I, A, A), Linker.Option.critical(true));
         allgather = linker.downcallHandle(find(lib, "MPI_Allgather"), FunctionDescriptor.of(I, A, I, A, A, I, A, A),
                 Linker.Option.critical(true));
         abort = linker.downcallHandle(find(lib, "MPI_Abort"), FunctionDescriptor.of(I, A, I));
@@ -120,14 +122,44 @@ final class Mpi {
         }
     }
 
-    /** MPI_Sendrecv of floats with one partner, in pieces of at most MAX_COUNT. */
-    void sendrecv(int partner, float[] send, float[] recv, int n) {
+    /**
+     * MPI_Sendrecv of floats with one partner: send[sendOff, +sendN) out, recv[recvOff, +recvN) in, in pieces of at
+     * most MAX_COUNT (both sides cut the same way, so the pieces pair up).
+     */
+    void sendrecv(int partner, float[] send, int sendOff, int sendN, float[] recv, int recvOff, int recvN) {
         MemorySegment s = MemorySegment.ofArray(send), r = MemorySegment.ofArray(recv);
-        for (int off = 0; off < n; off += MAX_COUNT) {
-            int c = Math.min(MAX_COUNT, n - off);
+        int pieces = Math.max(1, (int) ((Math.max(sendN, recvN) + (long) MAX_COUNT - 1) / MAX_COUNT));
+        for (int k = 0; k < pieces; k++) {
+            int off = k * MAX_COUNT;
+            int cs = Math.clamp(sendN - off, 0, MAX_COUNT), cr = Math.clamp(recvN - off, 0, MAX_COUNT);
             try {
-                check("MPI_Sendrecv", (int) sendrecv.invokeExact(s.asSlice(4L * off), c, mpiFloat, partner, 17,
-                        r.asSlice(4L * off), c, mpiFloat, partner, 17, commWorld, MemorySegment.NULL));
+                check("MPI_Sendrecv", (int) sendrecv.invokeExact(s.asSlice(4L * (sendOff + Math.min(off, sendN))), cs, mpiFloat, partner, 17,
+                        r.asSlice(4L * (recvOff + Math.min(off, recvN))), cr, mpiFloat, partner, 17, commWorld, MemorySegment.NULL));
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /** MPI_Send of buf[off, off+n) to rank {@code to}, in pieces of at most MAX_COUNT. */
+    void send(int to, float[] buf, int off, int n) {
+        MemorySegment s = MemorySegment.ofArray(buf);
+        for (int at = 0; at < n; at += MAX_COUNT) {
+            try {
+                check("MPI_Send", (int) send.invokeExact(s.asSlice(4L * (off + at)), Math.min(MAX_COUNT, n - at), mpiFloat, to, 18, commWorld));
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+    }
+
+    /** MPI_Recv of n floats from rank {@code from} into buf[off, off+n), in the pieces {@link #send} cut. */
+    void recv(int from, float[] buf, int off, int n) {
+        MemorySegment r = MemorySegment.ofArray(buf);
+        for (int at = 0; at < n; at += MAX_COUNT) {
+            try {
+                check("MPI_Recv", (int) recv.invokeExact(r.asSlice(4L * (off + at)), Math.min(MAX_COUNT, n - at), mpiFloat, from, 18,
+                        commWorld, MemorySegment.NULL));
             } catch (Throwable t) {
                 throw rethrow(t);
             }

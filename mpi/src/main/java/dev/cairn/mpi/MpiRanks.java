@@ -44,8 +44,18 @@ public final class MpiRanks implements Ranks, AutoCloseable {
     @Override public int size() { return size; }
 
     @Override
-    public void exchange(int partner, float[] send, float[] recv, int n) {
-        mpi.sendrecv(partner, send, recv, n);
+    public void exchange(int partner, float[] send, int sendOff, int sendN, float[] recv, int recvOff, int recvN) {
+        mpi.sendrecv(partner, send, sendOff, sendN, recv, recvOff, recvN);
+    }
+
+    @Override
+    public void send(int to, float[] buf, int off, int n) {
+        mpi.send(to, buf, off, n);
+    }
+
+    @Override
+    public void receive(int from, float[] buf, int off, int n) {
+        mpi.recv(from, buf, off, n);
     }
 
     @Override

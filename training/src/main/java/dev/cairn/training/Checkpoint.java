@@ -35,8 +35,23 @@ public final class Checkpoint {
     private Checkpoint() {}
 
     public static void write(Path file, String metaJson, int step, float[] params, float[] m, float[] v) throws IOException {
+        if (m.length != params.length || v.length != params.length) throw new IllegalArgumentException("moments and parameters differ in length");
+        write(file, metaJson, step, params.length, sink -> {
+            sink.accept(params, 0, params.length);
+            sink.accept(m, 0, m.length);
+            sink.accept(v, 0, v.length);
+        });
+    }
+
+    /** The 3n floats of a state (parameters, first moments, second moments), handed over in runs. */
+    @FunctionalInterface
+    interface State {
+        void writeTo(OptimizerShard.Sink sink) throws IOException;
+    }
+
+    /** As above, the state streamed (from the ranks that hold its shards); the file is the same bytes. */
+    static void write(Path file, String metaJson, int step, int n, State state) throws IOException {
         byte[] meta = metaJson.getBytes(StandardCharsets.UTF_8);
-        int n = params.length;
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, dev.cairn.ledger.Leftovers.tempPrefix(file), ".tmp");
@@ -47,16 +62,19 @@ public final class Checkpoint {
                 head.put(MAGIC).putInt(VERSION).putInt(meta.length).put(meta).putLong(step).putLong(n).flip();
                 writeHashed(ch, md, head);
                 ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-                for (float[] arr : new float[][] {params, m, v}) {
-                    for (int i = 0; i < n; ) {
-                        int k = Math.min(n - i, buf.capacity() / 4);
+                long[] written = {0};
+                state.writeTo((arr, off, len) -> {
+                    for (int i = 0; i < len; ) {
+                        int k = Math.min(len - i, buf.capacity() / 4);
                         buf.clear();
-                        buf.asFloatBuffer().put(arr, i, k);
+                        buf.asFloatBuffer().put(arr, off + i, k);
                         buf.limit(4 * k);
                         writeHashed(ch, md, buf);
                         i += k;
                     }
-                }
+                    written[0] += len;
+                });
+                if (written[0] != 3L * n) throw new IllegalStateException("checkpoint state has " + written[0] + " floats, expected " + 3L * n);
                 ByteBuffer tail = ByteBuffer.wrap(md.digest());
                 while (tail.hasRemaining()) ch.write(tail);
                 ch.force(true);

@@ -62,6 +62,69 @@ public interface GovernedLedger extends AutoCloseable {
         return remote(url, mirror);
     }
 
+    /**
+     * The node at {@code url} read by rank {@code rank} of a data-parallel job through its own mirror (ranks sharing a
+     * home must not write one mirror at once); appending is refused, as only rank 0 signs.
+     */
+    static GovernedLedger remoteReader(Path home, String url, int rank) {
+        Path mirror = mirrorHome(home, url);
+        GovernedLedger r = remoteFor(home.resolve("remotes").resolve(mirror.getFileName() + ".rank-" + rank), url);
+        return new GovernedLedger() {
+            @Override
+            public CommunityState state() {
+                return r.state();
+            }
+
+            @Override
+            public LogEntry append(Envelope envelope) {
+                throw new IllegalStateException("only rank 0 signs into the ledger");
+            }
+
+            @Override
+            public String beacon(LogEntry finished) {
+                throw new IllegalStateException("only rank 0 signs into the ledger");
+            }
+
+            @Override
+            public Path ledgerHome() {
+                return r.ledgerHome();
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    /** The log in {@code home}, read only (a data-parallel job's ranks other than 0): appending is refused. */
+    static GovernedLedger localReadOnly(Path home) {
+        return new GovernedLedger() {
+            @Override
+            public CommunityState state() {
+                try (TransparencyLog log = new LedgerHome(home).openLogReadOnly()) {
+                    return Community.replay(log, log.size());
+                }
+            }
+
+            @Override
+            public LogEntry append(Envelope envelope) {
+                throw new IllegalStateException("only rank 0 signs into the ledger");
+            }
+
+            @Override
+            public String beacon(LogEntry finished) {
+                throw new IllegalStateException("only rank 0 signs into the ledger");
+            }
+
+            @Override
+            public Path ledgerHome() {
+                return home;
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
     /** The log in {@code home}, opened for writing until closed. */
     static GovernedLedger local(Path home) {
         TransparencyLog log = new LedgerHome(home).openLog(InstantSource.system());

@@ -34,7 +34,8 @@ import java.util.List;
  * A training run a community approved: a start-run proposal, Executed, names a run recipe by digest; the run
  * trains exactly that recipe on exactly that dataset root and tokenizer, and signs its progress (checkpoint
  * digests) and its end (the {@link RunCommitment}) into the community's ledger as in-toto statements:
- * {@value #PROGRESS}, {@value #FINISHED}; verifiers sign {@value #VERIFICATION}. Every statement carries the
+ * {@value #PROGRESS}, {@value #FINISHED} (or {@value #BUDGET_EXHAUSTED} when the proposal's compute budget stops it);
+ * verifiers sign {@value #VERIFICATION}. Every statement carries the
  * ledger's {@code community_id} and {@code signer}; governance replays pass over this room's statements.
  *
  * <p>Run directory additions: {@code run-recipe.json} (the approved recipe file), {@code governed.json}
@@ -46,6 +47,8 @@ public final class GovernedRun {
     public static final String PROGRESS = PREFIX + "run-progress/v1";
     public static final String FINISHED = PREFIX + "run-finished/v1";
     public static final String VERIFICATION = PREFIX + "verification/v1";
+    /** The run stopped within its proposal's compute budget: what it spent, what a continuation needs. */
+    public static final String BUDGET_EXHAUSTED = PREFIX + "budget-exhausted/v1";
     public static final String CAIRN_VERSION = "0.1.0";
 
     private GovernedRun() {}
@@ -161,29 +164,53 @@ public final class GovernedRun {
      */
     public static RunCommitment start(Path home, String proposalRef, Path recipeFile, SigningKey trainer, Path out,
                                       Kernels k, Parallel par, Listener listener) throws IOException {
-        try (GovernedLedger ledger = GovernedLedger.local(home)) {
-            return start(ledger, home, proposalRef, recipeFile, trainer, out, k, par, listener);
+        return start(home, proposalRef, recipeFile, trainer, out, k, par, listener, Ranks.single());
+    }
+
+    /**
+     * As above, as one rank of a data-parallel job: every rank reads the ledger and checks the approval and inputs;
+     * rank 0 alone writes the run directory and signs into the ledger (the others open the log read-only, and get
+     * null back).
+     */
+    public static RunCommitment start(Path home, String proposalRef, Path recipeFile, SigningKey trainer, Path out,
+                                      Kernels k, Parallel par, Listener listener, Ranks ranks) throws IOException {
+        try (GovernedLedger ledger = ranks.rank() == 0 ? GovernedLedger.local(home) : GovernedLedger.localReadOnly(home)) {
+            return start(ledger, home, proposalRef, recipeFile, trainer, out, k, par, listener, ranks);
         }
     }
 
     /**
-     * As {@link #start(Path, String, Path, SigningKey, Path, Kernels, Parallel, Listener)}, with the community and
-     * the statements in {@code ledger} (the home's log or a node's) and the data in {@code home}.
+     * As {@link #start(Path, String, Path, SigningKey, Path, Kernels, Parallel, Listener, Ranks)}, with the community
+     * and the statements in {@code ledger} (the home's log or a node's) and the data in {@code home}. Ranks other than
+     * 0 only read {@code ledger}.
      */
     public static RunCommitment start(GovernedLedger ledger, Path home, String proposalRef, Path recipeFile, SigningKey trainer, Path out,
-                                      Kernels k, Parallel par, Listener listener) throws IOException {
+                                      Kernels k, Parallel par, Listener listener, Ranks ranks) throws IOException {
         RunRecipe rr = RunRecipe.read(recipeFile);
+        boolean writer = ranks.rank() == 0;
         {
             CommunityState state = ledger.state();
             Approval ap = approval(state, proposalRef, System.currentTimeMillis());
             DatasetTokens data = checkInputs(ap, rr, recipeFile, home);
-            TrainingRun run = TrainingRun.create(out, rr.recipe(), home, data, k, par).stateDigestEvery(TrainingRun.DEFAULT_STATE_DIGEST_EVERY);
+            ComputeBudget budget = budget(ap.action());
+            TrainingRun.checkBudget(budget, rr.recipe(), new dev.cairn.model.ParameterLayout(rr.recipe().modelConfig(data.vocabSize())).size(), 0, 0);
+            TrainingRun run = TrainingRun.create(out, rr.recipe(), home, data, k, par, ranks).stateDigestEvery(TrainingRun.DEFAULT_STATE_DIGEST_EVERY)
+                    .budget(budget);
+            if (!writer) {
+                try {
+                    run.train(new TrainingRun.Listener() {});
+                } catch (ComputeBudget.Exhausted x) {
+                    ranks.allGather(new byte[1]); // fail only once rank 0 has signed, or the job's abort could cut it short
+                    throw x;
+                }
+                return null;
+            }
             TrainingRun.writeAtomically(out.resolve("run-recipe.json"), TrainingRun.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(rr.toJson()));
             ObjectNode gov = JsonNodeFactory.instance.objectNode();
             gov.put("community_id", ap.communityId()).put("proposal", ap.proposal()).put("run", ap.action().run())
                     .put("recipe", rr.digest()).put("trainer", trainer.identity().publicKeyHex());
             TrainingRun.writeAtomically(out.resolve("governed.json"), TrainingRun.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(gov));
-            run.train(new TrainingRun.Listener() {
+            TrainingRun.Listener forward = new TrainingRun.Listener() {
                 @Override public void started(Trainer t, int from) { listener.started(t, from); }
                 @Override public void step(Trainer.StepResult r, double tps, double el) { listener.step(r, tps, el); }
                 @Override public void evaluated(int step, double v) { listener.evaluated(step, v); }
@@ -197,7 +224,22 @@ public final class GovernedRun {
                             Subject.sha256(String.format("checkpoints/step-%08d.ckpt", c.step()), c.sha256()));
                     listener.logged("run-progress (checkpoint " + c.step() + ")", ledger.append(Envelope.sign(st, trainer)));
                 }
-            });
+
+                @Override public void projected(String line) { listener.projected(line); }
+            };
+            try {
+                run.train(forward);
+            } catch (ComputeBudget.Exhausted x) {
+                ObjectNode p = x.toJson();
+                p.put("run", ap.action().run()).put("proposal", ap.proposal()).put("run_recipe", rr.digest());
+                String sha = dev.cairn.training.Checkpoint.fileDigest(x.checkpoint);
+                p.putObject("checkpoint").put("step", x.step).put("sha256", sha);
+                Statement st = Statement.of(BUDGET_EXHAUSTED, p, ap.communityId(), trainer.identity(),
+                        Subject.sha256(String.format("checkpoints/step-%08d.ckpt", x.step), sha));
+                listener.logged("budget-exhausted", ledger.append(Envelope.sign(st, trainer)));
+                if (ranks.size() > 1) ranks.allGather(new byte[1]);
+                throw x;
+            }
             RunCommitment c = run.commitment();
             ObjectNode p = c.toJson();
             p.put("run", ap.action().run()).put("proposal", ap.proposal()).put("run_recipe", rr.digest());
@@ -210,6 +252,38 @@ public final class GovernedRun {
             TrainingRun.writeAtomically(out.resolve("beacon-checkpoint"), ledger.beacon(e));
             return c;
         }
+    }
+
+    /** The compute budget a start-run action grants, or null. */
+    public static ComputeBudget budget(Action.StartRun a) {
+        return a.hasBudget() ? new ComputeBudget(a.maxFlops(), a.maxCpuHours()) : null;
+    }
+
+    /**
+     * The newest compute record the ledger holds for a proposal's run (from its run-finished or budget-exhausted
+     * statement): {"flops", "cpu_hours", "statement"}, or null before the run reports.
+     */
+    public static ObjectNode spend(TransparencyLog log, String proposal) {
+        ObjectNode[] last = {null};
+        log.replay(0, log.size(), (entry, v) -> {
+            Statement st = v.statement();
+            if (!proposal.equals(st.predicate().path("proposal").asText())) return;
+            ObjectNode n = JsonNodeFactory.instance.objectNode();
+            if (FINISHED.equals(st.predicateType()) && st.predicate().has("compute")) {
+                JsonNode c = st.predicate().get("compute");
+                n.put("flops", c.path("run_flops_total").asDouble(c.path("flops_total").asDouble()));
+                n.put("cpu_hours", c.path("run_cpu_seconds").asDouble(c.path("cpu_seconds").asDouble()) / 3600);
+                n.put("statement", "run-finished");
+                last[0] = n;
+            } else if (BUDGET_EXHAUSTED.equals(st.predicateType())) {
+                JsonNode b = st.predicate().path("budget");
+                n.put("flops", b.path("spent_flops").asDouble());
+                n.put("cpu_hours", b.path("spent_cpu_hours").asDouble());
+                n.put("statement", "budget-exhausted at step " + st.predicate().path("step").asInt());
+                last[0] = n;
+            }
+        });
+        return last[0];
     }
 
     // ------------------------------------------------------------------ verifying

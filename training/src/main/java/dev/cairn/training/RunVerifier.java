@@ -61,10 +61,13 @@ public final class RunVerifier {
     private final TrainingData data;
     private final Kernels kernels;
     private final Parallel parallel;
+    /** The processes re-executing together (data-parallel, as the trainer), or one. */
+    private final Ranks ranks;
     private final long t0 = System.nanoTime();
     private Transcript transcript;
 
-    private RunVerifier(Path dir, RunCommitment committed, Recipe recipe, TrainingData data, Kernels k, Parallel par) {
+    private RunVerifier(Path dir, RunCommitment committed, Recipe recipe, TrainingData data, Kernels k, Parallel par, Ranks ranks) {
+        this.ranks = ranks;
         this.dir = dir;
         this.committed = committed;
         this.recipe = recipe;
@@ -82,12 +85,20 @@ public final class RunVerifier {
 
     /** Opens a run for verification against {@code committed}. Missing files are errors; mismatches are verdicts. */
     public static RunVerifier open(Path runDir, RunCommitment committed, Kernels k, Parallel par) throws IOException {
+        return open(runDir, committed, k, par, Ranks.single());
+    }
+
+    /**
+     * As above, re-executing on several processes (an MPI job): every rank runs the same verification, each step
+     * data-parallel as in training, and gets the same verdict; the caller lets rank 0 speak.
+     */
+    public static RunVerifier open(Path runDir, RunCommitment committed, Kernels k, Parallel par, Ranks ranks) throws IOException {
         Path runFile = runDir.resolve("run.json");
         if (!Files.exists(runFile)) throw new IllegalArgumentException("no run in " + runDir + " (run.json missing)");
         JsonNode run = TrainingRun.readJson(runFile);
         Recipe recipe = Recipe.fromJson(run.get("recipe"), runFile.toString());
         TrainingData data = TrainingRun.openData(run.path("data"), recipe);
-        return new RunVerifier(runDir, committed, recipe, data, k, par);
+        return new RunVerifier(runDir, committed, recipe, data, k, par, ranks);
     }
 
     public Recipe recipe() { return recipe; }
@@ -130,7 +141,7 @@ public final class RunVerifier {
         }
         l.info("artifacts: recipe, data, transcript (" + transcript.size() + " steps, root " + committed.transcriptRoot().substring(0, 16) + "…) match the commitment");
         // The final weights: the last checkpoint must be the committed file, holding the committed weights and state.
-        Trainer t = new Trainer(recipe, data, kernels, parallel);
+        Trainer t = new Trainer(recipe, data, kernels, parallel, ranks);
         Verdict v = loadCheckpoint(mode, t, committed.steps());
         if (v != null) return v;
         if (!t.weightsDigest().equals(committed.finalWeightsSha256())) {
@@ -154,7 +165,7 @@ public final class RunVerifier {
         }
         Checkpoint.Contents c = Checkpoint.read(f);
         if (c.step() != step) return bad(mode, name, null, f + " holds step " + c.step(), 0, List.of());
-        String want = step == 0 ? new Trainer(recipe, data, kernels, parallel).stateDigest() : transcript.leaf(step).stateHex();
+        String want = step == 0 ? new Trainer(recipe, data, kernels, parallel, ranks).stateDigest() : transcript.leaf(step).stateHex();
         t.restore(c.step(), c.params(), c.m(), c.v());
         if (!t.stateDigest().equals(want)) {
             return bad(mode, name, step == 0 ? null : step, f + " does not hold the state the transcript records for step " + step, 0, List.of());
@@ -166,13 +177,13 @@ public final class RunVerifier {
     public Verdict full(Listener l) throws IOException {
         Verdict v = checkArtifacts("full", l);
         if (v != null) return v;
-        Trainer t = new Trainer(recipe, data, kernels, parallel);
+        Trainer t = new Trainer(recipe, data, kernels, parallel, ranks);
         for (RunCommitment.CheckpointRef ref : committed.checkpoints()) {
             v = loadCheckpoint("full", t, ref.step());
             if (v != null) return v;
         }
         l.info("checkpoints: all " + committed.checkpoints().size() + " files match their committed SHA-256 and transcript states");
-        t = new Trainer(recipe, data, kernels, parallel);
+        t = new Trainer(recipe, data, kernels, parallel, ranks);
         int[] n = {0};
         Integer badStep = replayComparing(t, committed.steps(), l, n, committed.steps());
         if (badStep != null) return bad("full", null, badStep, explain(badStep), n[0], List.of());
@@ -183,7 +194,7 @@ public final class RunVerifier {
     private final List<TranscriptLeaf> lastMismatch = new ArrayList<>();
 
     private Integer replayComparing(Trainer t, int to, Listener l, int[] counter, int total) {
-        try (StepRecorder rec = new StepRecorder(t, true, committed.stateDigestEvery())) {
+        try (StepRecorder rec = new StepRecorder(t, ranks.size() == 1, committed.stateDigestEvery())) { // digests are collectives on several ranks
             while (t.step() < to) {
                 TranscriptLeaf done = rec.record(t.trainStep());
                 counter[0]++;
@@ -251,7 +262,7 @@ public final class RunVerifier {
         List<Integer> starts = chooseSegments(beacon, segmentStarts(), q);
         l.info("beacon " + HexFormat.of().formatHex(beacon).substring(0, 16) + "… picks " + starts.size() + " of "
                 + segmentStarts().size() + " checkpoints: " + starts);
-        Trainer t = new Trainer(recipe, data, kernels, parallel);
+        Trainer t = new Trainer(recipe, data, kernels, parallel, ranks);
         int total = 0;
         for (int s : starts) total += Math.min(segment, committed.steps() - s);
         int[] n = {0};
@@ -315,7 +326,7 @@ public final class RunVerifier {
         if (from > 0 && !reveal(mine, from).equals(reveal(other, from))) {
             return bad("dispute", "transcript", from, "the sides disagree at checkpoint step " + from + " before the bisected step", 0, List.of());
         }
-        Trainer t = new Trainer(recipe, data, kernels, parallel);
+        Trainer t = new Trainer(recipe, data, kernels, parallel, ranks);
         v = loadCheckpoint("dispute", t, from);
         if (v != null) return v;
         TranscriptLeaf recomputed = null;

@@ -41,10 +41,11 @@ public final class Trainer {
     /** Runs before the optimizer changes parameters and moments (a state digest in flight waits here). */
     Runnable beforeUpdate;
     private final Ranks ranks;
-    /** Partial sums of the micro-batch tree by depth (gradients, then the loss), and the partner's sum; lazily. */
+    /** Partial sums of the micro-batch tree by depth (gradients, then the loss); lazily. */
     private float[][] sums;
-    private float[] received;
     private long bytesExchanged, exchangeNanos;
+    /** On several ranks, this rank's shard of the optimizer (ZeRO-1); null on one process. */
+    private final OptimizerShard shard;
 
     public Trainer(Recipe recipe, TrainingData data, Kernels kernels, Parallel parallel) {
         this(recipe, data, kernels, parallel, Ranks.single());
@@ -80,8 +81,9 @@ public final class Trainer {
             System.arraycopy(base, 0, model.params, 0, base.length);
         }
         int n = model.params.length;
-        this.m = new float[n];
-        this.v = new float[n];
+        this.shard = ranks.size() > 1 ? new OptimizerShard(model, ranks) : null;
+        this.m = shard == null ? new float[n] : shard.m; // several ranks: the moments of this rank's shard only
+        this.v = shard == null ? new float[n] : shard.v;
         this.inputs = new int[recipe.batch() * recipe.ctx()];
         this.targets = new int[recipe.batch() * recipe.ctx()];
         for (ParameterLayout.Tensor t : model.layout.tensors()) {
@@ -155,10 +157,32 @@ public final class Trainer {
     public int step() { return step; }
     public Ranks ranks() { return ranks; }
     /** Bytes this rank has sent to other ranks, and the time spent exchanging (waiting included), so far. */
-    public long bytesExchanged() { return bytesExchanged; }
-    public long exchangeNanos() { return exchangeNanos; }
-    float[] moment1() { flushUpdate(); return m; }
-    float[] moment2() { flushUpdate(); return v; }
+    public long bytesExchanged() { return bytesExchanged + (shard == null ? 0 : shard.bytesSent); }
+    public long exchangeNanos() { return exchangeNanos + (shard == null ? 0 : shard.exchangeNanos); }
+    /** Bytes of AdamW moments this rank holds: all of them on one process, its shard's on several. */
+    public long optimizerStateBytes() { return 4L * (m.length + v.length); }
+    /** The whole moments; on several ranks use {@link #writeState} (each holds only its shard). */
+    float[] moment1() { flushUpdate(); checkWhole(); return m; }
+    float[] moment2() { flushUpdate(); checkWhole(); return v; }
+
+    private void checkWhole() {
+        if (shard != null) throw new IllegalStateException("on " + ranks.size() + " ranks each holds a shard of the moments");
+    }
+
+    /**
+     * The canonical state (parameters, first moments, second moments, whole) into the sink of rank 0, for a digest
+     * or a checkpoint. On several ranks a collective: every rank calls it, the others send rank 0 their shards.
+     */
+    void writeState(OptimizerShard.Sink sink) throws java.io.IOException {
+        flushUpdate();
+        if (shard != null) {
+            shard.stream(sink);
+            return;
+        }
+        sink.accept(model.params, 0, model.params.length);
+        sink.accept(m, 0, m.length);
+        sink.accept(v, 0, v.length);
+    }
 
     /** Restores a state read from a checkpoint. */
     void restore(int step, float[] params, float[] m1, float[] m2) {
@@ -169,8 +193,12 @@ public final class Trainer {
             throw new IllegalArgumentException("checkpoint holds " + params.length + " parameters, the recipe needs " + n);
         }
         System.arraycopy(params, 0, model.params, 0, n);
-        System.arraycopy(m1, 0, m, 0, n);
-        System.arraycopy(m2, 0, v, 0, n);
+        if (shard != null) {
+            shard.restore(m1, m2);
+        } else {
+            System.arraycopy(m1, 0, m, 0, n);
+            System.arraycopy(m2, 0, v, 0, n);
+        }
         this.step = step;
     }
 
@@ -189,6 +217,7 @@ public final class Trainer {
     public StepResult trainStep() {
         int B = recipe.batch(), T = recipe.ctx();
         batch(step, inputs, targets);
+        if (shard != null) return shardedStep();
         float loss;
         if (recipe.microBatchCount() == 1) { // the original definition: one pass over the whole batch
             loss = model.forward(inputs, targets, B, T);
@@ -202,17 +231,12 @@ public final class Trainer {
         if (!Float.isFinite(norm)) throw new NonFiniteLossException(step, norm);
         // PyTorch's clip_grad_norm_: scale by max_norm / (norm + 1e-6), clamped to 1; applied inside AdamW
         // (g * coef, the same float product as scaling g first; coef 1 leaves g exact).
-        float clip = recipe.gradClip() > 0 ? (float) ((double) recipe.gradClip() / ((double) norm + 1e-6)) : 1f;
-        float coef = Math.min(clip, 1f);
-        float lr = recipe.learningRate(step);
-        int t = step + 1;
-        float bc1 = (float) (1.0 - StrictMath.pow(recipe.beta1(), t));
-        float bc2 = (float) (1.0 - StrictMath.pow(recipe.beta2(), t));
+        Update u = update(norm);
+        float lr = u.lr();
         // The update is left to the next forward pass, which applies each layer's part right before the
         // layer reads it (Gpt.DeferredUpdate): then the optimizer's 20 MB stream no longer runs between the
         // backward pass and the forward pass, whose data it would push out of the caches. Anything that reads
         // the state before then applies it first (flushUpdate). Same operations, same inputs: same bits.
-        Update u = new Update(coef, lr, bc1, bc2);
         pending = u;
         model.deferUpdate(new Gpt.DeferredUpdate() {
             @Override
@@ -231,28 +255,44 @@ public final class Trainer {
         return new StepResult(step, loss, norm, lr);
     }
 
+    /** This step's AdamW coefficients from the gradient norm. */
+    private Update update(float norm) {
+        float clip = recipe.gradClip() > 0 ? (float) ((double) recipe.gradClip() / ((double) norm + 1e-6)) : 1f;
+        float coef = Math.min(clip, 1f);
+        int t = step + 1;
+        float bc1 = (float) (1.0 - StrictMath.pow(recipe.beta1(), t));
+        float bc2 = (float) (1.0 - StrictMath.pow(recipe.beta2(), t));
+        return new Update(coef, recipe.learningRate(step), bc1, bc2);
+    }
+
     /**
-     * The gradient of M micro-batches into model.grads: this rank's subtree of the fixed pairwise tree, then the
-     * other ranks' subtrees by recursive doubling (level k: partner rank xor 2^k, a sibling node), then divided by
-     * M. Returns the loss summed by the same tree, divided by M. Each buffer carries the loss after the gradients.
+     * A step on several ranks (ZeRO-1, see {@link OptimizerShard}): this rank's subtree of micro-batches, the
+     * gradient reduce-scattered, AdamW on this rank's shard, the parameters all-gathered. Applied at once.
      */
-    private float microBatchGradient() {
-        int M = recipe.microBatchCount(), P = ranks.size(), n = model.grads.length;
-        if (sums == null) {
-            int depth = 33 - Integer.numberOfLeadingZeros(M / P); // levels of the rank's subtree, plus one
-            sums = new float[depth + 1][];
-            if (P > 1) received = new float[n + 1];
-        }
+    private StepResult shardedStep() {
+        int M = recipe.microBatchCount(), P = ranks.size();
+        if (sums == null) sums = new float[34 - Integer.numberOfLeadingZeros(M / P)][];
         int lo = DataParallel.first(ranks.rank(), M, P);
         subtree(lo, lo + M / P, 0);
+        OptimizerShard.Reduced r = shard.reduce(sums[0], M);
+        if (!Float.isFinite(r.loss())) throw new NonFiniteLossException(step, r.loss());
+        if (!Float.isFinite(r.norm())) throw new NonFiniteLossException(step, r.norm());
+        Update u = update(r.norm());
+        if (beforeUpdate != null) beforeUpdate.run();
+        shard.update(u.coef(), u.lr(), u.bc1(), u.bc2(), recipe.beta1(), recipe.beta2(), recipe.eps(), recipe.weightDecay());
+        step++;
+        return new StepResult(step, r.loss(), r.norm(), u.lr());
+    }
+
+    /**
+     * The gradient of M micro-batches into model.grads on one process: the fixed pairwise tree, then divided by M.
+     * Returns the loss summed by the same tree, divided by M. Each buffer carries the loss after the gradients.
+     */
+    private float microBatchGradient() {
+        int M = recipe.microBatchCount(), n = model.grads.length;
+        if (sums == null) sums = new float[34 - Integer.numberOfLeadingZeros(M)][];
+        subtree(0, M, 0);
         float[] acc = sums[0];
-        for (int bit = 1; bit < P; bit <<= 1) {
-            long t0 = System.nanoTime();
-            ranks.exchange(ranks.rank() ^ bit, acc, received, n + 1);
-            exchangeNanos += System.nanoTime() - t0;
-            bytesExchanged += 4L * (n + 1);
-            add(acc, received, n + 1);
-        }
         float[] g = model.grads;
         float fm = M;
         model.parallel().forRange(n, 1 << 15, (a, b) -> {
@@ -341,7 +381,9 @@ public final class Trainer {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             writeCanonicalState(md, atStep);
-            return md.digest();
+            if (shard == null) return md.digest();
+            byte[] mine = ranks.rank() == 0 ? md.digest() : new byte[32];
+            return ranks.allGather(mine)[0]; // every rank returns rank 0's digest
         } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
@@ -359,14 +401,23 @@ public final class Trainer {
         md.update(head.array());
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         java.nio.FloatBuffer fb = buf.asFloatBuffer(); // bulk little-endian copies: the same bytes, faster
-        for (float[] arr : new float[][] {model.params, m, v}) {
-            for (int i = 0; i < arr.length; ) {
-                int k = Math.min(arr.length - i, fb.capacity());
+        OptimizerShard.Sink hash = (arr, off, n) -> {
+            for (int i = 0; i < n; ) {
+                int k = Math.min(n - i, fb.capacity());
                 fb.clear();
-                fb.put(arr, i, k);
+                fb.put(arr, off + i, k);
                 md.update(buf.array(), 0, 4 * k);
                 i += k;
             }
+        };
+        try {
+            if (shard == null) { // not through writeState: a digest on the hasher's thread must not flush an update
+                for (float[] arr : new float[][] {model.params, m, v}) hash.accept(arr, 0, arr.length);
+            } else {
+                shard.stream(hash);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -46,6 +46,8 @@ public final class TrainingRun implements AutoCloseable {
         default void checkpointed(int step, Path file) {}
         /** A checkpoint is durable and content-addressed, and the transcript reaches its step. */
         default void committed(RunCommitment.CheckpointRef checkpoint, int transcriptSize, String transcriptRoot) {}
+        /** A budgeted run's first projection of its spend (one line). */
+        default void projected(String line) {}
     }
 
     /** What a finished run reports. */
@@ -60,6 +62,8 @@ public final class TrainingRun implements AutoCloseable {
     private Transcript transcript;
     private StepRecorder recorder;
     private boolean overlapDigest = true;
+    /** The compute budget the run's proposal granted, or null. */
+    private ComputeBudget budget;
     private final List<RunCommitment.CheckpointRef> checkpointRefs = new ArrayList<>();
     private RunCommitment commitment;
     private StoreLock lock; // held from create/resume until train returns or close
@@ -122,6 +126,66 @@ public final class TrainingRun implements AutoCloseable {
     int stateDigestEvery() {
         return runJson.path("state_digest_every").asInt(1);
     }
+
+    /** Caps the run's compute (every rank must be given the same budget); null for none. */
+    public TrainingRun budget(ComputeBudget b) {
+        this.budget = b;
+        return this;
+    }
+
+    /**
+     * Refuses a budget that cannot pay for one more step after what earlier sessions spent: one line naming the
+     * budget and the spend.
+     */
+    public static void checkBudget(ComputeBudget b, Recipe r, long parameters, double spentFlops, double spentCpuSeconds) {
+        if (b == null) return;
+        double step = ComputeRecord.flopsPerStep(r, parameters);
+        if (!b.affords(spentFlops + step, spentCpuSeconds)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "the compute budget is already exceeded at start: %s; one step of this recipe needs %.3g model FLOPs",
+                    b.describe(spentFlops, spentCpuSeconds), step));
+        }
+    }
+
+    /** Model FLOPs and CPU-seconds the run's earlier sessions recorded in compute.jsonl. */
+    private double[] priorSpend() throws IOException {
+        Path f = dir.resolve("compute.jsonl");
+        double flops = 0, cpu = 0;
+        if (Files.exists(f)) {
+            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) continue;
+                JsonNode n = JSON.readTree(line);
+                flops += n.path("flops_total").asDouble();
+                cpu += n.path("cpu_seconds").asDouble();
+            }
+        }
+        return new double[] {flops, cpu};
+    }
+
+    /**
+     * At a step whose leaf carries the state digest: null to go on, or, when reaching the next such step would
+     * pass the budget, {spent FLOPs, spent CPU-seconds, FLOPs and CPU-seconds to the last step} to stop here. CPU
+     * time is every rank's (a collective on several ranks: every rank calls it after the same steps).
+     */
+    private double[] budgetCheck(Recipe r, int from, double cpu0, double[] prior, Listener listener) {
+        int s = trainer.step(), every = stateDigestEvery();
+        if (budget == null || s >= r.steps() || s == from || !StepRecorder.hasState(r, s, every)) return null;
+        int next = s + 1;
+        while (next < r.steps() && !StepRecorder.hasState(r, next, every)) next++;
+        byte[][] all = trainer.ranks().allGather(java.nio.ByteBuffer.allocate(8).putDouble(ComputeRecord.processCpuSeconds() - cpu0).array());
+        double session = 0;
+        for (byte[] b : all) session += java.nio.ByteBuffer.wrap(b).getDouble();
+        double fps = ComputeRecord.flopsPerStep(r, trainer.model().params.length), cpuPerStep = session / (s - from);
+        double flops = prior[0] + fps * (s - from), cpu = prior[1] + session;
+        if (!projected) {
+            projected = true;
+            listener.projected(String.format(Locale.ROOT, "%s so far; projected at step %d: %.3g model FLOPs, %.3g CPU-hours",
+                    budget.describe(flops, cpu), r.steps(), flops + fps * (r.steps() - s), (cpu + cpuPerStep * (r.steps() - s)) / 3600));
+        }
+        if (budget.affords(flops + fps * (next - s), cpu + cpuPerStep * (next - s))) return null;
+        return new double[] {flops, cpu, fps * (r.steps() - s), cpuPerStep * (r.steps() - s)};
+    }
+
+    private boolean projected;
 
     /** Whether the per-step state digest runs on a second thread overlapped with the next step (default on). */
     TrainingRun overlapDigest(boolean on) {
@@ -339,7 +403,15 @@ public final class TrainingRun implements AutoCloseable {
     public Summary train(Listener listener) throws IOException {
         Recipe r = trainer.recipe();
         int from = trainer.step();
-        if (trainer.ranks().rank() != 0) return follow(r, from);
+        if (trainer.ranks().size() > 1) { // the ranks' collectives must line up: the same digests and checkpoints
+            java.util.Map<String, String> f = new java.util.LinkedHashMap<>();
+            f.put("transcript", Boolean.toString(transcriptOn));
+            f.put("state digest interval", Integer.toString(stateDigestEvery()));
+            DataParallel.agree(trainer.ranks(), f);
+        }
+        double[] prior = priorSpend();
+        checkBudget(budget, r, trainer.model().params.length, prior[0], prior[1]);
+        if (trainer.ranks().rank() != 0) return follow(r, from, prior);
         listener.started(trainer, from);
         String meta = JSON.writeValueAsString(runJson);
         checkpointRefs.clear();
@@ -352,8 +424,9 @@ public final class TrainingRun implements AutoCloseable {
             }
         }
         try {
-            if (transcript != null) recorder = new StepRecorder(trainer, overlapDigest, stateDigestEvery());
-            return trainLoop(r, from, meta, listener);
+            // several ranks: the digest gathers the optimizer shards, a collective, so it runs on this thread
+            if (transcript != null) recorder = new StepRecorder(trainer, overlapDigest && trainer.ranks().size() == 1, stateDigestEvery());
+            return trainLoop(r, from, meta, listener, prior);
         } finally {
             if (recorder != null) recorder.close();
             recorder = null;
@@ -365,15 +438,31 @@ public final class TrainingRun implements AutoCloseable {
 
     /**
      * A rank other than 0: the same steps, nothing written (rank 0 writes the run directory, its transcript and
-     * checkpoints, and validates). It only reports its CPU time at the end.
+     * checkpoints, and validates). It sends rank 0 its optimizer shard wherever rank 0 takes a state digest or
+     * writes a checkpoint (in the same order as {@link #trainLoop}), and reports its CPU time at the end.
      */
-    private Summary follow(Recipe r, int from) {
+    private Summary follow(Recipe r, int from, double[] prior) throws IOException {
+        OptimizerShard.Sink nothing = (a, off, n) -> {};
+        if (from == 0 && r.checkpointEvery() > 0) trainer.writeState(nothing);
         long t0 = System.nanoTime();
         double cpu0 = ComputeRecord.processCpuSeconds();
         long bytes0 = trainer.bytesExchanged(), nanos0 = trainer.exchangeNanos();
-        while (trainer.step() < r.steps()) trainer.trainStep();
+        while (trainer.step() < r.steps()) {
+            trainer.trainStep();
+            int s = trainer.step();
+            if (transcriptOn && StepRecorder.hasState(r, s, stateDigestEvery())) trainer.stateDigestBytes(s);
+            boolean ckpt = (r.checkpointEvery() > 0 && s % r.checkpointEvery() == 0) || s == r.steps();
+            if (ckpt) trainer.writeState(nothing);
+            double[] stop = budgetCheck(r, from, cpu0, prior, new Listener() {});
+            if (stop != null) {
+                if (!ckpt) trainer.writeState(nothing);
+                gatherCompute(from, (System.nanoTime() - t0) / 1e9, cpu0, bytes0, nanos0);
+                throw new ComputeBudget.Exhausted(budget, s, r.steps(), stop[0], stop[1], stop[2], stop[3], null);
+            }
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         gatherCompute(from, seconds, cpu0, bytes0, nanos0);
+        trainer.stateDigest(); // rank 0's summary digest
         double tps = (double) r.batch() * r.ctx() * (trainer.step() - from) / Math.max(1e-9, seconds);
         return new Summary(trainer.step(), Double.NaN, Double.NaN, null, tps, seconds, dir, null, null, trainer.model().params.length);
     }
@@ -394,6 +483,8 @@ public final class TrainingRun implements AutoCloseable {
     private ObjectNode recordCompute(ComputeRecord c) throws IOException {
         Path f = dir.resolve("compute.jsonl");
         ObjectNode session = c.toJson();
+        session.put("parameter_bytes_per_rank", 4L * trainer.model().params.length);
+        session.put("optimizer_state_bytes_per_rank", trainer.optimizerStateBytes()); // rank 0's shard on several ranks
         Files.writeString(f, JSON.writeValueAsString(session) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         double wall = 0, cpu = 0, flops = 0;
         int sessions = 0;
@@ -413,7 +504,7 @@ public final class TrainingRun implements AutoCloseable {
         return o;
     }
 
-    private Summary trainLoop(Recipe r, int from, String meta, Listener listener) throws IOException {
+    private Summary trainLoop(Recipe r, int from, String meta, Listener listener, double[] prior) throws IOException {
         if (from == 0 && r.checkpointEvery() > 0) writeCheckpoint(meta, listener); // step 0: the initial state
         long t0 = System.nanoTime();
         double cpu0 = ComputeRecord.processCpuSeconds();
@@ -444,9 +535,17 @@ public final class TrainingRun implements AutoCloseable {
                     metrics.write(String.format(Locale.ROOT, "{\"step\":%d,\"val_loss\":%.6f}%n", trainer.step(), vl));
                     listener.evaluated(trainer.step(), vl);
                 }
-                if ((r.checkpointEvery() > 0 && trainer.step() % r.checkpointEvery() == 0) || last) {
+                boolean scheduled = (r.checkpointEvery() > 0 && trainer.step() % r.checkpointEvery() == 0) || last;
+                if (scheduled) {
                     metrics.flush();
                     ckpt = writeCheckpoint(meta, listener);
+                }
+                double[] stop = budgetCheck(r, from, cpu0, prior, listener);
+                if (stop != null) { // going on would pass the budget: stop at a checkpoint, the spend on the record
+                    metrics.flush();
+                    if (!scheduled) ckpt = writeCheckpoint(meta, listener);
+                    recordCompute(gatherCompute(from, (System.nanoTime() - t0) / 1e9, cpu0, bytes0, nanos0));
+                    throw new ComputeBudget.Exhausted(budget, trainer.step(), r.steps(), stop[0], stop[1], stop[2], stop[3], ckpt);
                 }
             }
         }
@@ -473,6 +572,7 @@ public final class TrainingRun implements AutoCloseable {
         sum.put("parameters", s.parameters());
         sum.put("checkpoint", String.valueOf(s.checkpoint()));
         sum.set("compute", compute);
+        if (budget != null) sum.set("budget", budget.toJson(compute.path("run_flops_total").asDouble(), compute.path("run_cpu_seconds").asDouble()));
         writeAtomically(dir.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(sum));
         if (transcript != null) {
             TranscriptLeaf done = recorder.flush();
@@ -492,7 +592,7 @@ public final class TrainingRun implements AutoCloseable {
             if (done != null) transcript.append(done);
             transcript.sync();
         }
-        Checkpoint.write(f, meta, trainer.step(), trainer.model().params, trainer.moment1(), trainer.moment2());
+        Checkpoint.write(f, meta, trainer.step(), trainer.model().params.length, trainer::writeState);
         listener.checkpointed(trainer.step(), f);
         if (transcript != null) {
             RunCommitment.CheckpointRef ref = new RunCommitment.CheckpointRef(trainer.step(), Checkpoint.fileDigest(f));

@@ -26,10 +26,27 @@ final class LocalRanks {
             @Override public int size() { return size; }
 
             @Override
-            public void exchange(int partner, float[] send, float[] recv, int n) {
+            public void exchange(int partner, float[] send, int sendOff, int sendN, float[] recv, int recvOff, int recvN) {
+                float[] theirs = swap(partner, java.util.Arrays.copyOfRange(send, sendOff, sendOff + sendN));
+                if (theirs.length != recvN) throw new IllegalStateException("rank " + partner + " sent " + theirs.length + " floats, expected " + recvN);
+                System.arraycopy(theirs, 0, recv, recvOff, recvN);
+            }
+
+            @Override
+            public void send(int to, float[] buf, int off, int n) {
+                swap(to, java.util.Arrays.copyOfRange(buf, off, off + n));
+            }
+
+            @Override
+            public void receive(int from, float[] buf, int off, int n) {
+                float[] theirs = swap(from, new float[0]);
+                if (theirs.length != n) throw new IllegalStateException("rank " + from + " sent " + theirs.length + " floats, expected " + n);
+                System.arraycopy(theirs, 0, buf, off, n);
+            }
+
+            private float[] swap(int partner, float[] mine) {
                 try {
-                    float[] theirs = pairs[Math.min(r, partner)][Math.max(r, partner)].exchange(java.util.Arrays.copyOf(send, n));
-                    System.arraycopy(theirs, 0, recv, 0, n);
+                    return pairs[Math.min(r, partner)][Math.max(r, partner)].exchange(mine);
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
