@@ -1,6 +1,6 @@
 package dev.cairn.eval;
 
-import dev.cairn.model.Gpt;
+import dev.cairn.model.LanguageModel;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import dev.cairn.release.LoadedModel;
@@ -25,7 +25,7 @@ public final class Scorer {
     private final Kernels kernels;
     private final Parallel parallel;
     private final int batch;
-    private Gpt gpt;
+    private LanguageModel gpt;
 
     public Scorer(LoadedModel model, Kernels kernels, Parallel parallel, int batch) {
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
@@ -44,7 +44,7 @@ public final class Scorer {
     }
 
     public List<Score> score(List<Request> requests) {
-        if (gpt == null) gpt = model.gpt(kernels, parallel);
+        if (gpt == null) gpt = model.model(kernels, parallel);
         int ctx = context(), V = model.config().vocabSize();
         for (Request r : requests) {
             if (r.from() < 1 || r.from() >= r.tokens().length + 1 || r.tokens().length - 1 > ctx) {
@@ -101,7 +101,7 @@ public final class Scorer {
 
     /** Greedy continuation of {@code prompt} (its last context tokens) for up to {@code max} tokens, or until {@code done} holds for the tokens so far. */
     public int[] greedy(int[] prompt, int max, java.util.function.Predicate<int[]> done) {
-        if (gpt == null) gpt = model.gpt(kernels, parallel);
+        if (gpt == null) gpt = model.model(kernels, parallel);
         int ctx = context(), V = model.config().vocabSize();
         List<Integer> seq = new ArrayList<>();
         for (int t : prompt) seq.add(t);

@@ -128,7 +128,7 @@ class BadModelFilesTest {
         HfDirectory.write(tmp, m, Dtype.F32, Map.of());
         Path st = tmp.resolve(HfDirectory.WEIGHTS);
         var entries = new java.util.ArrayList<Safetensors.Entry>();
-        for (Gpt2Names.Slot s : Gpt2Names.slots(m.config())) {
+        for (Gpt2Names.Slot s : Gpt2Names.slots((dev.cairn.model.GptConfig) m.config())) {
             if (s.name().equals("transformer.h.1.mlp.c_fc.bias")) continue;
             entries.add(new Safetensors.Entry(s.name(), s.shape(), m.params(), s.offset()));
         }

@@ -3,7 +3,7 @@ package dev.cairn.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cairn.model.Gpt;
+import dev.cairn.model.LanguageModel;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import dev.cairn.numerics.Philox;
@@ -164,13 +164,13 @@ final class Completions implements AutoCloseable {
     /** A model's batching decode loop. */
     final class Loop {
         final LoadedModel model;
-        private final Gpt gpt;
+        private final LanguageModel gpt;
         private final LinkedBlockingQueue<Seq> incoming = new LinkedBlockingQueue<>();
         private final Thread thread;
 
         Loop(LoadedModel model) {
             this.model = model;
-            this.gpt = model.gpt(kernels, parallel);
+            this.gpt = model.model(kernels, parallel);
             thread = Thread.ofPlatform().daemon().name("cairn-decode").start(this::run);
         }
 

@@ -195,7 +195,7 @@ public final class TrainingRun implements AutoCloseable {
         run.put("format", "cairn-run-v1");
         run.set("recipe", JSON.valueToTree(recipe));
         run.set("data", identity);
-        run.put("parameters", trainer.model().params.length);
+        run.put("parameters", trainer.model().params().length);
         Files.createDirectories(dir.resolve("checkpoints"));
         writeAtomically(dir.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(run));
         Files.deleteIfExists(dir.resolve("metrics.jsonl"));
@@ -240,6 +240,7 @@ public final class TrainingRun implements AutoCloseable {
         Path ckpt = latestCheckpoint(dir);
         if (ckpt != null) {
             Checkpoint.Contents c = Checkpoint.read(ckpt);
+            checkArchitecture(ckpt, c, recipe);
             trainer.restore(c.step(), c.params(), c.m(), c.v());
         }
         agree(ranks, dir, recipe, data, trainer.step());
@@ -266,9 +267,34 @@ public final class TrainingRun implements AutoCloseable {
         Path ckpt = latestCheckpoint(dir);
         if (ckpt == null) throw new IllegalArgumentException("run " + dir + " has no checkpoint yet");
         Checkpoint.Contents c = Checkpoint.read(ckpt);
+        checkArchitecture(ckpt, c, recipe);
         Trainer t = Trainer.forInference(recipe, vocabulary, k, par);
         t.restore(c.step(), c.params(), c.m(), c.v());
         return t;
+    }
+
+    /** The architecture of the run in {@code dir} ("gpt2" or "llama"), from its run.json. */
+    public static String architecture(Path dir) throws IOException {
+        Path runFile = dir.resolve("run.json");
+        if (!Files.exists(runFile)) throw new IllegalArgumentException("no run in " + dir + " (run.json missing)");
+        return Recipe.fromJson(readJson(runFile).get("recipe"), runFile.toString()).architecture();
+    }
+
+    /**
+     * Refuses a checkpoint whose recorded recipe is of another architecture than the run's (a file copied from
+     * another run): its numbers would be read as the wrong tensors. Names the file and both architectures.
+     */
+    public static void checkArchitecture(Path ckpt, Checkpoint.Contents c, Recipe recipe) {
+        String held;
+        try {
+            held = JSON.readTree(c.metaJson()).path("recipe").path("arch").asText("gpt2");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(ckpt + ": checkpoint metadata is not JSON");
+        }
+        if (!held.equals(recipe.architecture())) {
+            throw new IllegalArgumentException(ckpt + ": the checkpoint holds a " + held + " model but the run's recipe is arch "
+                    + recipe.architecture() + "; a checkpoint resumes only as its own architecture");
+        }
     }
 
     /** Every rank must hold the same recipe (field by field), data and starting step; a mismatch names rank and field. */
@@ -375,7 +401,7 @@ public final class TrainingRun implements AutoCloseable {
         double seconds = (System.nanoTime() - t0) / 1e9;
         gatherCompute(from, seconds, cpu0, bytes0, nanos0);
         double tps = (double) r.batch() * r.ctx() * (trainer.step() - from) / Math.max(1e-9, seconds);
-        return new Summary(trainer.step(), Double.NaN, Double.NaN, null, tps, seconds, dir, null, null, trainer.model().params.length);
+        return new Summary(trainer.step(), Double.NaN, Double.NaN, null, tps, seconds, dir, null, null, trainer.model().params().length);
     }
 
     /** Every rank's CPU seconds of this session (a collective: every rank calls it once, at the end). */
@@ -385,7 +411,7 @@ public final class TrainingRun implements AutoCloseable {
         double[] cpu = new double[all.length];
         for (int i = 0; i < all.length; i++) cpu[i] = java.nio.ByteBuffer.wrap(all[i]).getDouble();
         Recipe r = trainer.recipe();
-        return new ComputeRecord(trainer.model().params.length, r.layers(), r.embd(), r.ctx(), (long) r.batch() * r.ctx(),
+        return new ComputeRecord(trainer.model().params().length, r.layers(), r.embd(), r.ctx(), (long) r.batch() * r.ctx(),
                 trainer.step() - from, seconds, cpu, trainer.ranks().size(), trainer.model().parallel().threads(),
                 trainer.bytesExchanged() - bytes0, (trainer.exchangeNanos() - nanos0) / 1e9);
     }
@@ -462,7 +488,7 @@ public final class TrainingRun implements AutoCloseable {
         listener.evaluated(trainer.step(), val);
         Path plot = writePlot();
         Summary s = new Summary(trainer.step(), lastLoss, val, trainer.stateDigest(), tps, seconds, dir,
-                ckpt == null ? latestCheckpoint(dir) : ckpt, plot, trainer.model().params.length);
+                ckpt == null ? latestCheckpoint(dir) : ckpt, plot, trainer.model().params().length);
         ObjectNode sum = JSON.createObjectNode();
         sum.put("steps", s.steps());
         sum.put("train_loss", s.trainLoss());
@@ -492,7 +518,7 @@ public final class TrainingRun implements AutoCloseable {
             if (done != null) transcript.append(done);
             transcript.sync();
         }
-        Checkpoint.write(f, meta, trainer.step(), trainer.model().params, trainer.moment1(), trainer.moment2());
+        Checkpoint.write(f, meta, trainer.step(), trainer.model().params(), trainer.moment1(), trainer.moment2());
         listener.checkpointed(trainer.step(), f);
         if (transcript != null) {
             RunCommitment.CheckpointRef ref = new RunCommitment.CheckpointRef(trainer.step(), Checkpoint.fileDigest(f));
