@@ -74,11 +74,15 @@ final class LlamaHf {
         double theta = number(c, cf, "rope_theta", LlamaConfig.DEFAULT_ROPE_THETA);
         float eps = (float) number(c, cf, "rms_norm_eps", 1e-6);
         boolean tied = c.path("tie_word_embeddings").asBoolean(false); // transformers' LlamaConfig default is untied
+        if (C % H != 0) throw new IllegalArgumentException(cf + ": num_attention_heads (" + H + ") must divide hidden_size (" + C + ")");
+        if (H % KV != 0) throw new IllegalArgumentException(cf + ": num_key_value_heads (" + KV + ") must divide num_attention_heads (" + H + ")");
+        if (C / H % 2 != 0) {
+            throw new IllegalArgumentException(cf + ": head size (hidden_size / num_attention_heads = " + C / H + ") must be even for rotary embeddings");
+        }
         try {
             return new LlamaConfig(V, T, L, H, KV, C, F, theta, eps, tied);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(cf + ": " + e.getMessage()
-                    .replace("kv_heads", "num_key_value_heads").replace("heads (", "num_attention_heads (").replace("embd", "hidden_size"));
+            throw new IllegalArgumentException(cf + ": " + e.getMessage());
         }
     }
 
