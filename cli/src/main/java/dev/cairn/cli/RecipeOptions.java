@@ -15,6 +15,9 @@ import picocli.CommandLine.Option;
 final class RecipeOptions {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @Option(names = "--preset", paramLabel = "NAME", description = "A named model size as the base of the recipe: gpt2-124m "
+            + "(12 layers, 12 heads, 768 wide, context 1024) or llama-100m (the same shape as a Llama with 4 key/value heads); "
+            + "flags and --recipe override it.") String preset;
     @Option(names = "--recipe", paramLabel = "FILE", description = "JSON file with recipe values (keys as in run.json's \"recipe\").")
     Path recipeFile;
     @Option(names = "--layers", description = "Transformer blocks (default 4).") Integer layers;
@@ -49,7 +52,7 @@ final class RecipeOptions {
             "multiple_of", "tie_embeddings");
 
     Recipe resolve() throws IOException {
-        ObjectNode node = JSON.valueToTree(Recipe.defaults());
+        ObjectNode node = JSON.valueToTree(preset != null ? Recipe.preset(preset) : Recipe.defaults());
         if (recipeFile != null) {
             if (!Files.isRegularFile(recipeFile)) throw new IllegalArgumentException("recipe file not found: " + recipeFile);
             JsonNode file;
@@ -100,7 +103,7 @@ final class RecipeOptions {
     }
 
     boolean anyGiven() {
-        return recipeFile != null || layers != null || heads != null || embd != null || ctx != null || batch != null
+        return preset != null || recipeFile != null || layers != null || heads != null || embd != null || ctx != null || batch != null
                 || steps != null || lr != null || minLr != null || warmup != null || weightDecay != null || beta1 != null
                 || beta2 != null || eps != null || gradClip != null || seed != null || bias != null || evalEvery != null
                 || checkpointEvery != null || microBatches != null || arch != null || kvHeads != null || ropeTheta != null

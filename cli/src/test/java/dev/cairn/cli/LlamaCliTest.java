@@ -103,6 +103,10 @@ class LlamaCliTest {
             assertTrue(r.err().strip().startsWith("cairn train: error: ") && r.err().contains(c[1]) && r.err().strip().lines().count() == 1, c[0] + ": " + r.err());
             assertFalse(Files.exists(dir.resolve("x")), c[0] + ": no run directory is left");
         }
+        var preset = cairn("train", "--data", data.toString(), "--out", dir.resolve("x").toString(), "--preset", "gpt5");
+        assertEquals(2, preset.code());
+        assertEquals("cairn train: error: unknown preset 'gpt5' (expected gpt2-124m or llama-100m)", preset.err().strip());
+        assertFalse(Files.exists(dir.resolve("x")));
         var odd = cairn("train", "--data", data.toString(), "--out", dir.resolve("x").toString(), "--arch", "llama", "--heads", "4", "--embd", "20");
         assertEquals(2, odd.code());
         assertTrue(odd.err().contains("head size (embd / heads = 5) must be even for rotary embeddings"), odd.err());

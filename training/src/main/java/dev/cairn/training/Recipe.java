@@ -119,6 +119,27 @@ public record Recipe(
                 1337, false, 250, 250);
     }
 
+    /** The named presets, for {@link #preset}. */
+    public static final java.util.List<String> PRESETS = java.util.List.of("gpt2-124m", "llama-100m");
+
+    /**
+     * A named model size on the default recipe, batch 8: {@code gpt2-124m} is GPT-2 small (12 layers, 12 heads,
+     * 768 wide, context 1024, biases; 124,439,808 parameters with GPT-2's 50,257 tokens); {@code llama-100m} is a
+     * Llama of the same depth and width with 4 key/value heads and an MLP of 2048 (about 100M parameters with a
+     * 32,000-token vocabulary, tied head).
+     */
+    public static Recipe preset(String name) {
+        Recipe d = defaults();
+        Recipe shape = new Recipe(12, 12, 768, 1024, 8, d.steps, d.lr, d.minLr, d.warmup, d.weightDecay, d.beta1, d.beta2, d.eps,
+                d.gradClip, d.seed, true, d.evalEvery, d.checkpointEvery);
+        return switch (name) {
+            case "gpt2-124m" -> shape;
+            case "llama-100m" -> new Recipe(12, 12, 768, 1024, 8, d.steps, d.lr, d.minLr, d.warmup, d.weightDecay, d.beta1, d.beta2,
+                    d.eps, d.gradClip, d.seed, false, d.evalEvery, d.checkpointEvery).withLlama(4, LlamaConfig.DEFAULT_ROPE_THETA, 256, true);
+            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (expected " + String.join(" or ", PRESETS) + ")");
+        };
+    }
+
     /** Reads and validates a recipe object (run.json's, a recipe file's); errors name {@code where} and the field. */
     public static Recipe fromJson(com.fasterxml.jackson.databind.JsonNode n, String where) {
         if (n == null || !n.isObject()) throw new IllegalArgumentException(where + ": recipe is not a JSON object");

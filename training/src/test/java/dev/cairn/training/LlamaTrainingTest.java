@@ -121,4 +121,16 @@ class LlamaTrainingTest {
         assertEquals(f + ": the checkpoint holds a gpt2 model but the run's recipe is arch llama; a checkpoint resumes only as its own architecture",
                 e.getMessage());
     }
+
+    @Test
+    void presetsHaveTheirPublishedSizes() {
+        assertEquals(124_439_808, Recipe.preset("gpt2-124m").validate().modelConfig(50257).parameterCount(), "GPT-2 small, as Hugging Face counts it");
+        Recipe llama = Recipe.preset("llama-100m").validate();
+        assertEquals("llama", llama.architecture());
+        assertEquals(2048, ((dev.cairn.model.LlamaConfig) llama.modelConfig(32000)).hidden());
+        assertEquals(100_092_672, llama.modelConfig(32000).parameterCount());
+        assertEquals(8, llama.batch());
+        assertEquals("unknown preset 'gpt5' (expected gpt2-124m or llama-100m)",
+                assertThrows(IllegalArgumentException.class, () -> Recipe.preset("gpt5")).getMessage());
+    }
 }
