@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,5 +133,14 @@ class LlamaTrainingTest {
         assertEquals(8, llama.batch());
         assertEquals("unknown preset 'gpt5' (expected gpt2-124m or llama-100m)",
                 assertThrows(IllegalArgumentException.class, () -> Recipe.preset("gpt5")).getMessage());
+    }
+
+    @Test
+    void microBatchesGiveTheSameBitsOnOneOrTwoRanks() throws Exception {
+        Recipe r = new Recipe(2, 4, 32, 20, 4, 3, 3e-3f, 3e-4f, 2, 0.1f, 0.9f, 0.99f, 1e-8f, 1.0f, 42, false, 0, 0)
+                .withLlama(2, 10000.0, 16, true).withMicroBatches(2);
+        String one = MicroBatchTest.train(r, Kernels.scalar(), 1);
+        assertEquals(one, MicroBatchTest.train(r, Kernels.vector(), 3), "threads and kernels");
+        assertEquals(List.of(one, one), MicroBatchTest.trainRanks(r, 2, 1), "two data-parallel ranks");
     }
 }
