@@ -325,9 +325,12 @@ public final class Llama implements LanguageModel {
         }
     }
 
-    /** grads[wOff ..] (in, out) += x^T @ dy over rows [0, rows), split over the gradient's rows (whole six-row groups). */
+    /**
+     * grads[wOff ..] (in, out) += x^T @ dy over rows [0, rows), split over the gradient's rows in chunks of 24 (four
+     * six-row groups of the micro-kernel): each task streams all of dy once, so fewer, taller chunks stream it less.
+     */
     private void weightGrad(int wOff, float[] x, float[] dy, int in, int out, int rows) {
-        int chunk = Math.max(6, 24 * 128 / out / 6 * 6), tasks = (in + chunk - 1) / chunk;
+        int chunk = 24, tasks = (in + chunk - 1) / chunk;
         par.forEach(tasks, (t, w) -> {
             int m0 = t * chunk, m1 = Math.min(in, m0 + chunk);
             k.gemm(m1 - m0, out, rows, x, m0, 1, in, dy, 0, out, grads, wOff + m0 * out, out, null, 0, true);
