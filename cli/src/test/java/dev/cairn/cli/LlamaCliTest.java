@@ -82,6 +82,24 @@ class LlamaCliTest {
         assertEquals(0, fromRun.code(), fromRun.err());
         assertEquals(0, fromImport.code(), fromImport.err());
         assertEquals(fromRun.out(), fromImport.out(), "the imported export generates what the run does");
+        // continued training from the imported Llama: the shape comes from the base, the recipe pins its weights
+        var cont = cairn("train", "--data", data.toString(), "--init", "tiny-llama", "--home", home.toString(), "--out",
+                dir.resolve("cont").toString(), "--steps", "2", "--batch", "2", "--eval-every", "0", "--checkpoint-every", "0", "--json");
+        assertEquals(0, cont.code(), cont.err());
+        var recipe = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("cont/run.json").toFile()).path("recipe");
+        assertEquals("llama", recipe.path("arch").asText());
+        assertEquals(2, recipe.path("kv_heads").asInt());
+        assertEquals(500000.0, recipe.path("rope_theta").asDouble());
+        assertEquals(64, recipe.path("init").asText().length());
+        var wider = cairn("train", "--data", data.toString(), "--init", "tiny-llama", "--home", home.toString(), "--out",
+                dir.resolve("wider").toString(), "--ctx", "32");
+        assertEquals(2, wider.code());
+        assertEquals("cairn train: error: --ctx 32 does not match the base model (16)", wider.err().strip());
+        var other = cairn("train", "--data", data.toString(), "--init", "tiny-llama", "--home", home.toString(), "--out",
+                dir.resolve("other").toString(), "--arch", "gpt2");
+        assertEquals(2, other.code());
+        assertTrue(other.err().contains("--arch gpt2 does not match the base model tiny-llama (llama)"), other.err());
+        assertFalse(Files.exists(dir.resolve("wider")) || Files.exists(dir.resolve("other")));
     }
 
     @Test
