@@ -11,11 +11,12 @@ import java.util.List;
  * causal grouped-query attention with rotary position embeddings (Hugging Face's rotate-half convention),
  * SwiGLU MLP, final RMSNorm, output head tied to the embedding or its own. No biases.
  *
- * <p>Work is split by output ownership: rows of activations (row-local ops), (sequence, head) pairs in the
- * attention forward, (sequence, key/value head) pairs in its backward (a key/value head's gradient sums its
- * query heads in increasing order), rows of weight gradients (each a sum over all rows in order). Every
- * element is one fixed sequence of kernel calls, so the bits do not depend on the thread count or the kernel
- * set. The rotary tables are computed once with {@code StrictMath}: angle = t * inv_freq[i] in float,
+ * <p>Work is split by output ownership: blocks of whole sequences carried through every layer in the forward
+ * pass (when the batch splits evenly over the threads; otherwise rows and (sequence, head) pairs by layer), and in
+ * the backward pass rows of activation gradients, (sequence, key/value head) pairs of attention (a key/value head's
+ * gradient sums its query heads in increasing order), and rows of weight gradients (each a sum over all rows in
+ * order), four regions per layer. Every element is one fixed sequence of kernel calls, so the bits do not depend
+ * on the thread count, the path or the kernel set. The rotary tables are computed once with {@code StrictMath}: angle = t * inv_freq[i] in float,
  * inv_freq[i] = 1 / theta^(2i / hs).
  */
 public final class Llama implements LanguageModel {
@@ -137,8 +138,44 @@ public final class Llama implements LanguageModel {
         int C = cfg.embd(), out = layout.output().offset();
         par.forRange(C, 16, (c0, c1) -> k.transpose(params, out + c0, V, c1 - c0, C, wT, c0 * V, V)); // head^T (C, V)
         float gradScale = 1f / BT;
+        if (B >= 2 * par.threads() || B % par.threads() == 0) {
+            // Sequences never meet, so each worker carries its block of sequences through every layer: one region.
+            int blocks = Math.min(par.threads(), B);
+            par.forEach(blocks, blocks, (i, worker) -> forwardSequences(B * i / blocks, B * (i + 1) / blocks, worker, gradScale));
+        } else {
+            forwardByLayer(gradScale);
+        }
+        if (targets == null) return Float.NaN;
+        double sum = 0;
+        for (int r = 0; r < BT; r++) sum += losses[r]; // fixed order
+        return (float) (sum / BT);
+    }
+
+    /** The forward pass of sequences [b0, b1) alone: the same operations on each row and head as {@link #forwardByLayer}. */
+    private void forwardSequences(int b0, int b1, int worker, float gradScale) {
+        int L = cfg.layers(), NH = cfg.heads(), r0 = b0 * T, r1 = b1 * T;
+        embedRows(r0, r1);
+        attentionInputRows(0, encoded, r0, r1);
+        for (int l = 0; l < L; l++) {
+            for (int b = b0; b < b1; b++) {
+                for (int h = 0; h < NH; h++) attentionHeadForward(l, b, h, worker);
+            }
+            blockRestRows(l, r0, r1);
+            if (l + 1 < L) attentionInputRows(l + 1, res3[l], r0, r1);
+            else headRows(r0, r1, gradScale);
+        }
+    }
+
+    private void embedRows(int r0, int r1) {
+        int C = cfg.embd();
+        for (int r = r0; r < r1; r++) System.arraycopy(params, layout.embed.offset() + inputs[r] * C, encoded, r * C, C);
+    }
+
+    /** The forward pass in row chunks, one region per attention and one per the row-local work between them. */
+    private void forwardByLayer(float gradScale) {
+        int L = cfg.layers(), BT = B * T;
         rowRegion(BT, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) System.arraycopy(params, layout.embed.offset() + inputs[r] * C, encoded, r * C, C);
+            embedRows(r0, r1);
             attentionInputRows(0, encoded, r0, r1);
         });
         for (int l = 0; l < L; l++) {
@@ -151,10 +188,6 @@ public final class Llama implements LanguageModel {
                 else headRows(r0, r1, gradScale);
             });
         }
-        if (targets == null) return Float.NaN;
-        double sum = 0;
-        for (int r = 0; r < BT; r++) sum += losses[r]; // fixed order
-        return (float) (sum / BT);
     }
 
     /** Rows per task in row-local regions: a multiple of the gemm micro-kernel's six rows. */
@@ -244,44 +277,44 @@ public final class Llama implements LanguageModel {
         transposeLayerWeights();
         par.forRange(grads.length, 1 << 16, (a, b) -> Arrays.fill(grads, a, b, 0f));
         LlamaLayout P = layout;
-        int out = P.output().offset();
+        int out = P.output().offset(), KV = cfg.kvHeads();
         float[] last = res3[L - 1];
-        rowRegion(BT, (r0, r1) -> {
+        // Four parallel regions per layer. Each pairs row tasks (each owns rows of activation gradients) with
+        // column work of the steps before (each owns rows of a weight gradient or channels of a norm weight's,
+        // summing over all rows in order); no task of a region writes what another task of it reads.
+        region((r0, r1) -> {
             k.gemm(r1 - r0, C, V, logits, r0 * V, V, 1, params, out, C, dLnf, r0 * C, C, null, 0, false);
             Arrays.fill(dX, r0 * C, r1 * C, 0f);
             for (int r = r0; r < r1; r++) k.rmsNormBackward(dX, r * C, dLnf, r * C, last, r * C, params, P.norm.offset(), C, lnfs, r);
         });
-        // head (V, C) = dlogits^T @ lnf, and the final norm's weight
-        weightGrad(out, logits, lnf, V, C, BT);
-        columns(C, (c0, c1) -> k.rmsNormParamGrads(grads, P.norm.offset(), dLnf, last, 0, BT, C, lnfs, c0, c1));
+        Work[] pending = {weightGrad(out, logits, lnf, V, C), normGrad(P.norm.offset(), dLnf, last, lnfs)}; // head (V, C) = dlogits^T @ lnf
         int sQkv = 0, sWo = sQkv + P.qkvw.size(), sGu = sWo + P.wo.size(), sDown = sGu + P.gateUpw.size(); // wTall sections
         for (int l = L - 1; l >= 0; l--) {
             int layer = l;
             float[] x = l == 0 ? encoded : res3[l - 1];
             // MLP: d h = dX @ down^T; SwiGLU backward into d (gate | up)
-            rowRegion(BT, (r0, r1) -> {
+            region((r0, r1) -> {
                 k.gemm(r1 - r0, F, C, dX, r0 * C, C, 1, wTall, sDown + layer * C * F, F, dH, r0 * F, F, null, 0, false);
                 for (int r = r0; r < r1; r++) {
                     k.swigluBackward(dGU, r * 2 * F, dGU, r * 2 * F + F, gu[layer], r * 2 * F, gu[layer], r * 2 * F + F, dH, r * F, F);
                 }
-            });
-            weightGrad(P.downw.offset() + l * F * C, hmlp[l], dX, F, C, BT);
-            // d ln2 = d (gate | up) @ gate_up^T; RMSNorm 2 backward onto the residual's gradient
-            rowRegion(BT, (r0, r1) -> {
+            }, pending);
+            // d ln2 = d (gate | up) @ gate_up^T; RMSNorm 2 backward onto the residual's gradient; d atty = dMid @ wo^T
+            region((r0, r1) -> {
                 k.gemm(r1 - r0, C, 2 * F, dGU, r0 * 2 * F, 2 * F, 1, wTall, sGu + layer * 2 * F * C, C, dLn, r0 * C, C, null, 0, false);
                 System.arraycopy(dX, r0 * C, dMid, r0 * C, (r1 - r0) * C);
                 for (int r = r0; r < r1; r++) {
                     k.rmsNormBackward(dMid, r * C, dLn, r * C, res2[layer], r * C, params, P.mlpNorm.offset() + layer * C, C, ln2s[layer], r);
                 }
                 k.gemm(r1 - r0, C, C, dMid, r0 * C, C, 1, wTall, sWo + layer * C * C, C, dAtty, r0 * C, C, null, 0, false);
-            });
-            weightGrad(P.gateUpw.offset() + l * C * 2 * F, ln2[l], dGU, C, 2 * F, BT);
-            columns(C, (c0, c1) -> k.rmsNormParamGrads(grads, P.mlpNorm.offset() + layer * C, dLn, res2[layer], 0, BT, C, ln2s[layer], c0, c1));
-            weightGrad(P.wo.offset() + l * C * C, atty[l], dMid, C, C, BT);
-            // attention, by (sequence, key/value head); then the rotation's transpose on d q and d k
-            int KV = cfg.kvHeads();
-            par.forEach(B * KV, B * KV, (task, worker) -> attentionGroupBackward(layer, task / KV, task % KV, worker));
-            rowRegion(BT, (r0, r1) -> {
+            }, weightGrad(P.downw.offset() + l * F * C, hmlp[l], dX, F, C));
+            // attention by (sequence, key/value head), beside the MLP's and the output projection's parameter gradients
+            region(null, new Work(B * KV, 1, (i, i1, worker) -> attentionGroupBackward(layer, i / KV, i % KV, worker)),
+                    weightGrad(P.gateUpw.offset() + l * C * 2 * F, ln2[l], dGU, C, 2 * F),
+                    normGrad(P.mlpNorm.offset() + l * C, dLn, res2[l], ln2s[l]),
+                    weightGrad(P.wo.offset() + l * C * C, atty[l], dMid, C, C));
+            // the rotation's transpose on d q and d k; d ln1 = d qkv @ qkv^T; RMSNorm 1 backward onto dX
+            region((r0, r1) -> {
                 int hs = cfg.headSize(), half = hs / 2, rotated = cfg.heads() + KV;
                 for (int r = r0; r < r1; r++) {
                     int cs = (r % T) * half;
@@ -293,16 +326,56 @@ public final class Llama implements LanguageModel {
                     k.rmsNormBackward(dX, r * C, dLn, r * C, x, r * C, params, P.attnNorm.offset() + layer * C, C, ln1s[layer], r);
                 }
             });
-            weightGrad(P.qkvw.offset() + l * C * Q, ln1[l], dQkv, C, Q, BT);
-            columns(C, (c0, c1) -> k.rmsNormParamGrads(grads, P.attnNorm.offset() + layer * C, dLn, x, 0, BT, C, ln1s[layer], c0, c1));
+            pending = new Work[] {weightGrad(P.qkvw.offset() + l * C * Q, ln1[l], dQkv, C, Q), normGrad(P.attnNorm.offset() + l * C, dLn, x, ln1s[l])};
         }
-        // token embedding: rows added in (b, t) order, after a tied head's share
+        // the last layer's qkv and norm gradients, and the token embedding's: rows added in (b, t) order, after a
+        // tied head's share (which the first region after the head's finished)
         int emb = P.embed.offset();
-        columns(C, (c0, c1) -> {
+        region(null, pending[0], pending[1], new Work(C, 32, (c0, c1, w) -> {
             for (int r = 0; r < BT; r++) {
                 int src = r * C, te = emb + inputs[r] * C;
                 for (int c = c0; c < c1; c++) grads[te + c] += dX[src + c];
             }
+        }));
+    }
+
+    /** Work over [0, n) in chunks of {@code chunk}: task(from, to, worker). */
+    private record Work(int n, int chunk, Chunk task) {}
+
+    private interface Chunk {
+        void run(int from, int to, int worker);
+    }
+
+    /** grads[wOff ..] (in, out) = x^T @ dy over all rows, in chunks of 24 rows (four six-row groups of the micro-kernel). */
+    private Work weightGrad(int wOff, float[] x, float[] dy, int in, int out) {
+        int rows = B * T;
+        return new Work(in, 24, (m0, m1, w) -> k.gemm(m1 - m0, out, rows, x, m0, 1, in, dy, 0, out, grads, wOff + m0 * out, out, null, 0, true));
+    }
+
+    /** An RMSNorm weight's gradient over all rows, in channel chunks of 32 (a multiple of every vector width). */
+    private Work normGrad(int wOff, float[] dout, float[] x, float[] stats) {
+        int C = cfg.embd(), rows = B * T;
+        return new Work(C, 32, (c0, c1, w) -> k.rmsNormParamGrads(grads, wOff, dout, x, 0, rows, C, stats, c0, c1));
+    }
+
+    /**
+     * One parallel region: row tasks over the B*T rows in chunks (pinned, so each worker keeps its rows region after
+     * region), then the works' chunks, claimed by whichever worker is free. Callers guarantee disjoint writes.
+     */
+    private void region(Parallel.RangeTask rows, Work... works) {
+        int BT = B * T, rowTasks = rows == null ? 0 : (BT + ROW_CHUNK - 1) / ROW_CHUNK;
+        int[] first = new int[works.length + 1];
+        for (int i = 0; i < works.length; i++) first[i + 1] = first[i] + (works[i].n() + works[i].chunk() - 1) / works[i].chunk();
+        par.forEach(rowTasks + first[works.length], rowTasks, (t, w) -> {
+            if (t < rowTasks) {
+                rows.run(t * ROW_CHUNK, Math.min(BT, (t + 1) * ROW_CHUNK));
+                return;
+            }
+            int i = 0;
+            while (first[i + 1] <= t - rowTasks) i++;
+            Work wk = works[i];
+            int c = (t - rowTasks - first[i]) * wk.chunk();
+            wk.task().run(c, Math.min(wk.n(), c + wk.chunk()), w);
         });
     }
 
@@ -323,24 +396,6 @@ public final class Llama implements LanguageModel {
             k.gemm(T, hs, T, dp, 0, T, 1, q, kb, Q, dQkv, qb, Q, null, 0, false);                  // d q = d pre @ k
             k.gemm(T, hs, T, dp, 0, 1, T, q, qb, Q, dQkv, kb, Q, null, 0, !first);                 // d k += d pre^T @ q
         }
-    }
-
-    /**
-     * grads[wOff ..] (in, out) += x^T @ dy over rows [0, rows), split over the gradient's rows in chunks of 24 (four
-     * six-row groups of the micro-kernel): each task streams all of dy once, so fewer, taller chunks stream it less.
-     */
-    private void weightGrad(int wOff, float[] x, float[] dy, int in, int out, int rows) {
-        int chunk = 24, tasks = (in + chunk - 1) / chunk;
-        par.forEach(tasks, (t, w) -> {
-            int m0 = t * chunk, m1 = Math.min(in, m0 + chunk);
-            k.gemm(m1 - m0, out, rows, x, m0, 1, in, dy, 0, out, grads, wOff + m0 * out, out, null, 0, true);
-        });
-    }
-
-    /** Channel ranges of 32 (a multiple of every vector width), each summing over all rows in order. */
-    private void columns(int n, Parallel.RangeTask task) {
-        int tasks = (n + 31) / 32;
-        par.forEach(tasks, (t, w) -> task.run(t * 32, Math.min(n, (t + 1) * 32)));
     }
 
     /** Every layer's weight matrices transposed (qkv, wo, gate|up, down sections), for the input gradients. */
