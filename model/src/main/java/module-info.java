@@ -1,4 +1,4 @@
-/** The GPT model: configuration, flat parameter buffer, forward/backward per op, AdamW, sampling. */
+/** The decoders (GPT-2 and Llama): configuration, flat parameter buffer, forward/backward per op, sampling. */
 module dev.cairn.model {
     requires transitive dev.cairn.numerics;
     exports dev.cairn.model;

@@ -29,7 +29,11 @@ final class BaseModelOptions {
         check("--heads", given.heads, c.heads());
         check("--embd", given.embd, c.embd());
         check("--ctx", given.ctx, c.contextLen());
-        if (given.bias != null && given.bias != c.bias()) throw new IllegalArgumentException("--bias " + given.bias + " does not match the base model " + ref + " (" + c.bias() + ")");
+        boolean bias = c instanceof dev.cairn.model.GptConfig g && g.bias();
+        if (given.bias != null && given.bias != bias) throw new IllegalArgumentException("--bias " + given.bias + " does not match the base model " + ref + " (" + bias + ")");
+        if (given.arch != null && !given.arch.equals(c.arch())) {
+            throw new IllegalArgumentException("--arch " + given.arch + " does not match the base model " + ref + " (" + c.arch() + ")");
+        }
         if (!m.tokenizer().digest().equals(dataTokenizer.digest())) {
             throw new IllegalArgumentException("the base model " + ref + "'s tokenizer (" + m.tokenizer().kind() + ", " + m.tokenizer().vocabSize()
                     + " tokens, " + m.tokenizer().digest().substring(0, 12) + ") is not the data's (" + dataTokenizer.kind() + ", "
@@ -37,9 +41,22 @@ final class BaseModelOptions {
         }
         String digest = m.weightsDigest();
         BaseModels.offer(digest, m.params());
-        return new Recipe(c.layers(), c.heads(), c.embd(), c.contextLen(), r.batch(), r.steps(), r.lr(), r.minLr(), r.warmup(),
-                r.weightDecay(), r.beta1(), r.beta2(), r.eps(), r.gradClip(), r.seed(), c.bias(), r.evalEvery(), r.checkpointEvery(), digest,
-                r.microBatchCount()).validate();
+        Recipe out = new Recipe(c.layers(), c.heads(), c.embd(), c.contextLen(), r.batch(), r.steps(), r.lr(), r.minLr(), r.warmup(),
+                r.weightDecay(), r.beta1(), r.beta2(), r.eps(), r.gradClip(), r.seed(), bias, r.evalEvery(), r.checkpointEvery(), digest)
+                .withMicroBatches(r.microBatchCount());
+        if (c instanceof dev.cairn.model.LlamaConfig l) {
+            check("--kv-heads", given.kvHeads, l.kvHeads());
+            if (given.ropeTheta != null && given.ropeTheta != l.ropeTheta()) {
+                throw new IllegalArgumentException("--rope-theta " + given.ropeTheta + " does not match the base model (" + l.ropeTheta() + ")");
+            }
+            // Llama's MLP width is 2/3 of 4C rounded up to multiple_of: the base's width itself is such a multiple
+            if (dev.cairn.model.LlamaConfig.hiddenFor(l.embd(), l.hidden()) != l.hidden() || l.normEps() != dev.cairn.model.LlamaConfig.DEFAULT_NORM_EPS) {
+                throw new IllegalArgumentException("the base model " + ref + " (intermediate_size " + l.hidden() + ", rms_norm_eps " + l.normEps()
+                        + ") cannot be continued here: Cairn's Llama recipes take 2/3 x 4 x hidden_size rounded up to multiple_of, and rms_norm_eps 1e-05");
+            }
+            out = out.withLlama(l.kvHeads(), l.ropeTheta(), l.hidden(), l.tied());
+        }
+        return out.validate();
     }
 
     private static void check(String flag, Integer given, int base) {

@@ -97,7 +97,7 @@ final class BenchCommand implements Runnable {
                         for (int s = 0; s < timed; s++) t.trainStep();
                         double sec = (System.nanoTime() - t0) / 1e9;
                         mine[round] = (double) timed * r.batch() * r.ctx() / sec;
-                        params = t.model().params.length;
+                        params = t.model().params().length;
                     }
                     String line = String.format(Locale.ROOT, "  round %d: cairn %,8.0f tokens/s", round + 1, mine[round]);
                     if (peerOk) {

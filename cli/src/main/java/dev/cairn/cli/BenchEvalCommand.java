@@ -57,7 +57,7 @@ final class BenchEvalCommand implements Callable<Integer> {
                 for (int s = 0; s < timed; s++) t.trainStep();
                 double trained = (double) timed * c.batch() * c.ctx() / ((System.nanoTime() - t0) / 1e9);
 
-                LoadedModel m = new LoadedModel(t.model().cfg, t.model().params.clone(), ModelTokenizer.characters(corpus.codePoints()));
+                LoadedModel m = new LoadedModel(t.model().config(), t.model().params().clone(), ModelTokenizer.characters(corpus.codePoints()));
                 Scorer scorer = new Scorer(m, exec.kernels(), par, batch);
                 int[] ids = corpus.validation();
                 List<Scorer.Request> windows = new ArrayList<>();

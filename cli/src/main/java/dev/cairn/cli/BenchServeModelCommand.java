@@ -63,7 +63,7 @@ final class BenchServeModelCommand implements Callable<Integer> {
                 LoadedModel m = BenchReleaseCommand.model(s.cfg());
                 int[] prompt = new int[promptLen];
                 for (int j = 0; j < promptLen; j++) prompt[j] = (j * 7 + 3) % s.cfg().vocabSize();
-                KvDecoder dec = new KvDecoder(m.gpt(exec.kernels(), par));
+                KvDecoder dec = KvDecoder.of(m.model(exec.kernels(), par));
                 for (int w = 0; w < 3; w++) decode(dec, prompt, s.newTokens(), w == 2 ? 8 : 1); // warm-up: the JIT compiles the decode path
                 Figures one = best(() -> decode(dec, prompt, s.newTokens(), 1));
                 Figures eight = best(() -> decode(dec, prompt, s.newTokens(), 8));

@@ -39,8 +39,8 @@ final class ExportCommand implements Runnable {
     }
 
     @Command(name = "hf", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Write a Hugging Face GPT-2 directory (model.safetensors, config.json, tokenizer.json, ...) that "
-                    + "transformers' GPT2LMHeadModel.from_pretrained and AutoTokenizer load unchanged.",
+            description = "Write a Hugging Face directory (model.safetensors, config.json, tokenizer.json, ...) that "
+                    + "transformers' GPT2LMHeadModel (gpt2) or LlamaForCausalLM (llama) .from_pretrained and AutoTokenizer load unchanged.",
             footer = {"", "Example:", "  cairn export hf --run runs/shakespeare --out export/shakespeare",
                     "  python3 -c \"from transformers import GPT2LMHeadModel; GPT2LMHeadModel.from_pretrained('export/shakespeare')\""})
     static final class Hf implements Callable<Integer> {
@@ -73,14 +73,15 @@ final class ExportCommand implements Runnable {
             PrintWriter o = spec.commandLine().getOut();
             o.printf("exported %s (%,d parameters, %s) to %s in %.2f s: %d files%n", m.source(), m.model().params().length,
                     d.torchName(), out, (System.nanoTime() - t0) / 1e9, files.size());
-            o.println("load it: GPT2LMHeadModel.from_pretrained(\"" + out + "\"), AutoTokenizer.from_pretrained(\"" + out + "\")");
+            String cls = m.model().config().arch().equals("llama") ? "LlamaForCausalLM" : "GPT2LMHeadModel";
+            o.println("load it: " + cls + ".from_pretrained(\"" + out + "\"), AutoTokenizer.from_pretrained(\"" + out + "\")");
             o.flush();
             return 0;
         }
     }
 
     @Command(name = "gguf", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Write a GGUF v3 file for llama.cpp (architecture gpt2, the tokenizer in tokenizer.ggml.*).",
+            description = "Write a GGUF v3 file for llama.cpp (architecture gpt2 or llama, llama.cpp's tensor names and Q/K row order, the tokenizer in tokenizer.ggml.*).",
             footer = {"", "Example:", "  cairn export gguf --run runs/shakespeare --out shakespeare.gguf"})
     static final class GgufFile implements Callable<Integer> {
         @Spec CommandSpec spec;

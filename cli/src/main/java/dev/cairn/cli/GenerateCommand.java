@@ -51,7 +51,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (id < 0 || id >= m.config().vocabSize()) throw new IllegalArgumentException("--prompt-ids: id " + id + " is outside the vocabulary [0, " + m.config().vocabSize() + ")");
         }
         try (Parallel par = exec.parallel()) {
-            int[] gen = Sampler.generate(m.gpt(exec.kernels(), par), ids, tokens, temperature, topK, seed, greedy);
+            int[] gen = Sampler.generate(m.model(exec.kernels(), par), ids, tokens, temperature, topK, seed, greedy);
             int[] fresh = gen; // the new tokens only
             var spans = tracer == null ? null : tracer.trace(m.tokenizer(), fresh, traceMin, 5);
             if (json) {

@@ -30,7 +30,7 @@ final class ImportCommand implements Runnable {
     }
 
     @Command(name = "hf", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Import a GPT-2-family Hugging Face directory (model.safetensors or shards with "
+            description = "Import a GPT-2 or Llama (LlamaForCausalLM) Hugging Face directory (model.safetensors or shards with "
                     + "model.safetensors.index.json; F32, F16 or BF16). Every file's SHA-256, the source and the licence "
                     + "are recorded, and with --key signed into the community's ledger.",
             footer = {"", "Example:", "  cairn import hf ~/models/gpt2 --name gpt2 --source https://huggingface.co/openai-community/gpt2 --key alpine-lab",

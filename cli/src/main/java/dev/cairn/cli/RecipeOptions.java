@@ -15,6 +15,9 @@ import picocli.CommandLine.Option;
 final class RecipeOptions {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @Option(names = "--preset", paramLabel = "NAME", description = "A named model size as the base of the recipe: gpt2-124m "
+            + "(12 layers, 12 heads, 768 wide, context 1024) or llama-100m (the same shape as a Llama with 4 key/value heads); "
+            + "flags and --recipe override it.") String preset;
     @Option(names = "--recipe", paramLabel = "FILE", description = "JSON file with recipe values (keys as in run.json's \"recipe\").")
     Path recipeFile;
     @Option(names = "--layers", description = "Transformer blocks (default 4).") Integer layers;
@@ -37,9 +40,19 @@ final class RecipeOptions {
     @Option(names = "--checkpoint-every", description = "Checkpoint every N steps; the last step always (default 250).") Integer checkpointEvery;
     @Option(names = "--micro-batches", paramLabel = "M", description = "Micro-batches per step, gradients summed in a fixed tree; "
             + "data-parallel processes own ranges of them (default 1).") Integer microBatches;
+    @Option(names = "--arch", paramLabel = "ARCH", description = "Architecture: gpt2 (default) or llama (RMSNorm, rotary embeddings, "
+            + "SwiGLU, grouped-query attention, no biases).") String arch;
+    @Option(names = "--kv-heads", paramLabel = "N", description = "llama: key/value heads, dividing --heads (default: --heads).") Integer kvHeads;
+    @Option(names = "--rope-theta", paramLabel = "X", description = "llama: rotary embedding base (default 10000).") Double ropeTheta;
+    @Option(names = "--multiple-of", paramLabel = "N", description = "llama: the MLP width, 2/3 of 4 x --embd, is rounded up to a multiple of N (default 256).") Integer multipleOf;
+    @Option(names = "--tie-embeddings", arity = "0..1", paramLabel = "BOOL", description = "llama: the output head is the token embedding (default true).") Boolean tieEmbeddings;
+
+    /** Recipe keys that are absent from the defaults (written only when set). */
+    private static final java.util.Set<String> OPTIONAL_KEYS = java.util.Set.of("init", "micro_batches", "arch", "kv_heads", "rope_theta",
+            "multiple_of", "tie_embeddings");
 
     Recipe resolve() throws IOException {
-        ObjectNode node = JSON.valueToTree(Recipe.defaults());
+        ObjectNode node = JSON.valueToTree(preset != null ? Recipe.preset(preset) : Recipe.defaults());
         if (recipeFile != null) {
             if (!Files.isRegularFile(recipeFile)) throw new IllegalArgumentException("recipe file not found: " + recipeFile);
             JsonNode file;
@@ -51,7 +64,7 @@ final class RecipeOptions {
             if (file == null || !file.isObject()) throw new IllegalArgumentException("recipe file " + recipeFile + " must hold a JSON object");
             for (Iterator<Map.Entry<String, JsonNode>> it = file.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                if (!node.has(e.getKey()) && !e.getKey().equals("init") && !e.getKey().equals("micro_batches")) throw new IllegalArgumentException("recipe file " + recipeFile + ": unknown key \"" + e.getKey() + "\"");
+                if (!node.has(e.getKey()) && !OPTIONAL_KEYS.contains(e.getKey())) throw new IllegalArgumentException("recipe file " + recipeFile + ": unknown key \"" + e.getKey() + "\"");
                 node.set(e.getKey(), e.getValue());
             }
         }
@@ -74,18 +87,27 @@ final class RecipeOptions {
         put(node, "eval_every", evalEvery);
         put(node, "checkpoint_every", checkpointEvery);
         put(node, "micro_batches", microBatches);
+        put(node, "arch", arch);
+        put(node, "kv_heads", kvHeads);
+        put(node, "rope_theta", ropeTheta);
+        put(node, "multiple_of", multipleOf);
+        put(node, "tie_embeddings", tieEmbeddings);
         try {
             return JSON.treeToValue(node, Recipe.class).validate();
+        } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
+            if (e.getCause() instanceof IllegalArgumentException iae) throw new IllegalArgumentException("recipe: " + iae.getMessage());
+            throw new IllegalArgumentException("recipe: " + e.getOriginalMessage());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("recipe: " + e.getOriginalMessage());
         }
     }
 
     boolean anyGiven() {
-        return recipeFile != null || layers != null || heads != null || embd != null || ctx != null || batch != null
+        return preset != null || recipeFile != null || layers != null || heads != null || embd != null || ctx != null || batch != null
                 || steps != null || lr != null || minLr != null || warmup != null || weightDecay != null || beta1 != null
                 || beta2 != null || eps != null || gradClip != null || seed != null || bias != null || evalEvery != null
-                || checkpointEvery != null || microBatches != null;
+                || checkpointEvery != null || microBatches != null || arch != null || kvHeads != null || ropeTheta != null
+                || multipleOf != null || tieEmbeddings != null;
     }
 
     private static void put(ObjectNode n, String key, Object v) {

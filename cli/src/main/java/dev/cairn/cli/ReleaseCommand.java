@@ -61,7 +61,7 @@ final class ReleaseCommand implements Runnable {
                 o.printf("published %s: %d files, signed (root %s…) in %.2f s%n", res.dir(), res.files().size(), res.rootDigest().substring(0, 12), s);
                 o.println("  release statement at ledger entry " + res.statementIndex());
                 o.println("check it:  ./cairn release verify " + res.dir() + " --home " + home.dir());
-                o.println("load it:   python3 -c \"from transformers import GPT2LMHeadModel, AutoTokenizer; m = GPT2LMHeadModel.from_pretrained('"
+                o.println("load it:   python3 -c \"from transformers import AutoModelForCausalLM, AutoTokenizer; m = AutoModelForCausalLM.from_pretrained('"
                         + res.dir().toAbsolutePath() + "'); t = AutoTokenizer.from_pretrained('" + res.dir().toAbsolutePath() + "')\"");
             }
             o.flush();

@@ -22,13 +22,14 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a GPT bit-exactly: the same recipe and data give the same state digest on any thread count, "
+        description = {"Train a GPT-2 or Llama-style model (--arch) bit-exactly: the same recipe and data give the same state digest on any thread count, "
                 + "kernel set, vector width or resume point.",
                 "Defaults are nanoGPT's character-level Shakespeare recipe on a CPU."},
         footer = {"", "Examples:",
                 "  cairn train --data shakespeare.txt --out runs/shakespeare",
                 "  cairn train --data shakespeare.txt --out runs/quick --steps 200 --json",
                 "  cairn train --dataset shakespeare@1 --tokenizer 3f9a1c2e --out runs/bpe",
+                "  cairn train --data shakespeare.txt --out runs/llama --arch llama --heads 4 --kv-heads 2 --rope-theta 10000",
                 "  cairn train --resume runs/shakespeare"})
 final class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -59,6 +60,13 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Kernels k = exec.kernels();
+        if (resume != null && recipe.arch != null) {
+            String held = TrainingRun.architecture(resume);
+            if (!held.equals(recipe.arch)) {
+                throw new IllegalArgumentException("--arch " + recipe.arch + ": the run in " + resume + " trains a " + held
+                        + " model; a checkpoint resumes only as its own architecture");
+            }
+        }
         if (resume != null && (data != null || dataset != null || this.out != null || recipe.anyGiven())) {
             throw new IllegalArgumentException("--resume takes the recipe and data from the run; drop --data, --dataset, --out and recipe flags");
         }
@@ -152,15 +160,16 @@ final class TrainCommand implements Callable<Integer> {
         public void started(Trainer t, int fromStep) {
             Recipe r = t.recipe();
             from = fromStep;
-            err.println(String.format(Locale.ROOT, "model: %d layers, %d heads, %d wide, context %d, vocabulary %d: %,d parameters",
-                    r.layers(), r.heads(), r.embd(), r.ctx(), t.data().vocabSize(), t.model().params.length));
+            err.println(String.format(Locale.ROOT, "model: %s, %d layers, %d heads%s, %d wide, context %d, vocabulary %d: %,d parameters",
+                    r.architecture(), r.layers(), r.heads(), r.kvHeads() == null ? "" : " (" + r.kvHeads() + " key/value)", r.embd(), r.ctx(),
+                    t.data().vocabSize(), t.model().params().length));
             err.println(String.format(Locale.ROOT, "data: %s (%,d training, %,d validation tokens)", t.data().description(),
                     t.data().train().length, t.data().validation().length));
             err.println(String.format(Locale.ROOT, "recipe: %d steps, batch %d%s, lr %.2g -> %.2g (warm-up %d), seed %d; kernels %s, %s%d threads%s",
                     r.steps(), r.batch(), r.microBatchCount() > 1 ? " in " + r.microBatchCount() + " micro-batches" : "", r.lr(), r.minLr(),
                     r.warmup(), r.seed(), k.name(), t.ranks().size() > 1 ? t.ranks().size() + " processes x " : "", par.threads(),
                     fromStep > 0 ? "; resuming at step " + fromStep : ""));
-            long params = 4L * t.model().params.length, opt = t.optimizerStateBytes(), P = t.ranks().size();
+            long params = 4L * t.model().params().length, opt = t.optimizerStateBytes(), P = t.ranks().size();
             err.println(String.format(Locale.ROOT, "memory per rank: parameters %.1f MB + optimizer state %.1f MB%s", params / 1e6, opt / 1e6,
                     P > 1 ? String.format(Locale.ROOT, " (its 1/%d shard of %.1f MB, ZeRO-1)", P, 2.0 * params / 1e6) : ""));
             err.flush();

@@ -61,7 +61,7 @@ class ComputeBudgetTest {
             recipe = find(h.ok(a.toArray(String[]::new)).out(), "(?m)^([0-9a-f]{64})");
             var rr = GovernedRun.RunRecipe.read(recipeFile);
             DatasetTokens data = new DatasetTokens(TokenizedDataset.load(h.home, "tiny@1", tokenizer));
-            flopsPerStep = ComputeRecord.flopsPerStep(rr.recipe(), new ParameterLayout(rr.recipe().modelConfig(data.vocabSize())).size());
+            flopsPerStep = ComputeRecord.flopsPerStep(rr.recipe(), rr.recipe().modelConfig(data.vocabSize()).parameterCount());
         }
 
         /** Proposes, votes and executes a start-run with this budget line; returns the proposal number. */

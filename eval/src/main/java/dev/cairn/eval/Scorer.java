@@ -1,6 +1,6 @@
 package dev.cairn.eval;
 
-import dev.cairn.model.Gpt;
+import dev.cairn.model.LanguageModel;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import dev.cairn.release.LoadedModel;
@@ -25,7 +25,7 @@ public final class Scorer {
     private final Kernels kernels;
     private final Parallel parallel;
     private final int batch;
-    private Gpt gpt;
+    private LanguageModel gpt;
     private dev.cairn.model.KvDecoder decoder;
 
     public Scorer(LoadedModel model, Kernels kernels, Parallel parallel, int batch) {
@@ -45,7 +45,7 @@ public final class Scorer {
     }
 
     public List<Score> score(List<Request> requests) {
-        if (gpt == null) gpt = model.gpt(kernels, parallel);
+        if (gpt == null) gpt = model.model(kernels, parallel);
         int ctx = context(), V = model.config().vocabSize();
         for (Request r : requests) {
             if (r.from() < 1 || r.from() >= r.tokens().length + 1 || r.tokens().length - 1 > ctx) {
@@ -107,8 +107,8 @@ public final class Scorer {
 
     /** Greedy continuation of {@code prompt} (its last context tokens) for up to {@code max} tokens, or until {@code done} holds for the tokens so far. */
     public int[] greedy(int[] prompt, int max, java.util.function.Predicate<int[]> done) {
-        if (gpt == null) gpt = model.gpt(kernels, parallel);
-        if (decoder == null) decoder = new dev.cairn.model.KvDecoder(gpt);
+        if (gpt == null) gpt = model.model(kernels, parallel);
+        if (decoder == null) decoder = dev.cairn.model.KvDecoder.of(gpt);
         int ctx = context(), V = model.config().vocabSize();
         int[] seq = java.util.Arrays.copyOf(prompt, prompt.length + max);
         int len = prompt.length, n = 0;

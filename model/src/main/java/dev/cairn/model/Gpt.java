@@ -16,7 +16,7 @@ import dev.cairn.numerics.Pipeline;
  * its last row, and the masked entries they meet are exact zeros. The tile thus only decides how many
  * zero terms a chain sees (which cannot move a non-zero sum); both kernel sets share it all the same.
  */
-public final class Gpt {
+public final class Gpt implements LanguageModel {
     /** Query rows per attention tile: two six-row groups of the gemm micro-kernel. Shared by both kernel sets. */
     public static final int ATT_TILE = 12;
     public static final float LN_EPS = 1e-5f;
@@ -71,10 +71,23 @@ public final class Gpt {
         this.par = parallel;
     }
 
+    @Override public GptConfig config() { return cfg; }
+    @Override public float[] params() { return params; }
+    @Override public float[] grads() { return grads; }
+    @Override public java.util.List<ParameterLayout.Tensor> tensors() { return layout.tensors(); }
+
+    @Override
+    public boolean stackedOverLayers(ParameterLayout.Tensor t) {
+        ParameterLayout P = layout;
+        return t != P.wte && t != P.wpe && t != P.lnfw && t != P.lnfb;
+    }
+
+    @Override
     public Kernels kernels() {
         return k;
     }
 
+    @Override
     public Parallel parallel() {
         return par;
     }
@@ -83,6 +96,7 @@ public final class Gpt {
      * GPT-2 initialisation from the counter-based generator: 2-D weights N(0, 0.02), residual projections
      * N(0, 0.02/sqrt(2L)), LayerNorm weights 1, biases 0. Element i of the flat buffer uses counter i.
      */
+    @Override
     public void initialize(long seed) {
         Philox rng = new Philox(seed);
         float residualStd = (float) (0.02 / StrictMath.sqrt(2.0 * cfg.layers()));
@@ -134,24 +148,10 @@ public final class Gpt {
 
     // ------------------------------------------------------------------------------------ forward
 
-    /**
-     * An optimizer update of the parameters that the next forward pass applies as it reaches them: the
-     * parts outside the layers first, then each layer's parameters right before the layer reads them, while
-     * the pass's own data is still in cache. Each element is updated once from the same inputs, so the bits
-     * are those of updating everything first.
-     */
-    public interface DeferredUpdate {
-        /** Parameters outside the layers (embeddings, final LayerNorm). */
-        void global();
-
-        /** Part {@code part} of {@code parts} of layer l's parameters (the parts are disjoint and cover them). */
-        void layer(int l, int part, int parts);
-    }
-
     private DeferredUpdate deferred;
     private final java.util.concurrent.atomic.AtomicInteger layersUpdated = new java.util.concurrent.atomic.AtomicInteger();
 
-    /** Hands the next forward pass an update to apply before it reads the parameters (null: none). */
+    @Override
     public void deferUpdate(DeferredUpdate u) {
         deferred = u;
     }
@@ -161,6 +161,7 @@ public final class Gpt {
      * cross-entropy loss and leaves d loss / d logits ready for {@link #backward()}; without, returns NaN
      * and leaves the logits readable through {@link #logitsAt}.
      */
+    @Override
     public float forward(int[] inputs, int[] targets, int B, int T) {
         if (T > cfg.contextLen()) throw new IllegalArgumentException("sequence length " + T + " exceeds context " + cfg.contextLen());
         ensureCapacity(B, T);
@@ -358,6 +359,7 @@ public final class Gpt {
     }
 
     /** The logits of row (b, t) of the last forward pass without targets. */
+    @Override
     public float[] logitsAt(int b, int t, float[] out) {
         int V = cfg.vocabSize();
         System.arraycopy(logits, (b * T + t) * V, out, 0, V);
@@ -449,6 +451,7 @@ public final class Gpt {
     // ------------------------------------------------------------------------------------ backward
 
     /** Gradients of the last forward pass's mean loss with respect to every parameter, into {@link #grads}. */
+    @Override
     public void backward() {
         if (targets == null) throw new IllegalStateException("backward needs a forward pass with targets");
         int C = cfg.embd(), L = cfg.layers();

@@ -11,7 +11,7 @@ package dev.cairn.model;
  * @param embd        C, the residual width
  * @param bias        whether linear layers and LayerNorms carry biases
  */
-public record GptConfig(int vocabSize, int contextLen, int layers, int heads, int embd, boolean bias) {
+public record GptConfig(int vocabSize, int contextLen, int layers, int heads, int embd, boolean bias) implements ModelConfig {
     public GptConfig {
         positive("vocab_size", vocabSize);
         positive("context", contextLen);
@@ -29,5 +29,20 @@ public record GptConfig(int vocabSize, int contextLen, int layers, int heads, in
 
     public int headSize() {
         return embd / heads;
+    }
+
+    @Override
+    public String arch() {
+        return "gpt2";
+    }
+
+    @Override
+    public int parameterCount() {
+        return new ParameterLayout(this).size();
+    }
+
+    @Override
+    public Gpt create(dev.cairn.numerics.Kernels kernels, dev.cairn.numerics.Parallel parallel) {
+        return new Gpt(this, kernels, parallel);
     }
 }

@@ -1,31 +1,19 @@
 package dev.cairn.model;
 
-import dev.cairn.numerics.Kernels;
-import dev.cairn.numerics.Parallel;
+import java.util.Arrays;
 
 /**
- * Incremental decoding with a key/value cache: each new token runs through the model once, attending over the
- * keys and values its sequence's earlier tokens left in the cache. Every row is computed by the same kernel calls,
- * in the same order, as {@link Gpt#forward} computes that row (matrix products are one fma chain per output
- * element, LayerNorm and softmax are per row), so a sequence's logits are the same bits as a full forward pass over
- * it, at any batch, thread count or kernel set (tested). The only terms the full pass adds are the attention
- * tile's exact zeros.
- *
- * <p>One call appends tokens to several caches at once (a new prompt beside other sequences' next tokens), so the
- * weights are read once per call however many sequences are in it: that is what makes throughput grow with load.
- * Not thread-safe: one decoding loop owns a decoder. The parameters are read as they are when the decoder is made.
+ * Incremental decoding: each call appends new tokens to several sequences' caches at once (a new prompt beside other
+ * sequences' next tokens) and returns the logits after each one's last token, the same bits as a full forward pass
+ * over the sequence at any batch, thread count or kernel set (tested). GPT models get a key/value cache
+ * ({@code GptKvDecoder}: each token runs through the model once, and one call reads the weights once however many
+ * sequences are in it); other architectures are decoded by a full forward pass over each sequence, which is exact
+ * by definition and slower. Not thread-safe: one decoding loop owns a decoder.
  */
-public final class KvDecoder {
-    /** One sequence's keys and values: per layer, K transposed (NH, hs, ctx) and V (ctx, C). */
-    public final class Cache {
-        final float[][] kT, v;
+public abstract class KvDecoder {
+    /** One sequence's state in a decoder. */
+    public abstract static class Cache {
         int length;
-
-        private Cache() {
-            int L = cfg.layers(), C = cfg.embd(), ctx = cfg.contextLen();
-            kT = new float[L][C * ctx];
-            v = new float[L][ctx * C];
-        }
 
         /** Tokens the cache holds. */
         public int length() {
@@ -38,53 +26,25 @@ public final class KvDecoder {
         }
     }
 
-    private static final int COL_CHUNK = 64;
-    /** Multiply-adds below which a product runs on the caller's thread alone. */
-    private static final long SERIAL_WORK = 1 << 18;
-
-    private final Gpt model;
-    private final GptConfig cfg;
-    private final ParameterLayout P;
-    private final float[] params;
-    private final Kernels k;
-    private final Parallel par;
-    private final float[] wT; // wte transposed (C, V): the tied head
-    private final float scale;
-    // Row buffers, grown as calls need.
-    private int cap;
-    private float[] x, lo, qkv, atty, tmp, res2, fch, gelu, tanh, stats;
-    private final float[][] scores;
-    private int[] rowPos;
-    private Cache[] rowCache;
-
-    public KvDecoder(Gpt model) {
-        this.model = model;
-        this.cfg = model.cfg;
-        this.P = model.layout;
-        this.params = model.params;
-        this.k = model.kernels();
-        this.par = model.parallel();
-        int V = cfg.vocabSize(), C = cfg.embd();
-        wT = new float[C * V];
-        par.forRange(C, 16, (c0, c1) -> k.transpose(params, P.wte.offset() + c0, V, c1 - c0, C, wT, c0 * V, V));
-        scale = (float) (1.0 / StrictMath.sqrt(cfg.headSize()));
-        scores = new float[par.threads()][cfg.contextLen()];
+    /** The decoder for a model: a KV cache where the architecture has one here, else full passes. */
+    public static KvDecoder of(LanguageModel model) {
+        return model instanceof Gpt g ? new GptKvDecoder(g) : new FullPassDecoder(model);
     }
 
-    public GptConfig config() {
-        return cfg;
-    }
+    public abstract ModelConfig config();
 
-    public Cache newCache() {
-        return new Cache();
-    }
+    public abstract Cache newCache();
 
     /**
      * Appends tokens[i] to caches[i] (the caches distinct) and writes the logits after each cache's last new token
      * to logits[i*V ..]. A cache's tokens must fit its context; nothing is appended when a call is refused.
      */
-    public void append(Cache[] caches, int[][] tokens, float[] logits) {
-        int V = cfg.vocabSize(), R = 0;
+    public abstract void append(Cache[] caches, int[][] tokens, float[] logits);
+
+    /** The checks every decoder makes before it changes anything. */
+    void check(Cache[] caches, int[][] tokens, float[] logits) {
+        ModelConfig cfg = config();
+        int V = cfg.vocabSize();
         if (caches.length != tokens.length) throw new IllegalArgumentException("one token list per cache");
         if (logits.length < caches.length * V) throw new IllegalArgumentException("logits buffer too small");
         for (int i = 0; i < caches.length; i++) {
@@ -94,136 +54,46 @@ public final class KvDecoder {
             }
             for (int j = 0; j < i; j++) if (caches[j] == caches[i]) throw new IllegalArgumentException("a cache appears twice");
             for (int t : tokens[i]) if (t < 0 || t >= V) throw new IllegalArgumentException("token id " + t + " outside vocabulary of " + V);
-            R += tokens[i].length;
         }
-        ensure(R);
-        int C = cfg.embd(), L = cfg.layers(), NH = cfg.heads();
-        int[] last = new int[caches.length];
-        for (int i = 0, r = 0; i < caches.length; i++) {
-            for (int j = 0; j < tokens[i].length; j++, r++) {
-                rowCache[r] = caches[i];
-                rowPos[r] = caches[i].length + j;
-                k.add(x, r * C, params, P.wte.offset() + tokens[i][j] * C, params, P.wpe.offset() + rowPos[r] * C, C);
+    }
+
+    /** Decoding by a full forward pass over each whole sequence: its logits by definition. */
+    static final class FullPassDecoder extends KvDecoder {
+        private final LanguageModel model;
+
+        FullPassDecoder(LanguageModel model) {
+            this.model = model;
+        }
+
+        static final class Tokens extends Cache {
+            int[] ids = new int[16];
+        }
+
+        @Override
+        public ModelConfig config() {
+            return model.config();
+        }
+
+        @Override
+        public Cache newCache() {
+            return new Tokens();
+        }
+
+        @Override
+        public void append(Cache[] caches, int[][] tokens, float[] logits) {
+            check(caches, tokens, logits);
+            int V = config().vocabSize();
+            float[] row = new float[V];
+            for (int i = 0; i < caches.length; i++) {
+                Tokens c = (Tokens) caches[i];
+                int n = c.length + tokens[i].length;
+                if (c.ids.length < n) c.ids = Arrays.copyOf(c.ids, Math.max(n, 2 * c.ids.length));
+                System.arraycopy(tokens[i], 0, c.ids, c.length, tokens[i].length);
+                c.length = n;
+                model.forward(Arrays.copyOf(c.ids, n), null, 1, n);
+                model.logitsAt(0, n - 1, row);
+                System.arraycopy(row, 0, logits, i * V, V);
             }
-            last[i] = r - 1;
         }
-        int rows = R;
-        for (int l = 0; l < L; l++) {
-            int layer = l;
-            // x holds the block's input: the embeddings, then each block's output
-            lnRows(lo, x, P.ln1w.offset() + l * C, P.ln1b, l * C, rows);
-            lin(qkv, lo, rows, C, 3 * C, P.qkvw.offset() + l * C * 3 * C, P.qkvb, l * 3 * C);
-            storeKeysValues(layer, rows);
-            attendAll(layer, rows);
-            lin(tmp, atty, rows, C, C, P.attprojw.offset() + l * C * C, P.attprojb, l * C);
-            k.add(res2, 0, x, 0, tmp, 0, rows * C);
-            lnRows(lo, res2, P.ln2w.offset() + l * C, P.ln2b, l * C, rows);
-            lin(fch, lo, rows, C, 4 * C, P.fcw.offset() + l * C * 4 * C, P.fcb, l * 4 * C);
-            k.geluForward(gelu, 0, tanh, 0, fch, 0, rows * 4 * C);
-            lin(tmp, gelu, rows, 4 * C, C, P.fcprojw.offset() + l * 4 * C * C, P.fcprojb, l * C);
-            k.add(x, 0, res2, 0, tmp, 0, rows * C);
-        }
-        for (int r = 0; r < rows; r++) rowCache[r].length = Math.max(rowCache[r].length, rowPos[r] + 1);
-        // The final LayerNorm and the head, for each cache's last row only.
-        int n = caches.length;
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(x, last[i] * C, res2, i * C, C);
-        }
-        lnRows(lo, res2, P.lnfw.offset(), P.lnfb, 0, n);
-        int chunks = (long) n * V * C < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), V / (4 * COL_CHUNK)));
-        if (chunks == 1) {
-            k.gemm(n, V, C, lo, 0, C, 1, wT, 0, V, logits, 0, V, null, 0, false);
-            return;
-        }
-        par.forEach(chunks, (c, w) -> {
-            int n0 = cols(V, c, chunks), n1 = cols(V, c + 1, chunks);
-            k.gemm(n, n1 - n0, C, lo, 0, C, 1, wT, n0, V, logits, n0, V, null, 0, false);
-        });
-    }
-
-    /** Column c of chunks splits of [0, n), rounded to the chunk grain so vectors stay whole. */
-    private static int cols(int n, int c, int chunks) {
-        if (c >= chunks) return n;
-        return Math.min(n, (int) ((long) n * c / chunks) / COL_CHUNK * COL_CHUNK);
-    }
-
-    private void storeKeysValues(int l, int rows) {
-        int C = cfg.embd(), ctx = cfg.contextLen();
-        for (int r = 0; r < rows; r++) {
-            Cache c = rowCache[r];
-            int pos = rowPos[r], q = r * 3 * C;
-            float[] kT = c.kT[l];
-            for (int i = 0; i < C; i++) kT[i * ctx + pos] = qkv[q + C + i];
-            System.arraycopy(qkv, q + 2 * C, c.v[l], pos * C, C);
-        }
-    }
-
-    /** Every row's heads; work too small to share runs on the caller's thread (handing it over costs more). */
-    private void attendAll(int l, int rows) {
-        int NH = cfg.heads();
-        long work = 0;
-        for (int r = 0; r < rows; r++) work += (long) (rowPos[r] + 1) * cfg.embd();
-        if (work < SERIAL_WORK / 4 || par.threads() == 1) {
-            for (int t = 0; t < rows * NH; t++) attend(l, t / NH, t % NH, 0);
-        } else {
-            par.forEach(rows * NH, (task, worker) -> attend(l, task / NH, task % NH, worker));
-        }
-    }
-
-    /** Head h of row r in layer l: scores over the cache's positions 0..pos, softmax, then the values. */
-    private void attend(int l, int r, int h, int worker) {
-        int C = cfg.embd(), hs = cfg.headSize(), ctx = cfg.contextLen(), n = rowPos[r] + 1;
-        Cache c = rowCache[r];
-        float[] s = scores[worker];
-        k.gemm(1, n, hs, qkv, r * 3 * C + h * hs, hs, 1, c.kT[l], h * hs * ctx, ctx, s, 0, n, null, 0, false);
-        k.softmaxForward(s, 0, n, scale);
-        k.gemm(1, hs, n, s, 0, n, 1, c.v[l], h * hs, C, atty, r * C + h * hs, C, null, 0, false);
-    }
-
-    /** LayerNorm of rows [0, rows) of x into out. */
-    private void lnRows(float[] out, float[] in, int wOff, ParameterLayout.Tensor bias, int bRel, int rows) {
-        int C = cfg.embd();
-        float[] b = cfg.bias() ? params : null;
-        int bOff = cfg.bias() ? bias.offset() + bRel : 0;
-        for (int r = 0; r < rows; r++) k.layerNormForward(out, r * C, in, r * C, params, wOff, b, bOff, C, Gpt.LN_EPS, stats, 2 * r);
-    }
-
-    /** out (rows, n) = in (rows, kDim) @ W (kDim, n) + bias, split over output columns. */
-    private void lin(float[] out, float[] in, int rows, int kDim, int n, int wOff, ParameterLayout.Tensor bias, int bRel) {
-        float[] b = cfg.bias() ? params : null;
-        int bOff = cfg.bias() ? bias.offset() + bRel : 0;
-        long work = (long) rows * n * kDim;
-        int chunks = work < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), n / COL_CHUNK));
-        if (chunks == 1) {
-            k.gemm(rows, n, kDim, in, 0, kDim, 1, params, wOff, n, out, 0, n, b, bOff, false);
-            return;
-        }
-        par.forEach(chunks, (c, w) -> {
-            int n0 = cols(n, c, chunks), n1 = cols(n, c + 1, chunks);
-            if (n1 > n0) k.gemm(rows, n1 - n0, kDim, in, 0, kDim, 1, params, wOff + n0, n, out, n0, n, b, bOff + n0, false);
-        });
-    }
-
-    private void ensure(int rows) {
-        if (rows <= cap) return;
-        int C = cfg.embd();
-        cap = Math.max(rows, 2 * cap);
-        x = new float[cap * C];
-        lo = new float[cap * C];
-        qkv = new float[cap * 3 * C];
-        atty = new float[cap * C];
-        tmp = new float[cap * C];
-        res2 = new float[cap * C];
-        fch = new float[cap * 4 * C];
-        gelu = new float[cap * 4 * C];
-        tanh = new float[cap * 4 * C];
-        stats = new float[cap * 2];
-        rowPos = new int[cap];
-        rowCache = new Cache[cap];
-    }
-
-    /** The model whose parameters this decoder reads. */
-    public Gpt model() {
-        return model;
     }
 }

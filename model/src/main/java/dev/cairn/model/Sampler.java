@@ -11,16 +11,16 @@ import java.util.Arrays;
 public final class Sampler {
     private Sampler() {}
 
-    public static int[] generate(Gpt model, int[] prompt, int tokens, float temperature, int topK, long seed, boolean greedy) {
+    public static int[] generate(LanguageModel model, int[] prompt, int tokens, float temperature, int topK, long seed, boolean greedy) {
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty");
         if (tokens < 0) throw new IllegalArgumentException("--tokens must be >= 0, got " + tokens);
         if (!greedy && !(temperature > 0)) throw new IllegalArgumentException("--temperature must be positive, got " + temperature);
-        int V = model.cfg.vocabSize(), ctx = model.cfg.contextLen();
+        int V = model.config().vocabSize(), ctx = model.config().contextLen();
         int[] seq = Arrays.copyOf(prompt, prompt.length + tokens);
         int len = prompt.length;
         float[] logits = new float[V];
         Philox rng = new Philox(seed);
-        KvDecoder dec = tokens > 0 ? new KvDecoder(model) : null;
+        KvDecoder dec = tokens > 0 ? KvDecoder.of(model) : null;
         KvDecoder.Cache cache = tokens > 0 ? dec.newCache() : null;
         for (int i = 0; i < tokens; i++) {
             int from = Math.max(0, len - ctx);

@@ -47,7 +47,7 @@ class KvDecoderTest {
             int[] seq = tokens(ctx, V, 3);
             try (Parallel par = new Parallel(2)) {
                 Gpt g = model(cfg, Kernels.vector(), par);
-                KvDecoder d = new KvDecoder(g);
+                KvDecoder d = KvDecoder.of(g);
                 KvDecoder.Cache c = d.newCache();
                 float[] logits = new float[V];
                 // A prompt of 5 tokens, then one token at a time to the end of the context.
@@ -73,7 +73,7 @@ class KvDecoderTest {
             for (int threads : new int[] {1, 2, 3}) {
                 try (Parallel par = new Parallel(threads)) {
                     Gpt g = model(cfg, k, par);
-                    KvDecoder d = new KvDecoder(g);
+                    KvDecoder d = KvDecoder.of(g);
                     KvDecoder.Cache ca = d.newCache(), cb = d.newCache(), cc = d.newCache();
                     float[] out = new float[3 * V];
                     // a and b start together, c joins later with its whole prompt beside their single tokens.
@@ -127,7 +127,7 @@ class KvDecoderTest {
     @Test
     void badCallsAreRefusedBeforeAnythingIsAppended() {
         try (Parallel par = new Parallel(1)) {
-            KvDecoder d = new KvDecoder(model(BIAS, Kernels.scalar(), par));
+            KvDecoder d = KvDecoder.of(model(BIAS, Kernels.scalar(), par));
             KvDecoder.Cache c = d.newCache();
             float[] out = new float[2 * BIAS.vocabSize()];
             assertThrows(IllegalArgumentException.class, () -> d.append(new KvDecoder.Cache[] {c}, new int[][] {{1, 99}}, out));

@@ -127,6 +127,45 @@ public interface Kernels {
     void adamw(float[] p, float[] g, float gscale, float[] m, float[] v, int off, int n, float lr, float beta1,
                float beta2, float eps, float wd, float bc1, float bc2);
 
+    /**
+     * RMSNorm of one row of C values (Llama): ms = {@link #dot}(x, x) / C, rstd = 1 / sqrt(ms + eps),
+     * out = (x * rstd) * w. Stores rstd at stats[statsOff].
+     */
+    void rmsNormForward(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, int C, float eps,
+                        float[] stats, int statsOff);
+
+    /**
+     * Adds the input gradient of one RMSNorm row to dx: with g = dout * w, s = the lane-rule sum of fma(g, x),
+     * k = (s / C) * ((rstd * rstd) * rstd): dx += g * rstd - x * k.
+     */
+    void rmsNormBackward(float[] dx, int dxOff, float[] dout, int doutOff, float[] x, int xOff, float[] w, int wOff,
+                         int C, float[] stats, int statsOff);
+
+    /**
+     * RMSNorm weight gradient for channels [c0, c1): dw[c] = fma(dout, x * rstd, dw[c]) over rows [r0, r1) in
+     * increasing order (row r at offset r*C, its rstd at stats[r]); continues from dw like {@link #layerNormParamGrads}.
+     */
+    void rmsNormParamGrads(float[] dw, int dwOff, float[] dout, float[] x, int r0, int r1, int C, float[] stats,
+                           int c0, int c1);
+
+    /**
+     * Rotary position embedding of one head vector in Hugging Face's rotate-half convention, in place: for i in
+     * [0, half), a = x[i], b = x[i + half], c = cos[csOff + i], s = sin[csOff + i]: forward x[i] = a*c - b*s,
+     * x[i + half] = b*c + a*s; inverse (the backward pass: the rotation's transpose) x[i] = a*c + b*s,
+     * x[i + half] = b*c - a*s. No fma.
+     */
+    void rope(float[] x, int off, int half, float[] cos, float[] sin, int csOff, boolean inverse);
+
+    /** SwiGLU: out = (g / (1 + exp(-g))) * u over n elements (silu of the gate times the up projection). */
+    void swigluForward(float[] out, int outOff, float[] g, int gOff, float[] u, int uOff, int n);
+
+    /**
+     * SwiGLU backward over n elements, with e = exp(-g), sig = 1 / (1 + e), silu = g / (1 + e):
+     * du = dout * silu; dg = ((dout * u) * sig) * (1 + g * (1 - sig)). dg and du may be g and u (read first).
+     */
+    void swigluBackward(float[] dg, int dgOff, float[] du, int duOff, float[] g, int gOff, float[] u, int uOff,
+                        float[] dout, int doutOff, int n);
+
     /** dst[dstOff + c*ldd + r] = src[srcOff + r*ld + c] for r in [0, rows), c in [0, cols): a transposed copy. */
     void transpose(float[] src, int srcOff, int rows, int cols, int ld, float[] dst, int dstOff, int ldd);
 

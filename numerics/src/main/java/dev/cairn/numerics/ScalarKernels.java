@@ -136,6 +136,90 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void rmsNormForward(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, int C, float eps,
+                               float[] stats, int statsOff) {
+        float ms = dot(x, xOff, x, xOff, C) / C;
+        float rstd = 1f / (float) Math.sqrt(ms + eps);
+        stats[statsOff] = rstd;
+        rmsNormApply(out, outOff, x, xOff, w, wOff, C, rstd);
+    }
+
+    /** out = (x * rstd) * w over one row. */
+    void rmsNormApply(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, int C, float rstd) {
+        for (int i = 0; i < C; i++) out[outOff + i] = (x[xOff + i] * rstd) * w[wOff + i];
+    }
+
+    /** The row sum of the RMSNorm backward pass: the lane-rule sum of fma(dout * w, x). */
+    float rmsNormBackwardSum(float[] dout, int doutOff, float[] x, int xOff, float[] w, int wOff, int C) {
+        float[] lanes = new float[LANES];
+        for (int i = 0; i < C; i++) {
+            lanes[i % LANES] = Math.fma(dout[doutOff + i] * w[wOff + i], x[xOff + i], lanes[i % LANES]);
+        }
+        return combineLanes(lanes);
+    }
+
+    @Override
+    public void rmsNormBackward(float[] dx, int dxOff, float[] dout, int doutOff, float[] x, int xOff, float[] w, int wOff,
+                                int C, float[] stats, int statsOff) {
+        float rstd = stats[statsOff];
+        float s = rmsNormBackwardSum(dout, doutOff, x, xOff, w, wOff, C);
+        float k = (s / C) * ((rstd * rstd) * rstd);
+        rmsNormBackwardApply(dx, dxOff, dout, doutOff, x, xOff, w, wOff, C, rstd, k);
+    }
+
+    /** dx += (dout * w) * rstd - x * k over one row. */
+    void rmsNormBackwardApply(float[] dx, int dxOff, float[] dout, int doutOff, float[] x, int xOff, float[] w, int wOff,
+                              int C, float rstd, float k) {
+        for (int i = 0; i < C; i++) {
+            dx[dxOff + i] += (dout[doutOff + i] * w[wOff + i]) * rstd - x[xOff + i] * k;
+        }
+    }
+
+    @Override
+    public void rmsNormParamGrads(float[] dw, int dwOff, float[] dout, float[] x, int r0, int r1, int C, float[] stats,
+                                  int c0, int c1) {
+        for (int r = r0; r < r1; r++) {
+            float rstd = stats[r];
+            int row = r * C;
+            for (int c = c0; c < c1; c++) dw[dwOff + c] = Math.fma(dout[row + c], x[row + c] * rstd, dw[dwOff + c]);
+        }
+    }
+
+    @Override
+    public void rope(float[] x, int off, int half, float[] cos, float[] sin, int csOff, boolean inverse) {
+        for (int i = 0; i < half; i++) {
+            float a = x[off + i], b = x[off + half + i], c = cos[csOff + i], s = sin[csOff + i];
+            if (inverse) {
+                x[off + i] = a * c + b * s;
+                x[off + half + i] = b * c - a * s;
+            } else {
+                x[off + i] = a * c - b * s;
+                x[off + half + i] = b * c + a * s;
+            }
+        }
+    }
+
+    @Override
+    public void swigluForward(float[] out, int outOff, float[] g, int gOff, float[] u, int uOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float gi = g[gOff + i];
+            out[outOff + i] = (gi / (1f + DetMath.exp(-gi))) * u[uOff + i];
+        }
+    }
+
+    @Override
+    public void swigluBackward(float[] dg, int dgOff, float[] du, int duOff, float[] g, int gOff, float[] u, int uOff,
+                               float[] dout, int doutOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float gi = g[gOff + i], ui = u[uOff + i], d = dout[doutOff + i];
+            float e1 = 1f + DetMath.exp(-gi);
+            float sig = 1f / e1, silu = gi / e1;
+            du[duOff + i] = d * silu;
+            dg[dgOff + i] = ((d * ui) * sig) * (1f + gi * (1f - sig));
+        }
+    }
+
+    @Override
     public void columnSums(float[] dst, int dstOff, float[] src, int srcOff, int rows, int ld, int j0, int j1) {
         for (int r = 0; r < rows; r++) {
             int row = srcOff + r * ld;

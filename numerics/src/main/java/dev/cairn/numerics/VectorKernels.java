@@ -575,6 +575,131 @@ final class VectorKernels extends ScalarKernels {
         if (c < c1) super.layerNormParamGrads(dw, dwOff, db, dbOff, dout, x, r0, r1, C, stats, c, c1);
     }
 
+    // ---------------------------------------------------------------- RMSNorm, RoPE, SwiGLU (Llama)
+
+    // rmsNormForward and rmsNormBackward are the reference's, which call the vector dot and the overrides below.
+
+    @Override
+    void rmsNormApply(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, int C, float rstd) {
+        int i = 0;
+        for (; i + W <= C; i += W) {
+            FloatVector.fromArray(S, x, xOff + i).mul(rstd).mul(FloatVector.fromArray(S, w, wOff + i)).intoArray(out, outOff + i);
+        }
+        if (i < C) super.rmsNormApply(out, outOff + i, x, xOff + i, w, wOff + i, C - i, rstd);
+    }
+
+    private static FloatVector gx(float[] dout, int dAt, float[] w, int wAt, float[] x, int xAt, FloatVector l) {
+        FloatVector g = FloatVector.fromArray(S, dout, dAt).mul(FloatVector.fromArray(S, w, wAt));
+        return g.fma(FloatVector.fromArray(S, x, xAt), l);
+    }
+
+    private static FloatVector gxTail(FloatVector l, float[] dout, int dAt, float[] w, int wAt, float[] x, int xAt, int part, int rem) {
+        VectorMask<Float> m = tailMask(part, rem);
+        int o = part * W;
+        FloatVector g = FloatVector.fromArray(S, dout, dAt + o, m).mul(FloatVector.fromArray(S, w, wAt + o, m));
+        return l.blend(g.fma(FloatVector.fromArray(S, x, xAt + o, m), l), m);
+    }
+
+    @Override
+    float rmsNormBackwardSum(float[] dout, int doutOff, float[] x, int xOff, float[] w, int wOff, int C) {
+        FloatVector l0 = FloatVector.zero(S), l1 = l0, l2 = l0, l3 = l0;
+        int i = 0;
+        for (; i + LANES <= C; i += LANES) {
+            l0 = gx(dout, doutOff + i, w, wOff + i, x, xOff + i, l0);
+            if (W <= 8) l1 = gx(dout, doutOff + i + W, w, wOff + i + W, x, xOff + i + W, l1);
+            if (W == 4) {
+                l2 = gx(dout, doutOff + i + 2 * W, w, wOff + i + 2 * W, x, xOff + i + 2 * W, l2);
+                l3 = gx(dout, doutOff + i + 3 * W, w, wOff + i + 3 * W, x, xOff + i + 3 * W, l3);
+            }
+        }
+        if (i < C) {
+            int rem = C - i;
+            l0 = gxTail(l0, dout, doutOff + i, w, wOff + i, x, xOff + i, 0, rem);
+            if (W <= 8) l1 = gxTail(l1, dout, doutOff + i, w, wOff + i, x, xOff + i, 1, rem);
+            if (W == 4) {
+                l2 = gxTail(l2, dout, doutOff + i, w, wOff + i, x, xOff + i, 2, rem);
+                l3 = gxTail(l3, dout, doutOff + i, w, wOff + i, x, xOff + i, 3, rem);
+            }
+        }
+        return combine(l0, l1, l2, l3);
+    }
+
+    @Override
+    void rmsNormBackwardApply(float[] dx, int dxOff, float[] dout, int doutOff, float[] x, int xOff, float[] w, int wOff,
+                              int C, float rstd, float k) {
+        int i = 0;
+        for (; i + W <= C; i += W) {
+            FloatVector g = FloatVector.fromArray(S, dout, doutOff + i).mul(FloatVector.fromArray(S, w, wOff + i));
+            FloatVector d = g.mul(rstd).sub(FloatVector.fromArray(S, x, xOff + i).mul(k));
+            FloatVector.fromArray(S, dx, dxOff + i).add(d).intoArray(dx, dxOff + i);
+        }
+        if (i < C) super.rmsNormBackwardApply(dx, dxOff + i, dout, doutOff + i, x, xOff + i, w, wOff + i, C - i, rstd, k);
+    }
+
+    @Override
+    public void rmsNormParamGrads(float[] dw, int dwOff, float[] dout, float[] x, int r0, int r1, int C, float[] stats,
+                                  int c0, int c1) {
+        int c = c0;
+        for (; c + W <= c1; c += W) {
+            FloatVector gw = FloatVector.fromArray(S, dw, dwOff + c);
+            for (int r = r0; r < r1; r++) {
+                int row = r * C + c;
+                FloatVector norm = FloatVector.fromArray(S, x, row).mul(stats[r]);
+                gw = FloatVector.fromArray(S, dout, row).fma(norm, gw);
+            }
+            gw.intoArray(dw, dwOff + c);
+        }
+        if (c < c1) super.rmsNormParamGrads(dw, dwOff, dout, x, r0, r1, C, stats, c, c1);
+    }
+
+    @Override
+    public void rope(float[] x, int off, int half, float[] cos, float[] sin, int csOff, boolean inverse) {
+        int i = 0;
+        for (; i + W <= half; i += W) {
+            FloatVector a = FloatVector.fromArray(S, x, off + i), b = FloatVector.fromArray(S, x, off + half + i);
+            FloatVector c = FloatVector.fromArray(S, cos, csOff + i), s = FloatVector.fromArray(S, sin, csOff + i);
+            if (inverse) {
+                a.mul(c).add(b.mul(s)).intoArray(x, off + i);
+                b.mul(c).sub(a.mul(s)).intoArray(x, off + half + i);
+            } else {
+                a.mul(c).sub(b.mul(s)).intoArray(x, off + i);
+                b.mul(c).add(a.mul(s)).intoArray(x, off + half + i);
+            }
+        }
+        for (; i < half; i++) { // the reference's operations (its pairs are half apart, so no shifted call)
+            float a = x[off + i], b = x[off + half + i], c = cos[csOff + i], s = sin[csOff + i];
+            x[off + i] = inverse ? a * c + b * s : a * c - b * s;
+            x[off + half + i] = inverse ? b * c - a * s : b * c + a * s;
+        }
+    }
+
+    @Override
+    public void swigluForward(float[] out, int outOff, float[] g, int gOff, float[] u, int uOff, int n) {
+        int i = 0;
+        for (; i + W <= n; i += W) {
+            FloatVector gv = FloatVector.fromArray(S, g, gOff + i);
+            FloatVector e1 = exp(gv.neg()).add(1f);
+            gv.div(e1).mul(FloatVector.fromArray(S, u, uOff + i)).intoArray(out, outOff + i);
+        }
+        if (i < n) super.swigluForward(out, outOff + i, g, gOff + i, u, uOff + i, n - i);
+    }
+
+    @Override
+    public void swigluBackward(float[] dg, int dgOff, float[] du, int duOff, float[] g, int gOff, float[] u, int uOff,
+                               float[] dout, int doutOff, int n) {
+        int i = 0;
+        for (; i + W <= n; i += W) {
+            FloatVector gv = FloatVector.fromArray(S, g, gOff + i), uv = FloatVector.fromArray(S, u, uOff + i);
+            FloatVector d = FloatVector.fromArray(S, dout, doutOff + i);
+            FloatVector e1 = exp(gv.neg()).add(1f);
+            FloatVector sig = FloatVector.broadcast(S, 1f).div(e1), silu = gv.div(e1);
+            d.mul(silu).intoArray(du, duOff + i);
+            FloatVector oneMinus = FloatVector.broadcast(S, 1f).sub(sig);
+            d.mul(uv).mul(sig).mul(gv.mul(oneMinus).add(1f)).intoArray(dg, dgOff + i);
+        }
+        if (i < n) super.swigluBackward(dg, dgOff + i, du, duOff + i, g, gOff + i, u, uOff + i, dout, doutOff + i, n - i);
+    }
+
     @Override
     public void columnSums(float[] dst, int dstOff, float[] src, int srcOff, int rows, int ld, int j0, int j1) {
         int j = j0;

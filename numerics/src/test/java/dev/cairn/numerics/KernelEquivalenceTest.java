@@ -139,6 +139,86 @@ class KernelEquivalenceTest {
         assertBitsEqual(cs1, cs3, "column sums over split rows");
     }
 
+    @ParameterizedTest(name = "rmsnorm C={0}")
+    @CsvSource({"16", "33", "128", "384", "7", "1", "65"})
+    void rmsNormMatchesReference(int C) {
+        int rows = 5;
+        float[] x = random(21, rows * C, 2f), w = random(22, C, 1f), dout = random(23, rows * C, 1f);
+        float[] o1 = new float[rows * C], o2 = new float[rows * C], st1 = new float[rows], st2 = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            s.rmsNormForward(o1, r * C, x, r * C, w, 0, C, 1e-5f, st1, r);
+            v.rmsNormForward(o2, r * C, x, r * C, w, 0, C, 1e-5f, st2, r);
+        }
+        assertBitsEqual(o1, o2, "rmsnorm forward");
+        assertBitsEqual(st1, st2, "rmsnorm rstd");
+        float[] dx1 = random(24, rows * C, 1f), dx2 = dx1.clone();
+        for (int r = 0; r < rows; r++) {
+            s.rmsNormBackward(dx1, r * C, dout, r * C, x, r * C, w, 0, C, st1, r);
+            v.rmsNormBackward(dx2, r * C, dout, r * C, x, r * C, w, 0, C, st2, r);
+        }
+        assertBitsEqual(dx1, dx2, "rmsnorm backward");
+        float[] dw1 = random(25, C, 1f), dw2 = dw1.clone(), dw3 = dw1.clone();
+        s.rmsNormParamGrads(dw1, 0, dout, x, 0, rows, C, st1, 0, C);
+        v.rmsNormParamGrads(dw2, 0, dout, x, 0, rows, C, st2, 1, C);
+        v.rmsNormParamGrads(dw2, 0, dout, x, 0, rows, C, st2, 0, 1);
+        assertBitsEqual(dw1, dw2, "rmsnorm dw");
+        v.rmsNormParamGrads(dw3, 0, dout, x, 0, 2, C, st2, 0, C); // consecutive row ranges continue the sums
+        v.rmsNormParamGrads(dw3, 0, dout, x, 2, rows, C, st2, 0, C);
+        assertBitsEqual(dw1, dw3, "rmsnorm dw over split rows");
+    }
+
+    @ParameterizedTest(name = "rope half={0}")
+    @CsvSource({"1", "3", "4", "8", "16", "17", "32", "40", "64"})
+    void ropeMatchesReference(int half) {
+        float[] cos = random(31, half + 2, 1f), sin = random(32, half + 2, 1f);
+        for (boolean inverse : new boolean[] {false, true}) {
+            float[] x1 = random(33, 2 * half + 5, 2f), x2 = x1.clone();
+            s.rope(x1, 3, half, cos, sin, 2, inverse);
+            v.rope(x2, 3, half, cos, sin, 2, inverse);
+            assertBitsEqual(x1, x2, "rope inverse=" + inverse);
+        }
+        // the inverse undoes a true rotation (cos^2 + sin^2 = 1) up to rounding
+        float[] c = new float[half], sn = new float[half];
+        for (int i = 0; i < half; i++) {
+            c[i] = (float) StrictMath.cos(0.3 * i + 0.1);
+            sn[i] = (float) StrictMath.sin(0.3 * i + 0.1);
+        }
+        float[] x = random(34, 2 * half, 1f), y = x.clone();
+        v.rope(y, 0, half, c, sn, 0, false);
+        v.rope(y, 0, half, c, sn, 0, true);
+        for (int i = 0; i < x.length; i++) assertEquals(x[i], y[i], 1e-5f);
+    }
+
+    @Test
+    void swigluMatchesReference() {
+        for (int n : new int[] {1, 5, 16, 17, 33, 100, 257}) {
+            float[] g = random(41, n + 3, 4f), u = random(42, n + 3, 1f), dout = random(43, n + 3, 1f);
+            g[0] = 0f;
+            if (n > 3) { g[1] = -100f; g[2] = 100f; g[3] = -0f; }
+            float[] o1 = new float[n + 3], o2 = new float[n + 3];
+            s.swigluForward(o1, 1, g, 0, u, 2, n);
+            v.swigluForward(o2, 1, g, 0, u, 2, n);
+            assertBitsEqual(o1, o2, "swiglu forward n=" + n);
+            float[] dg1 = new float[n + 3], dg2 = new float[n + 3], du1 = new float[n + 3], du2 = new float[n + 3];
+            s.swigluBackward(dg1, 1, du1, 2, g, 0, u, 2, dout, 3, n);
+            v.swigluBackward(dg2, 1, du2, 2, g, 0, u, 2, dout, 3, n);
+            assertBitsEqual(dg1, dg2, "swiglu dgate n=" + n);
+            assertBitsEqual(du1, du2, "swiglu dup n=" + n);
+            // in place: the gradients may overwrite the gate and up values they read
+            float[] gu1 = new float[2 * n], gu2;
+            System.arraycopy(g, 0, gu1, 0, n);
+            System.arraycopy(u, 2, gu1, n, n);
+            gu2 = gu1.clone();
+            s.swigluBackward(gu1, 0, gu1, n, gu1, 0, gu1, n, dout, 3, n);
+            v.swigluBackward(gu2, 0, gu2, n, gu2, 0, gu2, n, dout, 3, n);
+            assertBitsEqual(gu1, gu2, "swiglu in place n=" + n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(dg1[1 + i]), Float.floatToRawIntBits(gu1[i]), "in place dgate");
+                assertEquals(Float.floatToRawIntBits(du1[2 + i]), Float.floatToRawIntBits(gu1[n + i]), "in place dup");
+            }
+        }
+    }
+
     @ParameterizedTest(name = "causal softmax rows={0} from {1}")
     @CsvSource({"1,1", "3,1", "4,1", "7,2", "12,1", "13,5", "64,1", "20,30"})
     void causalSoftmaxMatchesOneRowAtATime(int rows, int n0) {

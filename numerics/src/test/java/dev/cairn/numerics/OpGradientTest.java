@@ -135,4 +135,81 @@ class OpGradientTest {
         };
         for (int i = 0; i < K * N; i++) close(fd(wd, i, f), dw[i], "dW[" + i + "]");
     }
+
+    @Test
+    void rmsNorm() {
+        int C = 37;
+        float[] x = KernelEquivalenceTest.random(51, C, 2f), w = KernelEquivalenceTest.random(52, C, 1f),
+                dout = KernelEquivalenceTest.random(53, C, 1f);
+        float[] out = new float[C], stats = new float[1], dx = new float[C], dw = new float[C];
+        k.rmsNormForward(out, 0, x, 0, w, 0, C, 1e-5f, stats, 0);
+        k.rmsNormBackward(dx, 0, dout, 0, x, 0, w, 0, C, stats, 0);
+        k.rmsNormParamGrads(dw, 0, dout, x, 0, 1, C, stats, 0, C);
+        double[] xd = toDouble(x), wd = toDouble(w), dd = toDouble(dout);
+        for (int i = 0; i < C; i++) {
+            close(rms(xd, wd)[i], out[i], "rmsnorm[" + i + "]");
+            close(fd(xd, i, xs -> dotRms(xs, wd, dd)), dx[i], "dx[" + i + "]");
+            close(fd(wd, i, ws -> dotRms(xd, ws, dd)), dw[i], "dw[" + i + "]");
+        }
+    }
+
+    static double[] rms(double[] x, double[] w) {
+        double ms = 0;
+        for (double v : x) ms += v * v;
+        double r = 1 / Math.sqrt(ms / x.length + 1e-5);
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = x[i] * r * w[i];
+        return y;
+    }
+
+    static double dotRms(double[] x, double[] w, double[] dout) {
+        double[] y = rms(x, w);
+        double s = 0;
+        for (int i = 0; i < y.length; i++) s += dout[i] * y[i];
+        return s;
+    }
+
+    @Test
+    void rope() {
+        int half = 9;
+        float[] cos = new float[half], sin = new float[half];
+        for (int i = 0; i < half; i++) {
+            cos[i] = (float) StrictMath.cos(0.7 * i + 0.2);
+            sin[i] = (float) StrictMath.sin(0.7 * i + 0.2);
+        }
+        float[] x = KernelEquivalenceTest.random(54, 2 * half, 1f), dout = KernelEquivalenceTest.random(55, 2 * half, 1f);
+        float[] y = x.clone(), dx = dout.clone();
+        k.rope(y, 0, half, cos, sin, 0, false);
+        k.rope(dx, 0, half, cos, sin, 0, true); // the backward pass: the rotation's transpose applied to dout
+        double[] xd = toDouble(x);
+        ToDoubleFunction<double[]> f = xs -> {
+            double s = 0;
+            for (int i = 0; i < half; i++) {
+                double a = xs[i], b = xs[half + i];
+                s += dout[i] * (a * cos[i] - b * sin[i]) + dout[half + i] * (b * cos[i] + a * sin[i]);
+            }
+            return s;
+        };
+        for (int i = 0; i < half; i++) {
+            close(x[i] * (double) cos[i] - x[half + i] * (double) sin[i], y[i], "rope[" + i + "]");
+            close(x[half + i] * (double) cos[i] + x[i] * (double) sin[i], y[half + i], "rope[" + (half + i) + "]");
+        }
+        for (int i = 0; i < 2 * half; i++) close(fd(xd, i, f), dx[i], "drope[" + i + "]");
+    }
+
+    @Test
+    void swiglu() {
+        int n = 41;
+        float[] g = KernelEquivalenceTest.random(56, n, 3f), u = KernelEquivalenceTest.random(57, n, 1f),
+                dout = KernelEquivalenceTest.random(58, n, 1f), y = new float[n], dg = new float[n], du = new float[n];
+        k.swigluForward(y, 0, g, 0, u, 0, n);
+        k.swigluBackward(dg, 0, du, 0, g, 0, u, 0, dout, 0, n);
+        double[] gd = toDouble(g), ud = toDouble(u);
+        for (int i = 0; i < n; i++) {
+            int j = i;
+            close(g[i] / (1 + Math.exp(-g[i])) * u[i], y[i], "swiglu[" + i + "]");
+            close(fd(gd, i, gs -> dout[j] * gs[j] / (1 + Math.exp(-gs[j])) * ud[j]), dg[i], "dgate[" + i + "]");
+            close(fd(ud, i, us -> dout[j] * gd[j] / (1 + Math.exp(-gd[j])) * us[j]), du[i], "dup[" + i + "]");
+        }
+    }
 }

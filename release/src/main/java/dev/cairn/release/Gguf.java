@@ -2,6 +2,7 @@ package dev.cairn.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.model.GptConfig;
+import dev.cairn.model.LlamaConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,10 +14,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * GGUF v3 for llama.cpp, architecture {@code gpt2}: little-endian header, metadata key-values, tensor infos, then
- * the tensors each aligned to 32 bytes. Tensors use llama.cpp's names and nn.Linear's (out, in) row-major layout,
- * so GPT-2's (in, out) Conv1D weights are transposed; dimensions are listed innermost first, as GGML does.
- * {@code output.weight} is written as a copy of the token embedding (GPT-2 ties them).
+ * GGUF v3 for llama.cpp, architecture {@code gpt2} or {@code llama}: little-endian header, metadata key-values, tensor
+ * infos, then the tensors each aligned to 32 bytes. Tensors use llama.cpp's names and nn.Linear's (out, in) row-major
+ * layout, so Cairn's (in, out) weights are transposed; dimensions are listed innermost first, as GGML does.
+ * {@code output.weight} is written as a copy of the token embedding when the head is tied. For Llama, the rows of
+ * {@code attn_q} and {@code attn_k} are permuted as llama.cpp's converter does (see {@link #ropePermute}).
  */
 public final class Gguf {
     static final int MAGIC = 0x46554747; // "GGUF"
@@ -27,8 +29,15 @@ public final class Gguf {
 
     private Gguf() {}
 
-    /** A tensor to write: a (rows, cols) row-major matrix or a vector (rows = 1), read from the flat buffer. */
-    record Tensor(String name, int rows, int cols, boolean transpose, int offset, boolean vector) {
+    /**
+     * A tensor to write: a (rows, cols) row-major matrix or a vector (rows = 1), read from the flat buffer, or from
+     * {@code data} (already in GGUF's row order) when that is not null.
+     */
+    record Tensor(String name, int rows, int cols, boolean transpose, int offset, boolean vector, float[] data) {
+        Tensor(String name, int rows, int cols, boolean transpose, int offset, boolean vector) {
+            this(name, rows, cols, transpose, offset, vector, null);
+        }
+
         long count() {
             return (long) rows * cols;
         }
@@ -36,9 +45,9 @@ public final class Gguf {
 
     public static void write(Path file, LoadedModel m, Dtype dtype, String name) throws IOException {
         if (dtype == Dtype.BF16) throw new IllegalArgumentException("--dtype bf16 is not written to GGUF here; use f32 or f16");
-        GptConfig cfg = m.config();
-        List<Tensor> tensors = tensors(cfg);
-        Map<String, Object[]> kv = metadata(cfg, m.tokenizer(), dtype, name);
+        List<Tensor> tensors = m.config() instanceof LlamaConfig lc ? llamaTensors(lc, m.params()) : tensors((GptConfig) m.config());
+        Map<String, Object[]> kv = metadata(m.config(), m.tokenizer(), dtype, name);
+        var cfg = m.config();
         float[] zeros = new float[4 * cfg.embd()];
         ByteBuffer head = ByteBuffer.allocate(headerSize(kv, tensors)).order(ByteOrder.LITTLE_ENDIAN);
         head.putInt(MAGIC).putInt(VERSION).putLong(tensors.size()).putLong(kv.size());
@@ -66,8 +75,8 @@ public final class Gguf {
             long written = 0;
             for (Tensor t : tensors) {
                 Dtype d = t.vector() || dtype == Dtype.F32 ? Dtype.F32 : Dtype.F16;
-                float[] src = t.offset() < 0 ? zeros : m.params();
-                int at = Math.max(0, t.offset());
+                float[] src = t.data() != null ? t.data() : t.offset() < 0 ? zeros : m.params();
+                int at = t.data() != null ? 0 : Math.max(0, t.offset());
                 float[] row = new float[t.cols()];
                 for (int r = 0; r < t.rows(); r++) {
                     float[] from = src;
@@ -140,18 +149,73 @@ public final class Gguf {
         out.add(new Tensor(g + ".bias", 1, outs, false, hf.get(h + ".bias").offset(), true));
     }
 
-    static Map<String, Object[]> metadata(GptConfig cfg, ModelTokenizer tok, Dtype dtype, String name) {
+    /**
+     * llama.cpp's Llama tensors, in its order. Q and K rows are permuted from Hugging Face's rotate-half layout to
+     * the interleaved pairs llama.cpp rotates; the head is {@code output.weight} (a copy of the embedding when tied).
+     */
+    static List<Tensor> llamaTensors(LlamaConfig cfg, float[] params) {
+        int C = cfg.embd(), V = cfg.vocabSize(), F = cfg.hidden(), kv = cfg.kvHeads() * cfg.headSize();
+        Map<String, LlamaNames.Slot> hf = new LinkedHashMap<>();
+        for (LlamaNames.Slot s : LlamaNames.slots(cfg)) hf.put(s.name(), s);
+        List<Tensor> out = new ArrayList<>();
+        java.util.function.Function<String, float[]> get = n -> LlamaNames.extract(hf.get(n), params);
+        out.add(new Tensor("token_embd.weight", V, C, false, 0, false, get.apply("model.embed_tokens.weight")));
+        out.add(new Tensor("output_norm.weight", 1, C, false, 0, true, get.apply("model.norm.weight")));
+        out.add(new Tensor("output.weight", V, C, false, 0, false, get.apply(cfg.tied() ? "model.embed_tokens.weight" : "lm_head.weight")));
+        for (int l = 0; l < cfg.layers(); l++) {
+            String h = "model.layers." + l + ".", b = "blk." + l + ".";
+            out.add(new Tensor(b + "attn_norm.weight", 1, C, false, 0, true, get.apply(h + "input_layernorm.weight")));
+            out.add(new Tensor(b + "attn_q.weight", C, C, false, 0, false, ropePermute(get.apply(h + "self_attn.q_proj.weight"), cfg.heads(), C)));
+            out.add(new Tensor(b + "attn_k.weight", kv, C, false, 0, false, ropePermute(get.apply(h + "self_attn.k_proj.weight"), cfg.kvHeads(), C)));
+            out.add(new Tensor(b + "attn_v.weight", kv, C, false, 0, false, get.apply(h + "self_attn.v_proj.weight")));
+            out.add(new Tensor(b + "attn_output.weight", C, C, false, 0, false, get.apply(h + "self_attn.o_proj.weight")));
+            out.add(new Tensor(b + "ffn_norm.weight", 1, C, false, 0, true, get.apply(h + "post_attention_layernorm.weight")));
+            out.add(new Tensor(b + "ffn_gate.weight", F, C, false, 0, false, get.apply(h + "mlp.gate_proj.weight")));
+            out.add(new Tensor(b + "ffn_up.weight", F, C, false, 0, false, get.apply(h + "mlp.up_proj.weight")));
+            out.add(new Tensor(b + "ffn_down.weight", C, F, false, 0, false, get.apply(h + "mlp.down_proj.weight")));
+        }
+        return out;
+    }
+
+    /**
+     * llama.cpp's converter's permutation of a q or k projection (rows = heads x hs, row-major, cols wide): within each
+     * head, row j * hs/2 + i (rotate-half: the pair is i and i + hs/2) moves to row 2i + j (interleaved pairs).
+     */
+    static float[] ropePermute(float[] w, int heads, int cols) {
+        int hs = w.length / cols / heads, half = hs / 2;
+        float[] out = new float[w.length];
+        for (int h = 0; h < heads; h++) {
+            for (int j = 0; j < 2; j++) {
+                for (int i = 0; i < half; i++) {
+                    System.arraycopy(w, (h * hs + j * half + i) * cols, out, (h * hs + 2 * i + j) * cols, cols);
+                }
+            }
+        }
+        return out;
+    }
+
+    static Map<String, Object[]> metadata(dev.cairn.model.ModelConfig cfg, ModelTokenizer tok, Dtype dtype, String name) {
         Map<String, Object[]> kv = new LinkedHashMap<>();
-        kv.put("general.architecture", new Object[] {T_STRING, "gpt2"});
+        String arch = cfg.arch();
+        kv.put("general.architecture", new Object[] {T_STRING, arch});
         kv.put("general.name", new Object[] {T_STRING, name});
         kv.put("general.file_type", new Object[] {T_UINT32, dtype == Dtype.F16 ? 1 : 0});
         kv.put("general.alignment", new Object[] {T_UINT32, ALIGNMENT});
-        kv.put("gpt2.context_length", new Object[] {T_UINT32, cfg.contextLen()});
-        kv.put("gpt2.embedding_length", new Object[] {T_UINT32, cfg.embd()});
-        kv.put("gpt2.feed_forward_length", new Object[] {T_UINT32, 4 * cfg.embd()});
-        kv.put("gpt2.block_count", new Object[] {T_UINT32, cfg.layers()});
-        kv.put("gpt2.attention.head_count", new Object[] {T_UINT32, cfg.heads()});
-        kv.put("gpt2.attention.layer_norm_epsilon", new Object[] {T_FLOAT32, dev.cairn.model.Gpt.LN_EPS});
+        kv.put(arch + ".context_length", new Object[] {T_UINT32, cfg.contextLen()});
+        kv.put(arch + ".embedding_length", new Object[] {T_UINT32, cfg.embd()});
+        kv.put(arch + ".block_count", new Object[] {T_UINT32, cfg.layers()});
+        kv.put(arch + ".attention.head_count", new Object[] {T_UINT32, cfg.heads()});
+        if (cfg instanceof LlamaConfig lc) {
+            kv.put("llama.feed_forward_length", new Object[] {T_UINT32, lc.hidden()});
+            kv.put("llama.attention.head_count_kv", new Object[] {T_UINT32, lc.kvHeads()});
+            kv.put("llama.attention.layer_norm_rms_epsilon", new Object[] {T_FLOAT32, lc.normEps()});
+            kv.put("llama.rope.freq_base", new Object[] {T_FLOAT32, (float) lc.ropeTheta()});
+            kv.put("llama.rope.dimension_count", new Object[] {T_UINT32, lc.headSize()});
+            kv.put("llama.vocab_size", new Object[] {T_UINT32, lc.vocabSize()});
+        } else {
+            kv.put("gpt2.feed_forward_length", new Object[] {T_UINT32, 4 * cfg.embd()});
+            kv.put("gpt2.attention.layer_norm_epsilon", new Object[] {T_FLOAT32, dev.cairn.model.Gpt.LN_EPS});
+        }
         JsonNode tj;
         try {
             tj = Safetensors.JSON.readTree(tok.toHuggingFaceJson());

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.model.Gpt;
 import dev.cairn.model.GptConfig;
+import dev.cairn.model.LlamaConfig;
+import dev.cairn.model.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +19,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A Hugging Face GPT-2 model directory, as {@code GPT2LMHeadModel.from_pretrained} and {@code AutoTokenizer} read it:
+ * A Hugging Face model directory, GPT-2 ({@code GPT2LMHeadModel}) or Llama ({@code LlamaForCausalLM}, see {@link LlamaHf}),
+ * as {@code from_pretrained} and {@code AutoTokenizer} read it:
  * {@code model.safetensors} (or shards with {@code model.safetensors.index.json}), {@code config.json},
  * {@code generation_config.json}, {@code tokenizer.json}, {@code tokenizer_config.json}, {@code special_tokens_map.json}.
  */
@@ -32,12 +35,16 @@ public final class HfDirectory {
     /** Writes the directory's files (creating it); each file is written atomically. Returns the files written. */
     public static List<Path> write(Path dir, LoadedModel m, Dtype dtype, Map<String, String> metadata) throws IOException {
         Files.createDirectories(dir);
-        GptConfig cfg = m.config();
-        float[] zeros = new float[4 * cfg.embd()];
+        ModelConfig cfg = m.config();
         List<Safetensors.Entry> entries = new ArrayList<>();
-        for (Gpt2Names.Slot s : Gpt2Names.slots(cfg)) {
-            entries.add(s.offset() < 0 ? new Safetensors.Entry(s.name(), s.shape(), zeros, 0)
-                    : new Safetensors.Entry(s.name(), s.shape(), m.params(), s.offset()));
+        if (cfg instanceof LlamaConfig lc) {
+            entries = LlamaHf.entries(lc, m.params());
+        } else {
+            float[] zeros = new float[4 * cfg.embd()];
+            for (Gpt2Names.Slot s : Gpt2Names.slots((GptConfig) cfg)) {
+                entries.add(s.offset() < 0 ? new Safetensors.Entry(s.name(), s.shape(), zeros, 0)
+                        : new Safetensors.Entry(s.name(), s.shape(), m.params(), s.offset()));
+            }
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
@@ -73,8 +80,9 @@ public final class HfDirectory {
     }
 
     static ObjectNode config(LoadedModel m, Dtype dtype) {
-        GptConfig cfg = m.config();
         int eot = m.tokenizer().endOfTextId();
+        if (m.config() instanceof LlamaConfig lc) return LlamaHf.config(lc, eot, dtype);
+        GptConfig cfg = (GptConfig) m.config();
         ObjectNode c = Safetensors.JSON.createObjectNode();
         c.putArray("architectures").add("GPT2LMHeadModel");
         c.put("model_type", "gpt2");
@@ -115,14 +123,15 @@ public final class HfDirectory {
             throw new IllegalArgumentException(cf + ": not valid JSON: " + e.getOriginalMessage());
         }
         if (c == null || !c.isObject()) throw new IllegalArgumentException(cf + ": not a JSON object");
-        GptConfig cfg = parseConfig(c, cf, anyNonZeroBias(c));
+        boolean llama = c.path("model_type").asText("").equals("llama");
+        ModelConfig cfg = llama ? LlamaHf.parseConfig(c, cf) : parseConfig(c, cf, anyNonZeroBias(c));
         Path tf = dir.resolve("tokenizer.json");
         if (!Files.exists(tf)) throw new IllegalArgumentException(tf + ": missing; Cairn needs the model's tokenizer.json");
         ModelTokenizer tok = ModelTokenizer.fromHuggingFaceJson(Files.readAllBytes(tf), tf.toString());
         if (tok.vocabSize() > cfg.vocabSize()) {
             throw new IllegalArgumentException(tf + ": the tokenizer has " + tok.vocabSize() + " tokens but config.json vocab_size is " + cfg.vocabSize());
         }
-        float[] params = readWeights(dir, cfg);
+        float[] params = llama ? LlamaHf.readWeights(dir, (LlamaConfig) cfg) : readWeights(dir, (GptConfig) cfg);
         return new LoadedModel(cfg, params, tok);
     }
 
@@ -134,7 +143,7 @@ public final class HfDirectory {
 
     static GptConfig parseConfig(JsonNode c, Path cf, boolean bias) {
         String type = c.path("model_type").asText("");
-        if (!type.equals("gpt2")) throw new IllegalArgumentException(cf + ": model_type \"" + type + "\" is not supported (gpt2 is)");
+        if (!type.equals("gpt2")) throw new IllegalArgumentException(cf + ": model_type \"" + type + "\" is not supported (gpt2 and llama are)");
         int V = intField(c, cf, "vocab_size"), T = intField(c, cf, "n_positions"), C = intField(c, cf, "n_embd");
         int L = intField(c, cf, "n_layer"), H = intField(c, cf, "n_head");
         String act = c.path("activation_function").asText("gelu_new");
@@ -237,7 +246,7 @@ public final class HfDirectory {
         }
     }
 
-    private static List<Path> shards(Path index) throws IOException {
+    static List<Path> shards(Path index) throws IOException {
         JsonNode n;
         try {
             n = Safetensors.JSON.readTree(index.toFile());

@@ -1,7 +1,7 @@
 package dev.cairn.release;
 
-import dev.cairn.model.Gpt;
-import dev.cairn.model.GptConfig;
+import dev.cairn.model.LanguageModel;
+import dev.cairn.model.ModelConfig;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 
@@ -9,16 +9,16 @@ import dev.cairn.numerics.Parallel;
  * A model in Cairn's flat layout with its tokenizer, wherever it came from: a run's checkpoint, an exported or
  * released directory, or an imported one.
  */
-public record LoadedModel(GptConfig config, float[] params, ModelTokenizer tokenizer) {
+public record LoadedModel(ModelConfig config, float[] params, ModelTokenizer tokenizer) {
     public LoadedModel {
-        int want = new dev.cairn.model.ParameterLayout(config).size();
+        int want = config.parameterCount();
         if (params.length != want) throw new IllegalArgumentException("the weights hold " + params.length + " values, the config needs " + want);
     }
 
     /** A model ready to run (its own copy of the weights). */
-    public Gpt gpt(Kernels k, Parallel par) {
-        Gpt g = new Gpt(config, k, par);
-        System.arraycopy(params, 0, g.params, 0, params.length);
+    public LanguageModel model(Kernels k, Parallel par) {
+        LanguageModel g = config.create(k, par);
+        System.arraycopy(params, 0, g.params(), 0, params.length);
         return g;
     }
 

@@ -30,7 +30,9 @@ final class ModelCard {
         }
         if (f.runRecipe() != null) sb.append("datasets:\n- ").append(yaml(f.runRecipe().path("dataset").asText())).append('\n');
         if (recipe != null && recipe.hasNonNull("init")) sb.append("base_model: ").append(yaml("cairn:weights/" + recipe.path("init").asText())).append('\n');
-        sb.append("tags:\n- cairn\n- verifiable-training\n- gpt2\n");
+        String arch = recipe != null ? recipe.path("arch").asText("gpt2") : "gpt2";
+        String cls = arch.equals("llama") ? "LlamaForCausalLM" : "GPT2LMHeadModel";
+        sb.append("tags:\n- cairn\n- verifiable-training\n- ").append(arch).append('\n');
         sb.append("pipeline_tag: text-generation\nlibrary_name: transformers\n");
         modelIndex(sb, f);
         sb.append("---\n\n");
@@ -40,8 +42,8 @@ final class ModelCard {
                 .append(" (`").append(f.proposal().digest(), 0, 16).append("…`), executed by the community's own rules. ")
                 .append("Every step of its training is in a transcript anyone can re-execute bit for bit; the weights in this ")
                 .append("directory are exactly the run's final weights (float32).\n\n");
-        sb.append("```python\nfrom transformers import GPT2LMHeadModel, AutoTokenizer\n")
-                .append("model = GPT2LMHeadModel.from_pretrained(\".\")\ntokenizer = AutoTokenizer.from_pretrained(\".\")\n```\n\n");
+        sb.append("```python\nfrom transformers import ").append(cls).append(", AutoTokenizer\n")
+                .append("model = ").append(cls).append(".from_pretrained(\".\")\ntokenizer = AutoTokenizer.from_pretrained(\".\")\n```\n\n");
 
         sb.append("## Training\n\n| | |\n|---|---|\n");
         row(sb, "run", a.run());
@@ -52,7 +54,8 @@ final class ModelCard {
         row(sb, "transcript root (RFC 6962)", "`" + f.finished().transcriptRoot() + "`");
         row(sb, "run-finished statement", "ledger entry " + f.finished().index() + ", `" + f.finished().digest().substring(0, 16) + "…`");
         if (recipe != null) {
-            row(sb, "model", recipe.path("layers").asInt() + " layers, " + recipe.path("heads").asInt() + " heads, " + recipe.path("embd").asInt()
+            row(sb, "model", (arch.equals("llama") ? "Llama-style, " + recipe.path("kv_heads").asInt() + " key/value heads, rope theta "
+                    + recipe.path("rope_theta").asText() + ", " : "") + recipe.path("layers").asInt() + " layers, " + recipe.path("heads").asInt() + " heads, " + recipe.path("embd").asInt()
                     + " wide, context " + recipe.path("ctx").asInt());
             row(sb, "optimiser", String.format(Locale.ROOT, "AdamW, lr %s → %s (warm-up %d), batch %d, seed %d", recipe.path("lr").asText(),
                     recipe.path("min_lr").asText(), recipe.path("warmup").asInt(), recipe.path("batch").asInt(), recipe.path("seed").asLong()));

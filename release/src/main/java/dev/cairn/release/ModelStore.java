@@ -52,7 +52,7 @@ public final class ModelStore {
         if (license != null) rec.put("license", license);
         rec.put("root_sha256", digest);
         rec.put("weights_sha256", m.weightsDigest());
-        rec.put("architecture", "gpt2");
+        rec.put("architecture", m.config().arch());
         rec.put("parameters", m.params().length);
         ObjectNode fs = rec.putObject("files");
         files.forEach(fs::put);

@@ -3,7 +3,7 @@ package dev.cairn.release;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.data.TokenizerStore;
-import dev.cairn.model.GptConfig;
+import dev.cairn.model.ModelConfig;
 import dev.cairn.training.Checkpoint;
 import dev.cairn.training.Recipe;
 import dev.cairn.training.TrainingRun;
@@ -51,7 +51,8 @@ public final class Models {
         Path ckpt = TrainingRun.latestCheckpoint(runDir);
         if (ckpt == null) throw new IllegalArgumentException(runDir + ": the run has no checkpoint yet");
         Checkpoint.Contents c = Checkpoint.read(ckpt);
-        GptConfig cfg = recipe.modelConfig(tok.vocabSize());
+        TrainingRun.checkArchitecture(ckpt, c, recipe);
+        ModelConfig cfg = recipe.modelConfig(tok.vocabSize());
         return new LoadedModel(cfg, c.params(), tok);
     }
 

@@ -105,10 +105,14 @@ class BadModelFilesTest {
         Files.write(cf, Safetensors.JSON.writeValueAsBytes(c));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HfDirectory.read(tmp));
         assertTrue(e.getMessage().contains("transformer.wte.weight has shape [65, 64] but config.json implies [65, 128]"), e.getMessage());
-        c.put("n_embd", 64).put("model_type", "llama");
+        c.put("n_embd", 64).put("model_type", "mistral");
         Files.write(cf, Safetensors.JSON.writeValueAsBytes(c));
         e = assertThrows(IllegalArgumentException.class, () -> HfDirectory.read(tmp));
-        assertTrue(e.getMessage().contains("model_type \"llama\" is not supported"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("model_type \"mistral\" is not supported (gpt2 and llama are)"), e.getMessage());
+        c.put("model_type", "llama"); // a GPT-2 config read as Llama: the first Llama field it lacks is named
+        Files.write(cf, Safetensors.JSON.writeValueAsBytes(c));
+        e = assertThrows(IllegalArgumentException.class, () -> HfDirectory.read(tmp));
+        assertTrue(e.getMessage().endsWith("config.json: hidden_size is missing"), e.getMessage());
     }
 
     @Test
@@ -128,7 +132,7 @@ class BadModelFilesTest {
         HfDirectory.write(tmp, m, Dtype.F32, Map.of());
         Path st = tmp.resolve(HfDirectory.WEIGHTS);
         var entries = new java.util.ArrayList<Safetensors.Entry>();
-        for (Gpt2Names.Slot s : Gpt2Names.slots(m.config())) {
+        for (Gpt2Names.Slot s : Gpt2Names.slots((dev.cairn.model.GptConfig) m.config())) {
             if (s.name().equals("transformer.h.1.mlp.c_fc.bias")) continue;
             entries.add(new Safetensors.Entry(s.name(), s.shape(), m.params(), s.offset()));
         }

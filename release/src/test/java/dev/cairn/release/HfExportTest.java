@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.model.Gpt;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import java.io.ByteArrayInputStream;
@@ -136,7 +135,7 @@ class HfExportTest {
 
     static float[] lastLogits(LoadedModel m, int[] ids) {
         try (Parallel par = new Parallel(1)) {
-            Gpt g = m.gpt(Kernels.named("scalar"), par);
+            dev.cairn.model.LanguageModel g = m.model(Kernels.named("scalar"), par);
             g.forward(ids, null, 1, ids.length);
             return g.logitsAt(0, ids.length - 1, new float[m.config().vocabSize()]);
         }

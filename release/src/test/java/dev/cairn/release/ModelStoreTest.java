@@ -25,7 +25,7 @@ class ModelStoreTest {
         Path src = tmp.resolve("src");
         HfDirectory.write(src, m, Dtype.BF16, Map.of());
         Files.delete(src.resolve(HfDirectory.WEIGHTS));
-        List<Gpt2Names.Slot> slots = Gpt2Names.slots(m.config());
+        List<Gpt2Names.Slot> slots = Gpt2Names.slots((dev.cairn.model.GptConfig) m.config());
         List<Safetensors.Entry> a = new ArrayList<>(), b = new ArrayList<>();
         ObjectNode index = Safetensors.JSON.createObjectNode();
         ObjectNode map = index.putObject("weight_map");

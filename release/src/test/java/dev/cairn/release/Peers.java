@@ -42,6 +42,15 @@ final class Peers {
         return List.of("/usr/bin/python3", script.toString());
     }
 
+    /** The PyTorch Llama directory reader under src/test/python, with Debian's python3 that has torch. */
+    static List<String> torchHfLlama() throws IOException, InterruptedException {
+        Path script = repoRoot().resolve("release/src/test/python/torch_hf_llama.py");
+        boolean torch = Files.exists(Path.of("/usr/bin/python3"))
+                && run(List.of("/usr/bin/python3", "-c", "import torch, numpy"), 120).exitCode == 0;
+        require(torch, "PyTorch for /usr/bin/python3 (apt-get install python3-torch libopenblas0-pthread)");
+        return List.of("/usr/bin/python3", script.toString());
+    }
+
     /** node with the packages of src/test/node installed. */
     static Path nodeScripts() throws IOException, InterruptedException {
         Path dir = repoRoot().resolve("release/src/test/node");

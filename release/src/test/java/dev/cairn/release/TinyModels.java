@@ -29,4 +29,17 @@ final class TinyModels {
             return g.params.clone();
         }
     }
+
+    /** A Llama with 4 query heads over 2 key/value heads (head size 16), every tensor non-trivial. */
+    static LoadedModel llama(boolean tied, long seed) {
+        dev.cairn.model.LlamaConfig cfg = new dev.cairn.model.LlamaConfig(SHAKESPEARE_CHARS.length, 32, 2, 4, 2, 64,
+                dev.cairn.model.LlamaConfig.hiddenFor(64, 32), 10000.0, 1e-5f, tied);
+        try (Parallel par = new Parallel(1)) {
+            dev.cairn.model.Llama g = new dev.cairn.model.Llama(cfg, Kernels.named("scalar"), par);
+            g.initialize(seed);
+            SplittableRandom r = new SplittableRandom(seed);
+            for (int i = 0; i < g.params.length; i++) g.params[i] += (float) (0.05 * r.nextGaussian()); // signal through every path
+            return new LoadedModel(cfg, g.params.clone(), ModelTokenizer.characters(SHAKESPEARE_CHARS));
+        }
+    }
 }

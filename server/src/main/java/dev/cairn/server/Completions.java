@@ -183,7 +183,7 @@ final class Completions implements AutoCloseable {
         Loop(LoadedModel model, ChatTemplate template) {
             this.model = model;
             this.template = template;
-            this.decoder = new KvDecoder(model.gpt(kernels, parallel));
+            this.decoder = KvDecoder.of(model.model(kernels, parallel));
             // Sequences in flight hold a cache each; a quarter of the heap bounds them all.
             var c = model.config();
             long cacheBytes = 8L * c.layers() * c.contextLen() * c.embd();

@@ -193,7 +193,7 @@ public final class GovernedRun {
             Approval ap = approval(state, proposalRef, System.currentTimeMillis());
             DatasetTokens data = checkInputs(ap, rr, recipeFile, home);
             ComputeBudget budget = budget(ap.action());
-            TrainingRun.checkBudget(budget, rr.recipe(), new dev.cairn.model.ParameterLayout(rr.recipe().modelConfig(data.vocabSize())).size(), 0, 0);
+            TrainingRun.checkBudget(budget, rr.recipe(), rr.recipe().modelConfig(data.vocabSize()).parameterCount(), 0, 0);
             TrainingRun run = TrainingRun.create(out, rr.recipe(), home, data, k, par, ranks).stateDigestEvery(TrainingRun.DEFAULT_STATE_DIGEST_EVERY)
                     .budget(budget);
             if (!writer) {

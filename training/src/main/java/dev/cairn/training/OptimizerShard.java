@@ -1,6 +1,6 @@
 package dev.cairn.training;
 
-import dev.cairn.model.Gpt;
+import dev.cairn.model.LanguageModel;
 import dev.cairn.model.ParameterLayout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -33,7 +33,7 @@ final class OptimizerShard {
     private static final int PIECE = 1 << 20;
 
     private final Ranks ranks;
-    private final Gpt model;
+    private final LanguageModel model;
     private final int n, size, rank, shard, lo, hi;
     private final int[] bounds, ownerOfShard;
     private final int[][] levels; // per level: {bit, keep from, keep to, give from, give to} in elements
@@ -43,10 +43,10 @@ final class OptimizerShard {
     private float[] received;
     long bytesSent, exchangeNanos;
 
-    OptimizerShard(Gpt model, Ranks ranks) {
+    OptimizerShard(LanguageModel model, Ranks ranks) {
         this.model = model;
         this.ranks = ranks;
-        this.n = model.params.length;
+        this.n = model.params().length;
         this.size = ranks.size();
         this.rank = ranks.rank();
         this.bounds = bounds(n, size);
@@ -71,7 +71,7 @@ final class OptimizerShard {
         this.v = new float[len];
         this.g = new float[len];
         this.p = new float[len];
-        for (ParameterLayout.Tensor t : model.layout.tensors()) {
+        for (ParameterLayout.Tensor t : model.tensors()) {
             int a = Math.max(lo, t.offset()), b = Math.min(hi, t.offset() + t.size());
             for (int at = a; at < b; at += 16384) items.add(new int[] {at - lo, Math.min(16384, b - at), t.decay() ? 1 : 0});
         }
@@ -161,7 +161,7 @@ final class OptimizerShard {
 
     /** AdamW on this rank's shard, then every rank's updated shard to every rank (recursive doubling, reversed). */
     void update(float coef, float lr, float bc1, float bc2, float beta1, float beta2, float eps, float weightDecay) {
-        float[] params = model.params;
+        float[] params = model.params();
         model.parallel().forRange(hi - lo, 1 << 15, (a, b) -> System.arraycopy(params, lo + a, p, a, b - a));
         model.parallel().forEach(items.size(), items.size(), (i, w) -> {
             int[] it = items.get(i);
@@ -188,7 +188,7 @@ final class OptimizerShard {
      * to rank 0 in order (a collective: every rank calls it; their own sinks receive nothing).
      */
     void stream(Sink sink) throws IOException {
-        if (rank == 0) sink.accept(model.params, 0, n);
+        if (rank == 0) sink.accept(model.params(), 0, n);
         float[] buf = rank == 0 && size > 1 ? new float[Math.min(PIECE, Math.max(1, n))] : null;
         for (float[] mine : new float[][] {m, v}) {
             for (int s = 0; s < size; s++) {

@@ -1,6 +1,6 @@
 package dev.cairn.training;
 
-import dev.cairn.model.Gpt;
+import dev.cairn.model.LanguageModel;
 import dev.cairn.model.ParameterLayout;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
@@ -29,7 +29,7 @@ public final class Trainer {
 
     private final Recipe recipe;
     private final TrainingData data;
-    private final Gpt model;
+    private final LanguageModel model;
     private final float[] m, v;
     private final int[] inputs, targets;
     private final List<int[]> adamItems = new ArrayList<>(); // {offset, length, decay?1:0}
@@ -74,30 +74,28 @@ public final class Trainer {
             throw new IllegalArgumentException("context (" + recipe.ctx() + ") is longer than the data allows: "
                     + data.train().length + " training and " + data.validation().length + " validation tokens");
         }
-        this.model = new Gpt(recipe.modelConfig(data.vocabSize()), kernels, parallel);
+        this.model = recipe.modelConfig(data.vocabSize()).create(kernels, parallel);
         model.initialize(recipe.seed());
         if (recipe.init() != null) { // continued training: the base model's weights, checked against the recipe's digest
-            float[] base = BaseModels.weights(recipe.init(), model.params.length);
-            System.arraycopy(base, 0, model.params, 0, base.length);
+            float[] base = BaseModels.weights(recipe.init(), model.params().length);
+            System.arraycopy(base, 0, model.params(), 0, base.length);
         }
-        int n = model.params.length;
+        int n = model.params().length;
         this.shard = ranks.size() > 1 ? new OptimizerShard(model, ranks) : null;
         this.m = shard == null ? new float[n] : shard.m; // several ranks: the moments of this rank's shard only
         this.v = shard == null ? new float[n] : shard.v;
         this.inputs = new int[recipe.batch() * recipe.ctx()];
         this.targets = new int[recipe.batch() * recipe.ctx()];
-        for (ParameterLayout.Tensor t : model.layout.tensors()) {
+        for (ParameterLayout.Tensor t : model.tensors()) {
             for (int off = 0; off < t.size(); off += ADAM_CHUNK) {
                 adamItems.add(new int[] {t.offset() + off, Math.min(ADAM_CHUNK, t.size() - off), t.decay() ? 1 : 0});
             }
         }
-        ParameterLayout P = model.layout;
         int L = recipe.layers();
         for (int l = 0; l < L; l++) layerItems.add(new ArrayList<>());
-        for (ParameterLayout.Tensor t : P.tensors()) {
+        for (ParameterLayout.Tensor t : model.tensors()) {
             if (t.size() == 0) continue;
-            boolean perLayer = t != P.wte && t != P.wpe && t != P.lnfw && t != P.lnfb;
-            if (!perLayer) {
+            if (!model.stackedOverLayers(t)) {
                 globalItems.add(new int[] {t.offset(), t.size(), t.decay() ? 1 : 0});
                 continue;
             }
@@ -111,7 +109,7 @@ public final class Trainer {
 
     /** AdamW over elements [off, off+n) with the pending update's coefficients. */
     private void adamw(Update u, int off, int n, boolean decay) {
-        model.kernels().adamw(model.params, model.grads, u.coef(), m, v, off, n, u.lr(), recipe.beta1(), recipe.beta2(),
+        model.kernels().adamw(model.params(), model.grads(), u.coef(), m, v, off, n, u.lr(), recipe.beta1(), recipe.beta2(),
                 recipe.eps(), decay ? recipe.weightDecay() : 0f, u.bc1(), u.bc2());
     }
 
@@ -153,7 +151,7 @@ public final class Trainer {
     public Recipe recipe() { return recipe; }
     public TrainingData data() { return data; }
     /** The model, its parameters those after the last step (a pending update is applied first). */
-    public Gpt model() { flushUpdate(); return model; }
+    public LanguageModel model() { flushUpdate(); return model; }
     public int step() { return step; }
     public Ranks ranks() { return ranks; }
     /** Bytes this rank has sent to other ranks, and the time spent exchanging (waiting included), so far. */
@@ -179,20 +177,20 @@ public final class Trainer {
             shard.stream(sink);
             return;
         }
-        sink.accept(model.params, 0, model.params.length);
+        sink.accept(model.params(), 0, model.params().length);
         sink.accept(m, 0, m.length);
         sink.accept(v, 0, v.length);
     }
 
     /** Restores a state read from a checkpoint. */
     void restore(int step, float[] params, float[] m1, float[] m2) {
-        int n = model.params.length;
+        int n = model.params().length;
         pending = null; // the restored state replaces the whole state, a pending update included
         model.deferUpdate(null);
         if (params.length != n || m1.length != n || m2.length != n) {
             throw new IllegalArgumentException("checkpoint holds " + params.length + " parameters, the recipe needs " + n);
         }
-        System.arraycopy(params, 0, model.params, 0, n);
+        System.arraycopy(params, 0, model.params(), 0, n);
         if (shard != null) {
             shard.restore(m1, m2);
         } else {
@@ -234,11 +232,11 @@ public final class Trainer {
         Update u = update(norm);
         float lr = u.lr();
         // The update is left to the next forward pass, which applies each layer's part right before the
-        // layer reads it (Gpt.DeferredUpdate): then the optimizer's 20 MB stream no longer runs between the
+        // layer reads it (LanguageModel.DeferredUpdate): then the optimizer's 20 MB stream no longer runs between the
         // backward pass and the forward pass, whose data it would push out of the caches. Anything that reads
         // the state before then applies it first (flushUpdate). Same operations, same inputs: same bits.
         pending = u;
-        model.deferUpdate(new Gpt.DeferredUpdate() {
+        model.deferUpdate(new LanguageModel.DeferredUpdate() {
             @Override
             public void global() {
                 pending = null; // from here the forward pass applies it
@@ -285,15 +283,15 @@ public final class Trainer {
     }
 
     /**
-     * The gradient of M micro-batches into model.grads on one process: the fixed pairwise tree, then divided by M.
+     * The gradient of M micro-batches into model.grads() on one process: the fixed pairwise tree, then divided by M.
      * Returns the loss summed by the same tree, divided by M. Each buffer carries the loss after the gradients.
      */
     private float microBatchGradient() {
-        int M = recipe.microBatchCount(), n = model.grads.length;
+        int M = recipe.microBatchCount(), n = model.grads().length;
         if (sums == null) sums = new float[34 - Integer.numberOfLeadingZeros(M)][];
         subtree(0, M, 0);
         float[] acc = sums[0];
-        float[] g = model.grads;
+        float[] g = model.grads();
         float fm = M;
         model.parallel().forRange(n, 1 << 15, (a, b) -> {
             for (int i = a; i < b; i++) g[i] = acc[i] / fm;
@@ -303,7 +301,7 @@ public final class Trainer {
 
     /** The sum over micro-batches [lo, hi) into sums[depth]: left half there, right half one deeper, then added. */
     private void subtree(int lo, int hi, int depth) {
-        int n = model.grads.length;
+        int n = model.grads().length;
         if (sums[depth] == null) sums[depth] = new float[n + 1];
         float[] out = sums[depth];
         if (hi - lo == 1) {
@@ -312,7 +310,7 @@ public final class Trainer {
             int[] tg = java.util.Arrays.copyOfRange(targets, lo * rows * T, (lo + 1) * rows * T);
             float loss = model.forward(in, tg, rows, T);
             model.backward();
-            float[] g = model.grads;
+            float[] g = model.grads();
             model.parallel().forRange(n, 1 << 15, (a, b) -> System.arraycopy(g, a, out, a, b - a));
             out[n] = loss;
             return;
@@ -332,7 +330,7 @@ public final class Trainer {
 
     /** Global L2 norm of the gradients: chunk sums of squares by the lane rule, added in chunk order in double. */
     float gradientNorm() {
-        float[] g = model.grads;
+        float[] g = model.grads();
         int chunks = (g.length + NORM_CHUNK - 1) / NORM_CHUNK;
         float[] partial = new float[chunks];
         model.parallel().forEach(chunks, chunks, (c, w) -> {
@@ -397,7 +395,7 @@ public final class Trainer {
     private void writeCanonicalState(MessageDigest md, long step) {
         md.update("cairn-state-v1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         ByteBuffer head = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(step).putLong(recipe.seed()).putLong(step).putLong(model.params.length);
+        head.putLong(step).putLong(recipe.seed()).putLong(step).putLong(model.params().length);
         md.update(head.array());
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         java.nio.FloatBuffer fb = buf.asFloatBuffer(); // bulk little-endian copies: the same bytes, faster
@@ -412,7 +410,7 @@ public final class Trainer {
         };
         try {
             if (shard == null) { // not through writeState: a digest on the hasher's thread must not flush an update
-                for (float[] arr : new float[][] {model.params, m, v}) hash.accept(arr, 0, arr.length);
+                for (float[] arr : new float[][] {model.params(), m, v}) hash.accept(arr, 0, arr.length);
             } else {
                 shard.stream(hash);
             }
@@ -443,7 +441,7 @@ public final class Trainer {
     /** SHA-256 of the parameters as little-endian float32 in the flat buffer's order: the weights' digest. */
     public String weightsDigest() {
         flushUpdate();
-        return BaseModels.digest(model.params);
+        return BaseModels.digest(model.params());
     }
 
     /** The transcript leaf of the step just taken: step, batch digest, loss bits, state digest. */

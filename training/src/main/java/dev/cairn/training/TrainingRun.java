@@ -174,7 +174,7 @@ public final class TrainingRun implements AutoCloseable {
         byte[][] all = trainer.ranks().allGather(java.nio.ByteBuffer.allocate(8).putDouble(ComputeRecord.processCpuSeconds() - cpu0).array());
         double session = 0;
         for (byte[] b : all) session += java.nio.ByteBuffer.wrap(b).getDouble();
-        double fps = ComputeRecord.flopsPerStep(r, trainer.model().params.length), cpuPerStep = session / (s - from);
+        double fps = ComputeRecord.flopsPerStep(r, trainer.model().params().length), cpuPerStep = session / (s - from);
         double flops = prior[0] + fps * (s - from), cpu = prior[1] + session;
         if (!projected) {
             projected = true;
@@ -259,7 +259,7 @@ public final class TrainingRun implements AutoCloseable {
         run.put("format", "cairn-run-v1");
         run.set("recipe", JSON.valueToTree(recipe));
         run.set("data", identity);
-        run.put("parameters", trainer.model().params.length);
+        run.put("parameters", trainer.model().params().length);
         Files.createDirectories(dir.resolve("checkpoints"));
         writeAtomically(dir.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(run));
         Files.deleteIfExists(dir.resolve("metrics.jsonl"));
@@ -304,6 +304,7 @@ public final class TrainingRun implements AutoCloseable {
         Path ckpt = latestCheckpoint(dir);
         if (ckpt != null) {
             Checkpoint.Contents c = Checkpoint.read(ckpt);
+            checkArchitecture(ckpt, c, recipe);
             trainer.restore(c.step(), c.params(), c.m(), c.v());
         }
         agree(ranks, dir, recipe, data, trainer.step());
@@ -330,9 +331,34 @@ public final class TrainingRun implements AutoCloseable {
         Path ckpt = latestCheckpoint(dir);
         if (ckpt == null) throw new IllegalArgumentException("run " + dir + " has no checkpoint yet");
         Checkpoint.Contents c = Checkpoint.read(ckpt);
+        checkArchitecture(ckpt, c, recipe);
         Trainer t = Trainer.forInference(recipe, vocabulary, k, par);
         t.restore(c.step(), c.params(), c.m(), c.v());
         return t;
+    }
+
+    /** The architecture of the run in {@code dir} ("gpt2" or "llama"), from its run.json. */
+    public static String architecture(Path dir) throws IOException {
+        Path runFile = dir.resolve("run.json");
+        if (!Files.exists(runFile)) throw new IllegalArgumentException("no run in " + dir + " (run.json missing)");
+        return Recipe.fromJson(readJson(runFile).get("recipe"), runFile.toString()).architecture();
+    }
+
+    /**
+     * Refuses a checkpoint whose recorded recipe is of another architecture than the run's (a file copied from
+     * another run): its numbers would be read as the wrong tensors. Names the file and both architectures.
+     */
+    public static void checkArchitecture(Path ckpt, Checkpoint.Contents c, Recipe recipe) {
+        String held;
+        try {
+            held = JSON.readTree(c.metaJson()).path("recipe").path("arch").asText("gpt2");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(ckpt + ": checkpoint metadata is not JSON");
+        }
+        if (!held.equals(recipe.architecture())) {
+            throw new IllegalArgumentException(ckpt + ": the checkpoint holds a " + held + " model but the run's recipe is arch "
+                    + recipe.architecture() + "; a checkpoint resumes only as its own architecture");
+        }
     }
 
     /** Every rank must hold the same recipe (field by field), data and starting step; a mismatch names rank and field. */
@@ -410,7 +436,7 @@ public final class TrainingRun implements AutoCloseable {
             DataParallel.agree(trainer.ranks(), f);
         }
         double[] prior = priorSpend();
-        checkBudget(budget, r, trainer.model().params.length, prior[0], prior[1]);
+        checkBudget(budget, r, trainer.model().params().length, prior[0], prior[1]);
         if (trainer.ranks().rank() != 0) return follow(r, from, prior);
         listener.started(trainer, from);
         String meta = JSON.writeValueAsString(runJson);
@@ -464,7 +490,7 @@ public final class TrainingRun implements AutoCloseable {
         gatherCompute(from, seconds, cpu0, bytes0, nanos0);
         trainer.stateDigest(); // rank 0's summary digest
         double tps = (double) r.batch() * r.ctx() * (trainer.step() - from) / Math.max(1e-9, seconds);
-        return new Summary(trainer.step(), Double.NaN, Double.NaN, null, tps, seconds, dir, null, null, trainer.model().params.length);
+        return new Summary(trainer.step(), Double.NaN, Double.NaN, null, tps, seconds, dir, null, null, trainer.model().params().length);
     }
 
     /** Every rank's CPU seconds of this session (a collective: every rank calls it once, at the end). */
@@ -474,7 +500,7 @@ public final class TrainingRun implements AutoCloseable {
         double[] cpu = new double[all.length];
         for (int i = 0; i < all.length; i++) cpu[i] = java.nio.ByteBuffer.wrap(all[i]).getDouble();
         Recipe r = trainer.recipe();
-        return new ComputeRecord(trainer.model().params.length, r.layers(), r.embd(), r.ctx(), (long) r.batch() * r.ctx(),
+        return new ComputeRecord(trainer.model().params().length, r.layers(), r.embd(), r.ctx(), (long) r.batch() * r.ctx(),
                 trainer.step() - from, seconds, cpu, trainer.ranks().size(), trainer.model().parallel().threads(),
                 trainer.bytesExchanged() - bytes0, (trainer.exchangeNanos() - nanos0) / 1e9);
     }
@@ -483,7 +509,7 @@ public final class TrainingRun implements AutoCloseable {
     private ObjectNode recordCompute(ComputeRecord c) throws IOException {
         Path f = dir.resolve("compute.jsonl");
         ObjectNode session = c.toJson();
-        session.put("parameter_bytes_per_rank", 4L * trainer.model().params.length);
+        session.put("parameter_bytes_per_rank", 4L * trainer.model().params().length);
         session.put("optimizer_state_bytes_per_rank", trainer.optimizerStateBytes()); // rank 0's shard on several ranks
         Files.writeString(f, JSON.writeValueAsString(session) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         double wall = 0, cpu = 0, flops = 0;
@@ -561,7 +587,7 @@ public final class TrainingRun implements AutoCloseable {
         listener.evaluated(trainer.step(), val);
         Path plot = writePlot();
         Summary s = new Summary(trainer.step(), lastLoss, val, trainer.stateDigest(), tps, seconds, dir,
-                ckpt == null ? latestCheckpoint(dir) : ckpt, plot, trainer.model().params.length);
+                ckpt == null ? latestCheckpoint(dir) : ckpt, plot, trainer.model().params().length);
         ObjectNode sum = JSON.createObjectNode();
         sum.put("steps", s.steps());
         sum.put("train_loss", s.trainLoss());
@@ -592,7 +618,7 @@ public final class TrainingRun implements AutoCloseable {
             if (done != null) transcript.append(done);
             transcript.sync();
         }
-        Checkpoint.write(f, meta, trainer.step(), trainer.model().params.length, trainer::writeState);
+        Checkpoint.write(f, meta, trainer.step(), trainer.model().params().length, trainer::writeState);
         listener.checkpointed(trainer.step(), f);
         if (transcript != null) {
             RunCommitment.CheckpointRef ref = new RunCommitment.CheckpointRef(trainer.step(), Checkpoint.fileDigest(f));

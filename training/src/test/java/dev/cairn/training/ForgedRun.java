@@ -48,7 +48,7 @@ final class ForgedRun {
 
     private static RunCommitment.CheckpointRef checkpoint(TrainingRun run, Trainer t, String meta) throws Exception {
         Path f = run.checkpointPath(t.step());
-        Checkpoint.write(f, meta, t.step(), t.model().params, t.moment1(), t.moment2());
+        Checkpoint.write(f, meta, t.step(), t.model().params(), t.moment1(), t.moment2());
         return new RunCommitment.CheckpointRef(t.step(), Checkpoint.fileDigest(f));
     }
 }

@@ -33,6 +33,9 @@ public final class FuzzSeeds {
         write(res, "RunCommitmentFuzzTest", "commitment", "seed-run-finished", Files.readAllBytes(tmp.resolve("run").resolve(RunCommitment.FILE)));
         GovernedRun.RunRecipe rr = new GovernedRun.RunRecipe(r, "shakespeare@1", "ab".repeat(32), "cd".repeat(32), "0.1.0", "unknown");
         write(res, "RecipeFuzzTest", "recipe", "seed-run-recipe", TrainingRun.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(rr.toJson()));
+        Recipe llama = new Recipe(1, 2, 8, 8, 1, 4, 3e-3f, 3e-4f, 1, 0.1f, 0.9f, 0.99f, 1e-8f, 1.0f, 42, false, 0, 2).withLlama(1, 10000.0, 8, false);
+        GovernedRun.RunRecipe lr = new GovernedRun.RunRecipe(llama, "shakespeare@1", "ab".repeat(32), "cd".repeat(32), "0.1.0", "unknown");
+        write(res, "RecipeFuzzTest", "recipe", "seed-llama-recipe", TrainingRun.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(lr.toJson()));
         dev.cairn.ledger.Leftovers.delete(tmp);
     }
 

@@ -98,7 +98,7 @@ class OptimizerShardTest {
             Trainer t = new Trainer(r, TinyCorpus.corpus(), Kernels.vector(), par);
             t.trainStep();
             t.trainStep();
-            Checkpoint.write(one, "{}", t.step(), t.model().params, t.moment1(), t.moment2());
+            Checkpoint.write(one, "{}", t.step(), t.model().params(), t.moment1(), t.moment2());
             t.trainStep();
             t.trainStep();
             end = t.stateDigest();
@@ -107,7 +107,7 @@ class OptimizerShardTest {
         onRanks(r, 2, (rank, t) -> {
             t.trainStep();
             t.trainStep();
-            if (rank == 0) Checkpoint.write(two, "{}", t.step(), t.model().params.length, t::writeState);
+            if (rank == 0) Checkpoint.write(two, "{}", t.step(), t.model().params().length, t::writeState);
             else t.writeState((a, off, n) -> fail("only rank 0 receives the state"));
             return "";
         });

@@ -12,7 +12,7 @@ class RecipeFuzzTest {
         FuzzRule.refusesCleanly(() -> {
             GovernedRun.RunRecipe r = GovernedRun.RunRecipe.read(FuzzFiles.write("recipe.json", json));
             r.digest();
-            dev.cairn.model.GptConfig c = r.recipe().modelConfig(256);
+            dev.cairn.model.ModelConfig c = r.recipe().modelConfig(256);
             c.toString();
         });
     }

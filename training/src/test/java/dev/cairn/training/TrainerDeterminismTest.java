@@ -64,9 +64,9 @@ class TrainerDeterminismTest {
     void theModelHandedOutCarriesTheLastUpdate() {
         try (Parallel par = new Parallel(2)) {
             Trainer t = new Trainer(TinyCorpus.recipe(STEPS), TinyCorpus.corpus(), Kernels.vector(), par);
-            float[] before = t.model().params.clone();
+            float[] before = t.model().params().clone();
             t.trainStep();
-            assertFalse(java.util.Arrays.equals(before, t.model().params), "the step's update is visible through model()");
+            assertFalse(java.util.Arrays.equals(before, t.model().params()), "the step's update is visible through model()");
         }
     }
 
@@ -84,7 +84,7 @@ class TrainerDeterminismTest {
             try (Parallel par = new Parallel(2)) {
                 Trainer t = new Trainer(TinyCorpus.recipe(STEPS), TinyCorpus.corpus(), Kernels.vector(), par);
                 for (int s = 0; s < stop; s++) t.trainStep();
-                Checkpoint.write(f, "{}", t.step(), t.model().params, t.moment1(), t.moment2());
+                Checkpoint.write(f, "{}", t.step(), t.model().params(), t.moment1(), t.moment2());
             }
             try (Parallel par = new Parallel(3)) {
                 Trainer t = new Trainer(TinyCorpus.recipe(STEPS), TinyCorpus.corpus(), Kernels.scalar(), par);

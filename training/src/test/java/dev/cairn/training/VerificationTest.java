@@ -157,7 +157,7 @@ class VerificationTest {
         ForgedRun.forge(run, recipe(), corpus, (t, step, leaves) -> {
             if (step != 5) return ForgedRun.HONEST.take(t, step, leaves);
             // Claim step 5 without computing it: advance the counter, keep the state, reuse the last loss.
-            t.restore(5, t.model().params.clone(), t.moment1().clone(), t.moment2().clone());
+            t.restore(5, t.model().params().clone(), t.moment1().clone(), t.moment2().clone());
             TranscriptLeaf prev = leaves.getLast();
             leaves.add(new TranscriptLeaf(5, prev.batchSha256(), prev.lossBits(), HexFormat.of().parseHex(t.stateDigest())));
             return t;
@@ -179,7 +179,7 @@ class VerificationTest {
                 Recipe hot = new Recipe(r.layers(), r.heads(), r.embd(), r.ctx(), r.batch(), r.steps(), r.lr() * 2, r.minLr(),
                         r.warmup(), r.weightDecay(), r.beta1(), r.beta2(), r.eps(), r.gradClip(), r.seed(), r.bias(), r.evalEvery(), r.checkpointEvery());
                 Trainer t2 = new Trainer(hot, t.data(), t.model().kernels(), t.model().parallel());
-                t2.restore(t.step(), t.model().params, t.moment1(), t.moment2());
+                t2.restore(t.step(), t.model().params(), t.moment1(), t.moment2());
                 t = t2;
             }
             return ForgedRun.HONEST.take(t, step, leaves);

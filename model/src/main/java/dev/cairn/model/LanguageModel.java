@@ -1,0 +1,63 @@
+package dev.cairn.model;
+
+import dev.cairn.numerics.Kernels;
+import dev.cairn.numerics.Parallel;
+import java.util.List;
+
+/**
+ * What training, evaluation and generation need from a decoder, whatever its architecture: one flat parameter
+ * buffer with named tensors, a forward pass (with targets: the mean cross-entropy loss) and its backward pass.
+ * Implementations split work by output ownership and fix every reduction's order, so the bits do not depend
+ * on the thread count or the kernel set.
+ */
+public sealed interface LanguageModel permits Gpt, Llama {
+    ModelConfig config();
+
+    /** The flat parameter buffer (its tensors are {@link #tensors()}). */
+    float[] params();
+
+    /** d loss / d params after {@link #backward()}, the same layout. */
+    float[] grads();
+
+    /** Every tensor of the flat buffer, in buffer order. */
+    List<ParameterLayout.Tensor> tensors();
+
+    /** Whether the tensor is stacked over layers (layer l's slice is the l-th of L equal parts). */
+    boolean stackedOverLayers(ParameterLayout.Tensor t);
+
+    Kernels kernels();
+
+    Parallel parallel();
+
+    /** Initialisation from the counter-based generator keyed by the seed (element i of the buffer uses counter i). */
+    void initialize(long seed);
+
+    /**
+     * Runs the model on B sequences of T tokens (inputs row-major (B, T)). With targets, returns the mean
+     * cross-entropy loss and leaves d loss / d logits ready for {@link #backward()}; without, returns NaN and
+     * leaves the logits readable through {@link #logitsAt}.
+     */
+    float forward(int[] inputs, int[] targets, int B, int T);
+
+    /** Gradients of the last forward pass's mean loss with respect to every parameter, into {@link #grads()}. */
+    void backward();
+
+    /** The logits of row (b, t) of the last forward pass. */
+    float[] logitsAt(int b, int t, float[] out);
+
+    /** Hands the next forward pass an update to apply before it reads the parameters (null: none). */
+    void deferUpdate(DeferredUpdate u);
+
+    /**
+     * An optimizer update of the parameters that the next forward pass applies as it reaches them: the parts
+     * outside the layers first, then each layer's parameters before the layer reads them. Each element is
+     * updated once from the same inputs, so the bits are those of updating everything first.
+     */
+    interface DeferredUpdate {
+        /** Parameters outside the layers (embeddings, final norm, an untied head). */
+        void global();
+
+        /** Part {@code part} of {@code parts} of layer l's parameters (the parts are disjoint and cover them). */
+        void layer(int l, int part, int parts);
+    }
+}
