@@ -7,8 +7,8 @@ import java.util.Arrays;
  * sequences' next tokens) and returns the logits after each one's last token, the same bits as a full forward pass
  * over the sequence at any batch, thread count or kernel set (tested). GPT models get a key/value cache
  * ({@code GptKvDecoder}: each token runs through the model once, and one call reads the weights once however many
- * sequences are in it); other architectures are decoded by a full forward pass over each sequence, which is exact
- * by definition and slower. Not thread-safe: one decoding loop owns a decoder.
+ * sequences are in it), and so do Llama models ({@code LlamaKvDecoder}, keys after rotation, per key/value head);
+ * an architecture without one is decoded by a full forward pass over each sequence, exact by definition and slower. Not thread-safe: one decoding loop owns a decoder.
  */
 public abstract class KvDecoder {
     /** One sequence's state in a decoder. */
@@ -28,7 +28,9 @@ public abstract class KvDecoder {
 
     /** The decoder for a model: a KV cache where the architecture has one here, else full passes. */
     public static KvDecoder of(LanguageModel model) {
-        return model instanceof Gpt g ? new GptKvDecoder(g) : new FullPassDecoder(model);
+        if (model instanceof Gpt g) return new GptKvDecoder(g);
+        if (model instanceof Llama l) return new LlamaKvDecoder(l);
+        return new FullPassDecoder(model);
     }
 
     public abstract ModelConfig config();

@@ -26,7 +26,7 @@ public final class Llama implements LanguageModel {
     public final float[] grads;
     private final Kernels k;
     private final Parallel par;
-    private final float[] cos, sin; // (contextLen, hs/2)
+    final float[] cos, sin; // (contextLen, hs/2); read by the KV-cache decoder
 
     private int capBT, capB, B, T;
     private int[] inputs, targets;

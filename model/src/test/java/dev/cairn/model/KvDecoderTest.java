@@ -136,4 +136,48 @@ class KvDecoderTest {
             assertEquals(0, c.length());
         }
     }
+
+    @Test
+    void llamaEveryPrefixBatchAndThreadCountMatchesTheFullPass() {
+        // grouped-query (4 heads over 2 kv heads) untied, and multi-query tied; RoPE at every position
+        for (LlamaConfig cfg : new LlamaConfig[] {new LlamaConfig(37, 24, 2, 4, 2, 32, LlamaConfig.hiddenFor(32, 16), 500000.0, 1e-5f, false),
+                new LlamaConfig(19, 16, 2, 4, 1, 16, 48, 10000.0, 1e-5f, true)}) {
+            int V = cfg.vocabSize(), ctx = cfg.contextLen();
+            int[] a = tokens(ctx, V, 21), b = tokens(ctx, V, 22);
+            float[] ref = null;
+            for (Kernels k : new Kernels[] {Kernels.scalar(), Kernels.vector()}) {
+                for (int threads : new int[] {1, 3}) {
+                    try (Parallel par = new Parallel(threads)) {
+                        Llama m = LlamaTest.perturbed(cfg, k, par);
+                        KvDecoder d = KvDecoder.of(m);
+                        KvDecoder.Cache ca = d.newCache(), cb = d.newCache();
+                        float[] out = new float[2 * V], got = new float[0];
+                        d.append(new KvDecoder.Cache[] {ca}, new int[][] {Arrays.copyOf(a, 3)}, out);
+                        float[] lm = new float[V];
+                        for (int n = 4; n <= ctx; n++) {
+                            // b joins at a's sixth token with its whole prompt, then both go on together
+                            if (n < 6) d.append(new KvDecoder.Cache[] {ca}, new int[][] {{a[n - 1]}}, out);
+                            else if (n == 6) d.append(new KvDecoder.Cache[] {ca, cb}, new int[][] {{a[n - 1]}, Arrays.copyOf(b, 5)}, out);
+                            else d.append(new KvDecoder.Cache[] {ca, cb}, new int[][] {{a[n - 1]}, {b[n - 2]}}, out);
+                            m.forward(Arrays.copyOf(a, n), null, 1, n);
+                            assertArrayEquals(m.logitsAt(0, n - 1, lm), Arrays.copyOf(out, V), "a, prefix " + n);
+                            if (n >= 6) {
+                                m.forward(Arrays.copyOf(b, n - 1), null, 1, n - 1);
+                                assertArrayEquals(m.logitsAt(0, n - 2, lm), Arrays.copyOfRange(out, V, 2 * V), "b, prefix " + (n - 1));
+                            }
+                            got = concat(got, out);
+                        }
+                        if (ref == null) ref = got;
+                        else assertArrayEquals(ref, got, k.name() + " x" + threads);
+                    }
+                }
+            }
+        }
+    }
+
+    static float[] concat(float[] a, float[] b) {
+        float[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
 }
