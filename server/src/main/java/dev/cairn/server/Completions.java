@@ -3,10 +3,8 @@ package dev.cairn.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cairn.model.KvDecoder;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
-import dev.cairn.numerics.Philox;
 import dev.cairn.release.ChatTemplate;
 import dev.cairn.release.HfDirectory;
 import dev.cairn.release.LoadedModel;
@@ -15,25 +13,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Consumer;
 
 /**
- * OpenAI-compatible completions over a home's released and imported models. Every model has one decode loop that
- * batches the sequences of all requests in flight: each step appends to every sequence's KV cache in one
- * {@link KvDecoder} call (a new request's whole prompt beside the others' last tokens; sequences never meet, so each
- * one's logits are the same bits at any batch) and samples each sequence's next token from its own counter-based
- * stream (seed, step, choice). So throughput grows with load and a request's output never depends on the others'.
+ * OpenAI-compatible completions over a home's released and imported models: the request and response shapes, the
+ * checks (errors in OpenAI's shape), chat templates and streaming. Every model has one {@link DecodeLoop} that
+ * batches the sequences of all requests in flight, so throughput grows with load and a request's output never
+ * depends on the others'.
  */
 final class Completions implements AutoCloseable {
-    static final int MAX_BATCH = 16;
-
     /** An OpenAI-shaped refusal: HTTP status, error type, parameter and code. */
     static final class ApiError extends RuntimeException {
         final int status;
@@ -60,33 +52,12 @@ final class Completions implements AutoCloseable {
         return new ApiError(400, message, "invalid_request_error", param, null);
     }
 
-    /** One sequence being generated: a request's choice. */
-    private static final class Seq {
-        final int[] prompt;
-        final List<Integer> out = new ArrayList<>();
-        final List<Double> logprobs = new ArrayList<>();
-        final List<ObjectNode> top = new ArrayList<>();
-        final Params p;
-        final int choice;
-        final Consumer<Seq> onToken;
-        final CompletableFuture<Seq> done = new CompletableFuture<>();
-        KvDecoder.Cache cache;
-        String finish;
 
-        Seq(int[] prompt, Params p, int choice, Consumer<Seq> onToken) {
-            this.prompt = prompt;
-            this.p = p;
-            this.choice = choice;
-            this.onToken = onToken;
-        }
-    }
-
-    record Params(int maxTokens, double temperature, double topP, int topK, long seed, List<String> stop, int logprobs) {}
 
     private final Path home;
     private final Kernels kernels;
     private final Parallel parallel;
-    private final Map<String, Loop> loops = new ConcurrentHashMap<>();
+    private final Map<String, DecodeLoop> loops = new ConcurrentHashMap<>();
 
     Completions(Path home, Kernels kernels, Parallel parallel) {
         this.home = home;
@@ -115,15 +86,15 @@ final class Completions implements AutoCloseable {
         return out;
     }
 
-    Loop loop(String model) throws IOException {
-        Loop l = loops.get(model);
+    DecodeLoop loop(String model) throws IOException {
+        DecodeLoop l = loops.get(model);
         if (l != null) return l;
         Path dir = models().get(model);
         if (dir == null) throw new ApiError(404, "The model `" + model + "` does not exist", "invalid_request_error", "model", "model_not_found");
         synchronized (loops) {
             return loops.computeIfAbsent(model, m -> {
                 try {
-                    return new Loop(HfDirectory.read(dir), ChatTemplate.of(dir).orElse(null));
+                    return new DecodeLoop(HfDirectory.read(dir), ChatTemplate.of(dir).orElse(null), kernels, parallel);
                 } catch (IOException e) {
                     throw new ApiError(500, "cannot load " + m + ": " + e.getMessage(), "server_error", "model", null);
                 }
@@ -132,7 +103,7 @@ final class Completions implements AutoCloseable {
     }
 
     /** Parses and checks a completions request; the message names the field, as OpenAI's do. */
-    static Params params(JsonNode r, int promptLen, int ctx, int defaultMax) {
+    static DecodeLoop.Params params(JsonNode r, int promptLen, int ctx, int defaultMax) {
         String maxField = r.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
         int max = r.hasNonNull(maxField) ? intField(r, maxField) : Math.max(1, Math.min(defaultMax, ctx - promptLen));
         if (max <= 0) throw invalid(maxField + " must be at least 1, got " + max, maxField);
@@ -160,7 +131,7 @@ final class Completions implements AutoCloseable {
             lp = r.has("logprobs") && !r.get("logprobs").isNull() ? intField(r, "logprobs") : -1;
         }
         if (lp > 5) throw invalid("logprobs must be at most 5", "logprobs");
-        return new Params(max, t, p, k, r.path("seed").asLong(0), stop, lp);
+        return new DecodeLoop.Params(max, t, p, k, r.path("seed").asLong(0), stop, lp);
     }
 
     static int intField(JsonNode r, String k) {
@@ -169,149 +140,9 @@ final class Completions implements AutoCloseable {
         return v.asInt();
     }
 
-    /** A model's batching decode loop. */
-    final class Loop {
-        final LoadedModel model;
-        private final KvDecoder decoder;
-        private final List<KvDecoder.Cache> spare = new ArrayList<>();
-        private final LinkedBlockingQueue<Seq> incoming = new LinkedBlockingQueue<>();
-        private final Thread thread;
-        private final int maxActive;
-
-        final ChatTemplate template;
-
-        Loop(LoadedModel model, ChatTemplate template) {
-            this.model = model;
-            this.template = template;
-            this.decoder = KvDecoder.of(model.model(kernels, parallel));
-            // Sequences in flight hold a cache each; a quarter of the heap bounds them all.
-            var c = model.config();
-            long cacheBytes = 8L * c.layers() * c.contextLen() * c.embd();
-            maxActive = (int) Math.max(1, Math.min(4 * MAX_BATCH, Runtime.getRuntime().maxMemory() / 4 / cacheBytes));
-            thread = Thread.ofPlatform().daemon().name("cairn-decode").start(this::run);
-        }
-
-        CompletableFuture<Seq> submit(int[] prompt, Params p, int choice, Consumer<Seq> onToken) {
-            Seq s = new Seq(prompt, p, choice, onToken);
-            incoming.add(s);
-            return s.done;
-        }
-
-        private void run() {
-            List<Seq> active = new ArrayList<>();
-            float[] logits = new float[MAX_BATCH * model.config().vocabSize()];
-            while (true) {
-                try {
-                    if (active.isEmpty()) active.add(incoming.take());
-                    incoming.drainTo(active, maxActive - active.size()); // the others wait their turn
-                } catch (InterruptedException e) {
-                    return;
-                }
-                List<Seq> finished = new ArrayList<>();
-                // At most MAX_BATCH sequences per call bounds the work between two tokens of any stream.
-                for (int from = 0; from < active.size(); from += MAX_BATCH) {
-                    List<Seq> group = active.subList(from, Math.min(active.size(), from + MAX_BATCH));
-                    try {
-                        step(group, logits, finished);
-                    } catch (RuntimeException e) {
-                        for (Seq s : group) {
-                            s.done.completeExceptionally(e);
-                            finished.add(s);
-                        }
-                    }
-                }
-                for (Seq s : finished) {
-                    active.remove(s);
-                    if (s.cache != null && spare.size() < MAX_BATCH) spare.add(s.cache); // the buffers serve the next request
-                    s.cache = null;
-                    s.done.complete(s); // no effect on a future already completed exceptionally
-                }
-            }
-        }
-
-        /** One decoding step for a group: one decoder call, then each sequence's next token. */
-        private void step(List<Seq> group, float[] logits, List<Seq> finished) {
-            int B = group.size(), V = model.config().vocabSize();
-            KvDecoder.Cache[] caches = new KvDecoder.Cache[B];
-            int[][] tokens = new int[B][];
-            for (int b = 0; b < B; b++) {
-                Seq s = group.get(b);
-                if (s.cache == null) {
-                    s.cache = spare.isEmpty() ? decoder.newCache() : spare.remove(spare.size() - 1);
-                    s.cache.reset();
-                    tokens[b] = s.prompt;
-                } else {
-                    tokens[b] = new int[] {s.out.get(s.out.size() - 1)};
-                }
-                caches[b] = s.cache;
-            }
-            decoder.append(caches, tokens, logits);
-            float[] row = new float[V];
-            for (int b = 0; b < B; b++) {
-                Seq s = group.get(b);
-                System.arraycopy(logits, b * V, row, 0, V);
-                int tok = sample(row, s);
-                s.out.add(tok);
-                if (s.p.logprobs() >= 0) record(row, tok, s);
-                String text = model.tokenizer().decode(s.out.stream().mapToInt(Integer::intValue).toArray());
-                if (s.p.stop().stream().anyMatch(text::contains)) s.finish = "stop";
-                else if (s.out.size() >= s.p.maxTokens()) s.finish = "length";
-                try {
-                    s.onToken.accept(s);
-                } catch (RuntimeException ignored) {
-                    if (s.finish == null) s.finish = "stop"; // the client went away
-                }
-                if (s.finish != null) finished.add(s);
-            }
-        }
-
-        /** Greedy at temperature 0; otherwise top-k, then top-p (nucleus), then a draw from the stream (seed, step, choice). */
-        private int sample(float[] logits, Seq s) {
-            int V = logits.length;
-            if (s.p.temperature() == 0) {
-                int best = 0;
-                for (int i = 1; i < V; i++) if (logits[i] > logits[best]) best = i;
-                return best;
-            }
-            Integer[] order = new Integer[V];
-            for (int i = 0; i < V; i++) order[i] = i;
-            Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
-            int keep = s.p.topK() > 0 ? Math.min(s.p.topK(), V) : V;
-            double max = logits[order[0]] / s.p.temperature(), sum = 0;
-            double[] w = new double[keep];
-            for (int j = 0; j < keep; j++) sum += (w[j] = StrictMath.exp(logits[order[j]] / s.p.temperature() - max));
-            if (s.p.topP() < 1) {
-                double acc = 0;
-                int n = 0;
-                while (n < keep && acc < s.p.topP() * sum) acc += w[n++];
-                keep = Math.max(1, n);
-                sum = acc;
-            }
-            double u = new Philox(s.p.seed()).uniform(Philox.PURPOSE_SAMPLE, s.out.size(), s.choice) * sum, acc = 0;
-            for (int j = 0; j < keep; j++) {
-                acc += w[j];
-                if (u < acc) return order[j];
-            }
-            return order[keep - 1];
-        }
-
-        private void record(float[] logits, int tok, Seq s) {
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (float l : logits) max = Math.max(max, l);
-            for (float l : logits) sum += StrictMath.exp(l - max);
-            double lse = max + StrictMath.log(sum);
-            s.logprobs.add(logits[tok] - lse);
-            ObjectNode top = LogNode.JSON.createObjectNode();
-            Integer[] order = new Integer[logits.length];
-            for (int i = 0; i < order.length; i++) order[i] = i;
-            Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
-            for (int j = 0; j < s.p.logprobs(); j++) top.put(model.tokenizer().decode(new int[] {order[j]}), logits[order[j]] - lse);
-            s.top.add(top);
-        }
-    }
 
     /** The choice's text, cut before the first stop string. */
-    static String text(LoadedModel m, Seq s) {
+    static String text(LoadedModel m, DecodeLoop.Seq s) {
         String t = m.tokenizer().decode(s.out.stream().mapToInt(Integer::intValue).toArray());
         int cut = -1;
         for (String stop : s.p.stop()) {
@@ -321,7 +152,7 @@ final class Completions implements AutoCloseable {
         return cut < 0 ? t : t.substring(0, cut);
     }
 
-    static ObjectNode logprobsJson(LoadedModel m, Seq s) {
+    static ObjectNode logprobsJson(LoadedModel m, DecodeLoop.Seq s) {
         ObjectNode lp = LogNode.JSON.createObjectNode();
         ArrayNode toks = lp.putArray("tokens"), lps = lp.putArray("token_logprobs"), tops = lp.putArray("top_logprobs"), offs = lp.putArray("text_offset");
         int off = 0;
@@ -424,7 +255,7 @@ final class Completions implements AutoCloseable {
     private void completion(com.sun.net.httpserver.HttpExchange x, JsonNode r, boolean chat) throws IOException {
         if (!r.hasNonNull("model")) throw invalid("model is required", "model");
         String model = r.get("model").asText();
-        Loop loop = loop(model);
+        DecodeLoop loop = loop(model);
         int[] prompt;
         if (chat) {
             if (loop.template == null) {
@@ -441,7 +272,7 @@ final class Completions implements AutoCloseable {
             prompt = promptIds(loop.model, r.get("prompt"));
         }
         int ctx = loop.model.config().contextLen();
-        Params p = params(r, prompt.length, ctx, chat ? ctx : 16);
+        DecodeLoop.Params p = params(r, prompt.length, ctx, chat ? ctx : 16);
         int n = r.has("n") ? intField(r, "n") : 1;
         if (n < 1 || n > 8) throw invalid("n must be between 1 and 8", "n");
         String id = (chat ? "chatcmpl-" : "cmpl-") + Long.toHexString(System.nanoTime());
@@ -455,7 +286,7 @@ final class Completions implements AutoCloseable {
         }
         java.io.OutputStream os = x.getResponseBody();
         Map<Integer, Integer> emitted = new ConcurrentHashMap<>();
-        List<CompletableFuture<Seq>> futures = new ArrayList<>();
+        List<CompletableFuture<DecodeLoop.Seq>> futures = new ArrayList<>();
         for (int c = 0; c < n; c++) {
             futures.add(loop.submit(prompt, p, c, !stream ? s -> { } : s -> {
                 String visible = text(loop.model, s);
@@ -485,9 +316,9 @@ final class Completions implements AutoCloseable {
                 }
             }));
         }
-        List<Seq> done = new ArrayList<>();
+        List<DecodeLoop.Seq> done = new ArrayList<>();
         try {
-            for (CompletableFuture<Seq> f : futures) done.add(f.get(300, java.util.concurrent.TimeUnit.SECONDS));
+            for (CompletableFuture<DecodeLoop.Seq> f : futures) done.add(f.get(300, java.util.concurrent.TimeUnit.SECONDS));
         } catch (Exception e) {
             throw new ApiError(500, "generation failed: " + e, "server_error", null, null);
         }
@@ -499,7 +330,7 @@ final class Completions implements AutoCloseable {
         ObjectNode out = LogNode.JSON.createObjectNode().put("id", id).put("object", object).put("created", created).put("model", model);
         ArrayNode choices = out.putArray("choices");
         int completionTokens = 0;
-        for (Seq s : done) {
+        for (DecodeLoop.Seq s : done) {
             ObjectNode c = choices.addObject().put("index", s.choice);
             if (chat) c.putObject("message").put("role", "assistant").put("content", text(loop.model, s)).putNull("refusal");
             else c.put("text", text(loop.model, s));
@@ -513,7 +344,7 @@ final class Completions implements AutoCloseable {
     }
 
     /** Chat's logprobs shape: {content: [{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}]}. */
-    static ObjectNode chatLogprobsJson(LoadedModel m, Seq s) {
+    static ObjectNode chatLogprobsJson(LoadedModel m, DecodeLoop.Seq s) {
         ObjectNode lp = LogNode.JSON.createObjectNode();
         ArrayNode content = lp.putArray("content");
         for (int i = 0; i < s.out.size(); i++) {
@@ -541,6 +372,6 @@ final class Completions implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Loop l : loops.values()) l.thread.interrupt();
+        for (DecodeLoop l : loops.values()) l.thread.interrupt();
     }
 }
