@@ -100,6 +100,20 @@ class LlamaCliTest {
         assertEquals(2, other.code());
         assertTrue(other.err().contains("--arch gpt2 does not match the base model tiny-llama (llama)"), other.err());
         assertFalse(Files.exists(dir.resolve("wider")) || Files.exists(dir.resolve("other")));
+        // an exported directory whose config.json disagrees with its tensors: refused by name, nothing imported
+        Path bad = dir.resolve("bad-hf");
+        Files.createDirectories(bad);
+        try (Stream<Path> files = Files.list(hf)) {
+            for (Path f : files.toList()) Files.copy(f, bad.resolve(f.getFileName()));
+        }
+        Path cf = bad.resolve("config.json");
+        Files.writeString(cf, Files.readString(cf).replaceFirst("\"num_key_value_heads\" : 2", "\"num_key_value_heads\" : 4"));
+        Map<String, String> homeBefore = snapshot(home);
+        var refused = cairn("import", "hf", bad.toString(), "--name", "bad", "--home", home.toString());
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().strip().lines().count() == 1 && refused.err().contains(
+                "tensor model.layers.0.self_attn.k_proj.weight has shape [16, 32] but config.json implies [32, 32]"), refused.err());
+        assertEquals(homeBefore, snapshot(home), "nothing imported");
     }
 
     @Test

@@ -220,10 +220,32 @@ public final class Llama implements LanguageModel {
         float[] q = qkv[l], a = att[l], kT = workerT[worker];
         int qb = b * T * Q + h * hs, kb = b * T * Q + C + g * hs, vb = kb + cfg.kvHeads() * hs, ab = (b * NH + h) * T * T;
         k.transpose(q, kb, T, hs, Q, kT, 0, T);
-        k.gemm(T, T, hs, q, qb, Q, 1, kT, 0, T, a, ab, T, null, 0, false);
+        for (int r0 = 0; r0 < T; r0 += TILE) { // scores up to the tile's end (rounded to 32; softmax reads no further)
+            int r1 = Math.min(T, r0 + TILE);
+            k.gemm(r1 - r0, scoreCols(r1), hs, q, qb + r0 * Q, Q, 1, kT, 0, T, a, ab + r0 * T, T, null, 0, false);
+        }
         k.softmaxCausal(a, ab, T, T, 1, scale);
-        for (int t = 0; t + 1 < T; t++) Arrays.fill(a, ab + t * T + t + 1, ab + (t + 1) * T, 0f);
-        k.gemm(T, hs, T, a, ab, T, 1, q, vb, Q, atty[l], b * T * C + h * hs, C, null, 0, false);
+        for (int t = 0; t + 1 < T; t++) Arrays.fill(a, ab + t * T + t + 1, ab + tileEnd(t) + t * T, 0f);
+        for (int r0 = 0; r0 < T; r0 += TILE) {
+            int r1 = Math.min(T, r0 + TILE);
+            k.gemm(r1 - r0, hs, r1, a, ab + r0 * T, T, 1, q, vb, Q, atty[l], (b * T + r0) * C + h * hs, C, null, 0, false);
+        }
+    }
+
+    /**
+     * Query rows per attention tile (two six-row groups of the micro-kernel). A tile's products run up to its last
+     * row; the masked entries they meet are exact zeros, so the tile decides only how many zero terms a chain sees.
+     */
+    private static final int TILE = Gpt.ATT_TILE;
+
+    /** The end of the tile that holds row t (exclusive): att and d pre are valid (zero above the diagonal) up to it. */
+    private int tileEnd(int t) {
+        return Math.min(T, (t / TILE + 1) * TILE);
+    }
+
+    /** Score columns computed for a tile ending at r1: at least r1, rounded up to 32 (never read past r1). */
+    private int scoreCols(int r1) {
+        return Math.min(T, (r1 + 31) & ~31);
     }
 
     /** Output projection, residual, RMSNorm 2, SwiGLU MLP, residual: rows [r0, r1) of layer l. */
@@ -389,12 +411,20 @@ public final class Llama implements LanguageModel {
         for (int h = g * per; h < (g + 1) * per; h++) {
             boolean first = h == g * per;
             int qb = b * T * Q + h * hs, yb = b * T * C + h * hs, ab = (b * NH + h) * T * T;
-            k.gemm(T, T, hs, dAtty, yb, C, 1, vT, 0, T, dp, 0, T, null, 0, false);                  // d att = d y @ v^T
-            k.gemm(T, hs, T, a, ab, 1, T, dAtty, yb, C, dQkv, vb, Q, null, 0, !first);            // d v += att^T @ d y
+            for (int r0 = 0; r0 < T; r0 += TILE) {
+                int r1 = Math.min(T, r0 + TILE);
+                // d att (tile rows, columns up to the tile's end) = d y @ v^T; d v (rows r0..r1) += att^T @ d y over t1 >= r0
+                k.gemm(r1 - r0, scoreCols(r1), hs, dAtty, yb + r0 * C, C, 1, vT, 0, T, dp, r0 * T, T, null, 0, false);
+                k.gemm(r1 - r0, hs, T - r0, a, ab + r0 * T + r0, 1, T, dAtty, yb + r0 * C, C, dQkv, vb + r0 * Q, Q, null, 0, !first);
+            }
             k.softmaxCausalBackward(dp, 0, a, ab, dp, 0, T, T, 1, scale);
-            for (int t = 0; t + 1 < T; t++) Arrays.fill(dp, t * T + t + 1, (t + 1) * T, 0f);
-            k.gemm(T, hs, T, dp, 0, T, 1, q, kb, Q, dQkv, qb, Q, null, 0, false);                  // d q = d pre @ k
-            k.gemm(T, hs, T, dp, 0, 1, T, q, qb, Q, dQkv, kb, Q, null, 0, !first);                 // d k += d pre^T @ q
+            for (int t = 0; t + 1 < T; t++) Arrays.fill(dp, t * T + t + 1, t * T + tileEnd(t), 0f);
+            for (int r0 = 0; r0 < T; r0 += TILE) {
+                int r1 = Math.min(T, r0 + TILE);
+                // d q = d pre @ k (over the tile's columns); d k (rows r0..r1) += d pre^T @ q over t1 >= r0
+                k.gemm(r1 - r0, hs, r1, dp, r0 * T, T, 1, q, kb, Q, dQkv, qb + r0 * Q, Q, null, 0, false);
+                k.gemm(r1 - r0, hs, T - r0, dp, r0 * T + r0, 1, T, q, qb + r0 * Q, Q, dQkv, kb + r0 * Q, Q, null, 0, !first);
+            }
         }
     }
 

@@ -222,4 +222,35 @@ class LlamaExportTest {
         }
         assertInstanceOf(LlamaConfig.class, m.config());
     }
+
+    /** Shards with an index, BF16, and a tied head stored beside the embedding (as many published Llamas are). */
+    @Test
+    void importsAShardedBf16LlamaWithAStoredTiedHead() throws Exception {
+        LoadedModel m = TinyModels.llama(true, 9);
+        LlamaConfig cfg = (LlamaConfig) m.config();
+        Path src = tmp.resolve("src");
+        HfDirectory.write(src, m, Dtype.BF16, Map.of());
+        Files.delete(src.resolve(HfDirectory.WEIGHTS));
+        List<LlamaNames.Slot> slots = LlamaNames.slots(cfg);
+        List<Safetensors.Entry> a = new ArrayList<>(), b = new ArrayList<>();
+        ObjectNode map = Safetensors.JSON.createObjectNode();
+        for (int i = 0; i < slots.size(); i++) {
+            LlamaNames.Slot s = slots.get(i);
+            (i < slots.size() / 2 ? a : b).add(new Safetensors.Entry(s.name(), s.shape(), LlamaNames.extract(s, m.params()), 0));
+            map.put(s.name(), i < slots.size() / 2 ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+        }
+        b.add(new Safetensors.Entry("lm_head.weight", slots.get(0).shape(), LlamaNames.extract(slots.get(0), m.params()), 0));
+        map.put("lm_head.weight", "model-00002-of-00002.safetensors");
+        Safetensors.write(src.resolve("model-00001-of-00002.safetensors"), a, Map.of("format", "pt"), Dtype.BF16);
+        Safetensors.write(src.resolve("model-00002-of-00002.safetensors"), b, Map.of("format", "pt"), Dtype.BF16);
+        ObjectNode index = Safetensors.JSON.createObjectNode();
+        index.set("weight_map", map);
+        Files.write(src.resolve(HfDirectory.INDEX), Safetensors.JSON.writeValueAsBytes(index));
+        ModelStore store = new ModelStore(tmp.resolve("home"));
+        ModelStore.Stored s = store.importHf(src, "tiny-llama", null, "Apache-2.0");
+        assertEquals("llama", s.record().path("architecture").asText());
+        LoadedModel back = Models.open("tiny-llama", tmp.resolve("home")).model();
+        assertEquals(cfg, back.config());
+        for (int i = 0; i < m.params().length; i++) assertEquals(Dtype.BF16.roundTrip(m.params()[i]), back.params()[i], "element " + i);
+    }
 }
