@@ -159,6 +159,8 @@ public final class Trainer {
     /** Bytes this rank has sent to other ranks, and the time spent exchanging (waiting included), so far. */
     public long bytesExchanged() { return bytesExchanged + (shard == null ? 0 : shard.bytesSent); }
     public long exchangeNanos() { return exchangeNanos + (shard == null ? 0 : shard.exchangeNanos); }
+    /** On several ranks, the time spent on the optimizer shard outside the exchanges (adds, norm, AdamW, copies). */
+    public long shardWorkNanos() { return shard == null ? 0 : shard.localNanos; }
     /** Bytes of AdamW moments this rank holds: all of them on one process, its shard's on several. */
     public long optimizerStateBytes() { return 4L * (m.length + v.length); }
     /** The whole moments; on several ranks use {@link #writeState} (each holds only its shard). */
