@@ -95,6 +95,9 @@ final class BenchScaleCommand implements Callable<Integer> {
                 fpt, 100 * a * fpt / peak.flopsPerSecond(), 100 * b * fpt / peak.flopsPerSecond(), peak.gflops()));
         out.println(String.format(Locale.ROOT, "  exchange: %,d bytes sent per step and rank (reduce-scatter + all-gather, float32); share of the step exchanging (waits included; the rank that exchanged most, median of the rounds) %.1f %% (goal <= 10 %%)",
                 last.get("bytes_per_step").asLong(), 100 * BenchCommand.Train.median(share)));
+        out.println(String.format(Locale.ROOT, "    the transfer alone (after a barrier, best of 5): %.1f ms per step, %.1f %% of a %.2f s step; the rest of the exchange time is waiting",
+                1e3 * last.get("transfer_seconds").asDouble(), 100 * last.get("transfer_seconds").asDouble() / last.get("step_seconds").asDouble(),
+                last.get("step_seconds").asDouble()));
         JsonNode sec = last.get("seconds"), ex = last.get("exchange_seconds"), sh = last.get("shard_seconds");
         for (int i = 0; i < sec.size(); i++) {
             double s = sec.get(i).asDouble();
@@ -153,6 +156,18 @@ final class BenchScaleCommand implements Callable<Integer> {
             double sec = (System.nanoTime() - t0) / 1e9;
             ByteBuffer mine = ByteBuffer.allocate(24).putDouble(sec).putDouble((t.exchangeNanos() - e0) / 1e9).putDouble((t.shardWorkNanos() - w0) / 1e9);
             byte[][] all = ranks.allGather(mine.array());
+            // The transfer alone: after a barrier (so no rank waits for a slower one), a step's exchanges of n / 2
+            // floats each way (reduce-scatter, then all-gather, on 2 ranks), best of 5.
+            int n = t.model().params.length, half = (n + 1) / 2;
+            float[] xa = new float[half], xb = new float[half];
+            double transfer = Double.MAX_VALUE;
+            for (int rep = 0; rep < 5 && ranks.size() == 2; rep++) {
+                ranks.allGather(new byte[1]);
+                long x0 = System.nanoTime();
+                ranks.exchange(ranks.rank() ^ 1, xa, 0, half, xb, 0, half);
+                ranks.exchange(ranks.rank() ^ 1, xb, 0, half, xa, 0, half);
+                transfer = Math.min(transfer, (System.nanoTime() - x0) / 1e9);
+            }
             if (ranks.rank() != 0) return 0;
             var o = new ObjectMapper().createObjectNode();
             double slowest = 0;
@@ -170,6 +185,8 @@ final class BenchScaleCommand implements Callable<Integer> {
                 share.add(e / s);
             }
             o.put("tokens_per_s", (double) steps * r.batch() * r.ctx() / slowest);
+            o.put("step_seconds", slowest / steps);
+            o.put("transfer_seconds", transfer);
             o.put("bytes_per_step", (t.bytesExchanged() - b0) / steps);
             o.put("parameters", t.model().params.length);
             o.put("optimizer_bytes", t.optimizerStateBytes());
