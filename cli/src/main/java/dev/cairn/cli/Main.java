@@ -43,6 +43,7 @@ public final class Main {
     /** The commands that run data-parallel under MPI (rank 0 writes and speaks for the job). */
     static boolean dataParallel(String[] args) {
         if (args.length == 0) return false;
-        return args[0].equals("train") || args[0].equals("verify") || (args[0].equals("run") && args.length > 1 && args[1].equals("start"));
+        return args[0].equals("train") || args[0].equals("verify") || (args[0].equals("run") && args.length > 1 && args[1].equals("start"))
+                || (args[0].equals("bench") && args.length > 2 && args[1].equals("scale") && args[2].equals("--worker"));
     }
 }

@@ -135,6 +135,18 @@ class MpiTrainingTest {
         assertTrue(log.contains("rank 1"), "names the rank: " + log);
         assertTrue(took < 15, "ended in " + took + " s");
         for (Path c : TrainingRun.checkpointFiles(out)) Checkpoint.read(c); // every checkpoint on disk is whole
+        // A corrupt checkpoint is refused on every rank, naming the file, and nothing is changed.
+        Path copy = tmp.resolve("corrupt");
+        new ProcessBuilder("cp", "-r", out.toString(), copy.toString()).start().waitFor();
+        Path newest = TrainingRun.latestCheckpoint(copy);
+        byte[] b = Files.readAllBytes(newest);
+        b[b.length / 2] ^= 1;
+        Files.write(newest, b);
+        byte[] before = Files.readAllBytes(newest);
+        Result corrupt = run(2, tmp.resolve("corrupt.log"), "train", "--resume", copy.toString(), "--threads", "1");
+        assertNotEquals(0, corrupt.code(), corrupt.output());
+        assertTrue(corrupt.output().contains("checkpoint " + newest + " is corrupt or truncated: its SHA-256 trailer does not match"), corrupt.output());
+        assertArrayEquals(before, Files.readAllBytes(newest), "left as it was");
         Result resumed = run(4, tmp.resolve("resumed.log"), "train", "--resume", out.toString(), "--threads", "1", "--json");
         assertEquals(0, resumed.code(), resumed.output());
         assertEquals(digestOf(whole.output()), digestOf(resumed.output()), "resumed on 4 processes: the same bits");

@@ -8,9 +8,9 @@ import java.util.Map;
  * How a step's M micro-batches are shared among P ranks. The micro-batch gradients are summed in a fixed pairwise
  * tree over micro-batch index (a node [lo, hi) adds the sums of [lo, mid) and [mid, hi), mid = lo + (hi - lo) / 2);
  * rank r owns micro-batches [r M/P, (r+1) M/P). For P a power of two dividing M those ranges are nodes of the tree,
- * and rank pairs r, r xor 2^k at level k are sibling nodes, so exchanging sums by recursive doubling adds exactly
- * the tree's pairs: the result does not depend on P (float addition is commutative, so both partners get the same
- * bits).
+ * and rank pairs r, r xor 2^k at level k are sibling nodes, so combining sums level by level with those partners
+ * (recursive halving, {@link OptimizerShard}) adds exactly the tree's pairs: the result does not depend on P (float
+ * addition is commutative, so both partners get the same bits).
  */
 public final class DataParallel {
     private DataParallel() {}

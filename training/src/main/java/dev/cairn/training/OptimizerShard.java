@@ -42,6 +42,8 @@ final class OptimizerShard {
     private final List<int[]> items = new ArrayList<>(); // {shard offset, length, decay?1:0}
     private float[] received;
     long bytesSent, exchangeNanos;
+    /** Time in this class outside the exchanges: adding received sums, dividing, the norm's chunks, AdamW, copies. */
+    long localNanos;
 
     OptimizerShard(LanguageModel model, Ranks ranks) {
         this.model = model;
@@ -107,6 +109,15 @@ final class OptimizerShard {
      * combines the loss and the gradient norm over every rank.
      */
     Reduced reduce(float[] acc, int microBatches) {
+        long start = System.nanoTime(), exchange0 = exchangeNanos;
+        try {
+            return reduceTimed(acc, microBatches);
+        } finally {
+            localNanos += System.nanoTime() - start - (exchangeNanos - exchange0);
+        }
+    }
+
+    private Reduced reduceTimed(float[] acc, int microBatches) {
         if (received == null) received = new float[levels.length == 0 ? 0 : levels[0][2] - levels[0][1]];
         for (int[] l : levels) {
             int keepN = l[2] - l[1], giveN = l[4] - l[3];
@@ -161,6 +172,7 @@ final class OptimizerShard {
 
     /** AdamW on this rank's shard, then every rank's updated shard to every rank (recursive doubling, reversed). */
     void update(float coef, float lr, float bc1, float bc2, float beta1, float beta2, float eps, float weightDecay) {
+        long start = System.nanoTime(), exchange0 = exchangeNanos;
         float[] params = model.params();
         model.parallel().forRange(hi - lo, 1 << 15, (a, b) -> System.arraycopy(params, lo + a, p, a, b - a));
         model.parallel().forEach(items.size(), items.size(), (i, w) -> {
@@ -175,6 +187,7 @@ final class OptimizerShard {
             exchangeNanos += System.nanoTime() - t0;
             bytesSent += 4L * (l[2] - l[1]);
         }
+        localNanos += System.nanoTime() - start - (exchangeNanos - exchange0);
     }
 
     /** Takes this rank's shard of whole moment arrays (from a checkpoint). */

@@ -43,7 +43,6 @@ public final class Trainer {
     private final Ranks ranks;
     /** Partial sums of the micro-batch tree by depth (gradients, then the loss); lazily. */
     private float[][] sums;
-    private long bytesExchanged, exchangeNanos;
     /** On several ranks, this rank's shard of the optimizer (ZeRO-1); null on one process. */
     private final OptimizerShard shard;
 
@@ -155,8 +154,10 @@ public final class Trainer {
     public int step() { return step; }
     public Ranks ranks() { return ranks; }
     /** Bytes this rank has sent to other ranks, and the time spent exchanging (waiting included), so far. */
-    public long bytesExchanged() { return bytesExchanged + (shard == null ? 0 : shard.bytesSent); }
-    public long exchangeNanos() { return exchangeNanos + (shard == null ? 0 : shard.exchangeNanos); }
+    public long bytesExchanged() { return shard == null ? 0 : shard.bytesSent; }
+    public long exchangeNanos() { return shard == null ? 0 : shard.exchangeNanos; }
+    /** On several ranks, the time spent on the optimizer shard outside the exchanges (adds, norm, AdamW, copies). */
+    public long shardWorkNanos() { return shard == null ? 0 : shard.localNanos; }
     /** Bytes of AdamW moments this rank holds: all of them on one process, its shard's on several. */
     public long optimizerStateBytes() { return 4L * (m.length + v.length); }
     /** The whole moments; on several ranks use {@link #writeState} (each holds only its shard). */
