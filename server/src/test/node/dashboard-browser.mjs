@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 
 const [base, shots, pemFile, proposal, liveRun, release, datasetRef] = process.argv.slice(2);
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+setTimeout(() => { console.error("dashboard-browser: gave up after 240 s"); process.exit(2); }, 240_000).unref();
 const wait = async (what) => { console.log("WAIT " + what); const l = await lines.next(); if (l.value !== "GO") throw new Error("expected GO, got " + l.value); };
 const out = { pages: {}, csp_violations: [], dialogs: [], page_errors: [] };
 const profile = mkdtempSync(join(tmpdir(), "cairn-chromium-"));
@@ -141,3 +142,4 @@ try {
   rmSync(profile, { recursive: true, force: true });
 }
 console.log(JSON.stringify(out));
+process.exit(0); // stdin (the WAIT answers) would keep node running
