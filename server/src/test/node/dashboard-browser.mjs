@@ -101,7 +101,7 @@ try {
   await page.screenshot({ path: join(shots, "run-live.png"), fullPage: true });
   out.run_curve_lines = await page.locator("#loss-curve polyline").count();
 
-  await open(`#/releases/${release}`, "#verdict", "release");
+  await open(`#/releases/${release}`, "#verdict", "release"); // a verdict still pending shows #verdict-pending until it lands
   out.verdict = await text("#verdict");
   out.downloads = await page.locator("a[download]").count();
   out.card_headings = await page.locator("#model-card h1, #model-card h2").count();

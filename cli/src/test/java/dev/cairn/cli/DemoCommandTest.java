@@ -25,6 +25,7 @@ class DemoCommandTest {
         assertTrue(out.matches("(?s).*attestation signed by cedar-university at log entry \\d+.*"), out);
         assertTrue(out.contains("verified: entry 1"), out);
         assertTrue(out.contains("ROMEO:"), out);
+        assertTrue(out.contains("./cairn serve") && out.contains("http://127.0.0.1:8440/ : the community's dashboard"), out);
         try (var s = Files.list(home.resolve("demo"))) {
             Path demo = s.findFirst().orElseThrow();
             assertTrue(Files.exists(demo.resolve("runs/shakespeare-bpe/loss.svg")));

@@ -99,7 +99,7 @@ final class Dashboard {
         }
     }
 
-    /** Server-sent events: {@code event: change} with the log size and the runs' progress, whenever either moves. */
+    /** Server-sent events: {@code event: change} with the log size, the runs' progress and finished verdicts, whenever one moves. */
     private void events(HttpExchange x) throws IOException {
         if (!streams.tryAcquire()) throw new LogNode.Refused(503, "too many open event streams (" + MAX_STREAMS + "); pages fall back to reloading");
         try {
@@ -143,10 +143,10 @@ final class Dashboard {
         }
     }
 
-    /** Polls the log size and the runs' metrics files every 200 ms and wakes the event streams when either changes. */
+    /** Polls the log size, the runs' metrics files and the release verdicts every 200 ms; wakes the event streams when one changes. */
     private void watch() {
         while (!closed) {
-            String v = "{\"size\":" + node.size() + ",\"runs\":" + api.runsFingerprint() + "}";
+            String v = "{\"size\":" + node.size() + ",\"runs\":" + api.runsFingerprint() + ",\"verdicts\":" + api.verdictsDone() + "}";
             if (!v.equals(version)) {
                 version = v;
                 for (Object w : waiters) {

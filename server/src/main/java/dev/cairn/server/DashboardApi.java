@@ -44,6 +44,10 @@ final class DashboardApi {
         return stores.runsFingerprint();
     }
 
+    long verdictsDone() {
+        return stores.verdictsDone();
+    }
+
     boolean handle(HttpExchange x, String path) throws IOException {
         Map<String, String> q = query(x);
         ObjectNode out = switch (path) {

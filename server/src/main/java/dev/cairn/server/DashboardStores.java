@@ -35,11 +35,13 @@ import java.util.stream.Stream;
  */
 final class DashboardStores {
     private static final int MAX_POINTS = 400;
+    private static final long REVERIFY_MS = 60_000;
     private final LogNode node;
     private final Path home;
     private final DatasetStore datasets;
     private final Map<String, ObjectNode> verdicts = new ConcurrentHashMap<>();
     private final java.util.Set<String> refreshing = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, TraceIndex> traces = new ConcurrentHashMap<>();
     private final Map<String, Object> tracers = new ConcurrentHashMap<>();
 
@@ -255,28 +257,33 @@ final class DashboardStores {
     }
 
     /**
-     * The release's `release verify` verdict. Computed once per bundle (model.sig's time) and again in the background
-     * whenever the log has grown since (removals and new attestations can change it); until then the last one is
-     * served, with the log size it was checked at.
+     * The release's `release verify` verdict, computed off the request path (it reads the whole ledger): once per bundle
+     * (model.sig's time) and again when the log has grown since (removals and new attestations can change it), at most once a
+     * minute (with 100,000 entries one check takes tens of seconds of CPU on two cores). Until
+     * the first one is ready the page gets {@code pending}; later it gets the last verdict with the log size it was
+     * checked at. Each verdict that lands bumps {@link #verdictsDone()}, which the event stream announces.
      */
     ObjectNode verdict(String name) throws IOException {
         Path r = home.resolve("releases").resolve(name);
         String key = name + "@" + Files.getLastModifiedTime(r.resolve("model.sig")).toMillis();
         long size = node.size();
         ObjectNode v = verdicts.get(key);
-        if (v == null) {
-            v = verify(r, size);
-            verdicts.put(key, v);
-        } else if (v.path("checked_at_size").asLong() != size && refreshing.add(key)) {
-            Thread.ofVirtual().start(() -> {
+        boolean stale = v != null && v.path("checked_at_size").asLong() != size && System.currentTimeMillis() - v.path("checked_at").asLong() > REVERIFY_MS;
+        if ((v == null || stale) && refreshing.add(key)) {
+            Thread.ofVirtual().name("cairn-release-verify").start(() -> {
                 try {
                     verdicts.put(key, verify(r, size));
+                    done.incrementAndGet();
                 } finally {
                     refreshing.remove(key);
                 }
             });
         }
-        return v;
+        return v != null ? v : LogNode.JSON.createObjectNode().put("pending", true).put("ok", false);
+    }
+
+    long verdictsDone() {
+        return done.get();
     }
 
     private ObjectNode verify(Path r, long size) {
@@ -286,10 +293,10 @@ final class DashboardStores {
         } catch (IOException | RuntimeException e) {
             v = LogNode.JSON.createObjectNode().put("ok", false).put("first_failure", "could not verify: " + e.getMessage());
         }
-        return v.put("checked_at_size", size);
+        return v.put("checked_at_size", size).put("checked_at", System.currentTimeMillis());
     }
 
-    /** Verifies every release once, off the request path, so the first visitor does not wait for it. */
+    /** Starts verifying every release as the node starts, so the first visitor finds a verdict. */
     void warm() {
         Thread.ofVirtual().name("cairn-dashboard-warm").start(() -> {
             try {

@@ -14,7 +14,8 @@ async function one(name) {
   const o = await api(`/api/release?name=${encodeURIComponent(name)}`);
   const v = o.verdict;
   return h("div", {}, h("h1", {}, "Release ", o.name),
-    h("p", { id: "verdict", class: v.ok ? "ok" : "bad" }, v.ok ? "release verify: OK — every check passed" : `release verify: FAILED — ${v.first_failure}`,
+    v.pending ? h("p", { id: "verdict-pending", class: "muted" }, "release verify is running on the node (it reads the whole ledger); this page updates when it is done.")
+      : h("p", { id: "verdict", class: v.ok ? "ok" : "bad" }, v.ok ? "release verify: OK — every check passed" : `release verify: FAILED — ${v.first_failure}`,
       h("span", { class: "muted" }, ` (checked against the log at size ${v.checked_at_size})`)),
     table(["check", "result", "detail"], (v.checks || []).map((c) => [c.name, h("span", { class: c.ok ? (c.warning ? "warn" : "ok") : "bad" }, c.ok ? (c.warning ? "warning" : "ok") : "failed"), c.detail])),
     h("p", {}, "Signature: OpenSSF model signing (", o.signature_media_type || "—", "), key hint ", h("code", {}, o.signature_key_hint || "—")),
