@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 const [base, shots, pemFile, proposal, liveRun, release, datasetRef] = process.argv.slice(2);
+// RFC 8785 must agree with the Java side on quotes, a tab, non-ASCII and characters outside the BMP
+const TITLE = "Admit the browser's \"Ærø\" corpus\t— 日本語 𝄞";
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 setTimeout(() => { console.error("dashboard-browser: gave up after 240 s"); process.exit(2); }, 240_000).unref();
 const wait = async (what) => { console.log("WAIT " + what); const l = await lines.next(); if (l.value !== "GO") throw new Error("expected GO, got " + l.value); };
@@ -85,7 +87,7 @@ try {
   });
 
   await open("#/proposals", "#propose", "propose-form");
-  await page.fill("#p-title", "Admit the browser's corpus");
+  await page.fill("#p-title", TITLE);
   await page.fill("#p-description", "proposed from the dashboard");
   await page.fill("#p-dataset", datasetRef);
   await page.fill("#p-root", "cd".repeat(32));
@@ -137,6 +139,17 @@ try {
   await page.screenshot({ path: join(shots, "playground.png"), fullPage: true });
 
   out.pwned = await page.evaluate(() => window.__pwned ?? null);
+  // defence in depth: even markup that bypassed the page's text-only DOM building could not run inline script
+  out.inline_blocked = await page.evaluate(async () => {
+    const seen = [];
+    document.addEventListener("securitypolicyviolation", (e) => seen.push(e.violatedDirective));
+    document.body.insertAdjacentHTML("beforeend", '<img src="/ui/none.png" onerror="window.__inline=1">');
+    const s = document.createElement("script");
+    s.textContent = "window.__inline = 2";
+    document.body.append(s);
+    await new Promise((r) => setTimeout(r, 500));
+    return { ran: window.__inline ?? null, violations: seen };
+  });
 } finally {
   await browser.close();
   rmSync(profile, { recursive: true, force: true });

@@ -270,6 +270,8 @@ class DashboardTest {
         assertTrue(j.path("list_text").asText().contains(XSS));
         assertTrue(j.path("pwned").isNull(), "a proposal title ran script: " + j.path("pwned"));
         assertEquals(0, j.path("dialogs").size());
+        assertTrue(j.path("inline_blocked").path("ran").isNull(), "the Content-Security-Policy let inline script run: " + j.path("inline_blocked"));
+        assertTrue(j.path("inline_blocked").path("violations").size() >= 2, j.path("inline_blocked").toString());
         assertEquals(0, j.path("page_errors").size(), j.path("page_errors").toString());
         // the vote: tally moved, the receipt's proof checked in the browser, the logged envelope is the one the CLI signs
         assertTrue(j.path("tally_before").asText().startsWith("for 0 "), j.path("tally_before").asText());
@@ -279,7 +281,7 @@ class DashboardTest {
         SigningKey alpine = new LedgerHome(home).keys().load("alpine-lab", null);
         String vote = new String(Envelope.sign(new GovernanceStatement.Vote(community, digest, new Ballot.Simple(Support.FOR)).toStatement(alpine.identity()), alpine).toJson());
         assertEquals(vote, new String(node.log().entry(receiptIndex(j.path("receipt").asText())).envelope().toJson()));
-        var motion = Motion.of("Admit the browser's corpus", "proposed from the dashboard", new Action.AdmitData("shakespeare@1", "cd".repeat(32)));
+        var motion = Motion.of("Admit the browser's \"Ærø\" corpus\t— 日本語 \uD834\uDD1E", "proposed from the dashboard", new Action.AdmitData("shakespeare@1", "cd".repeat(32)));
         String proposal = new String(Envelope.sign(new GovernanceStatement.Propose(community, motion).toStatement(alpine.identity()), alpine).toJson());
         assertEquals(proposal, new String(node.log().entry(receiptIndex(j.path("propose_receipt").asText())).envelope().toJson()));
         // a bad signature: 400 with a JSON reason, the log unchanged
