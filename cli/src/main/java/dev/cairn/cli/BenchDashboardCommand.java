@@ -79,6 +79,7 @@ final class BenchDashboardCommand implements Callable<Integer> {
             String url = "http://127.0.0.1:" + server.port() + "/";
             try {
                 measure(url, node, o);
+                inChromium(url, node, o);
             } finally {
                 server.close();
                 node.close();
@@ -163,6 +164,30 @@ final class BenchDashboardCommand implements Callable<Integer> {
             o.flush();
         }
         o.printf(Locale.ROOT, "slowest first load: %.1f ms with %,d log entries (%,d proposals)%n", worst, node.size(), node.read(s -> s.proposals().size()));
+    }
+
+    /** The same pages in Debian's Chromium (Playwright), each until its content is drawn, when both are installed. */
+    private void inChromium(String url, LogNode node, PrintWriter o) throws Exception {
+        Path script = Path.of(System.getProperty("cairn.root", "."), "server", "src", "test", "node", "dashboard-timing.mjs");
+        if (!Files.isExecutable(Path.of("/usr/bin/chromium")) || !Files.isDirectory(script.resolveSibling("node_modules").resolve("playwright-core"))) {
+            o.println("in Chromium: skipped (needs /usr/bin/chromium and `npm ci` in server/src/test/node)");
+            return;
+        }
+        long middle = node.read(s -> (long) s.proposals().get(s.proposals().size() / 2).number());
+        List<String> cmd = new ArrayList<>(List.of("node", script.toString(), url, String.valueOf(rounds), "#/=#checkpoint", "#/proposals=main table",
+                "#/proposals/" + middle + "=#tally", "#/runs=main table", "#/runs/shakespeare-bpe=#run-progress", "#/evaluations=main table",
+                "#/releases=main table", "#/releases/shakespeare-bpe-1=#verdict", "#/lineage=#lineage-graph", "#/datasets=main table",
+                "#/datasets/shakespeare%401=#trace-q", "#/playground=#pg-run", "#/key=#pkcs8"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            o.println("in Chromium: failed: " + text.strip());
+            return;
+        }
+        var j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(text.lines().reduce((a, b) -> b).orElse("{}"));
+        o.printf(Locale.ROOT, "in Chromium (navigation until the page's content is drawn):%n%-36s %10s %10s%n", "page", "first ms", "median ms");
+        for (var e : j.properties()) o.printf(Locale.ROOT, "%-36s %10.1f %10.1f%n", e.getKey(), e.getValue().path("first").asDouble(), e.getValue().path("median").asDouble());
+        o.flush();
     }
 
     /** Milliseconds until the release's verdict (computed in the background from the node's start) is served. */

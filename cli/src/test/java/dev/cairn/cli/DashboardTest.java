@@ -119,7 +119,12 @@ class DashboardTest {
             assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(""), path);
         }
         assertTrue(get("").body().contains("<script type=\"module\" src=\"/ui/app.js\">"));
-        assertEquals("text/javascript; charset=utf-8", get("ui/sign.js").headers().firstValue("Content-Type").orElseThrow());
+        var sign = get("ui/sign.js");
+        assertEquals("text/javascript; charset=utf-8", sign.headers().firstValue("Content-Type").orElseThrow());
+        String etag = sign.headers().firstValue("ETag").orElseThrow();
+        var again = HTTP.send(HttpRequest.newBuilder(URI.create(url + "ui/sign.js")).header("If-None-Match", etag).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(304, again.statusCode());
+        assertTrue(again.headers().firstValue("Content-Security-Policy").isPresent());
         JsonNode o = JSON.readTree(get("api/overview").body());
         assertEquals("Shakespeare coalition", o.path("name").asText());
         assertEquals(3, o.path("charter").path("members").size());

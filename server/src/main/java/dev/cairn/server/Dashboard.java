@@ -80,6 +80,15 @@ final class Dashboard {
         });
         if (body.length == 0) throw new LogNode.Refused(404, "no such page file: " + name);
         String ext = name.substring(name.lastIndexOf('.') + 1);
+        // Revalidated on every load (no-cache), answered 304 while the file in the jar is the same.
+        String etag = "\"" + dev.cairn.ledger.Hex.encode(dev.cairn.ledger.MerkleTree.sha256(body)).substring(0, 32) + "\"";
+        x.getResponseHeaders().set("ETag", etag);
+        if (etag.equals(x.getRequestHeaders().getFirst("If-None-Match"))) {
+            x.getResponseHeaders().set("Cache-Control", "no-cache");
+            NodeServer.securityHeaders(x);
+            x.sendResponseHeaders(304, -1);
+            return;
+        }
         NodeServer.send(x, 200, TYPES.get(ext), "no-cache", body);
     }
 
