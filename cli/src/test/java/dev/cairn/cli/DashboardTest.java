@@ -312,6 +312,49 @@ class DashboardTest {
         }
     }
 
+    @Test
+    @org.junit.jupiter.api.Order(5)
+    void idleEventStreamsPastTheLimitGet503AndTheNodeStaysUp() throws Exception {
+        List<java.net.Socket> held = new java.util.ArrayList<>();
+        int port = server.port();
+        String refusal = null;
+        try {
+            // streams the earlier tests' pages left are released only at their next keep-alive, so count up to the first 503
+            while (held.size() < 600 && refusal == null) {
+                java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+                held.add(s);
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write("GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+                String status = new String(s.getInputStream().readNBytes(12));
+                if (status.equals("HTTP/1.1 503")) {
+                    refusal = rest(s.getInputStream());
+                } else {
+                    assertEquals("HTTP/1.1 200", status);
+                }
+            }
+            assertTrue(refusal != null, "600 idle streams were all accepted");
+            assertTrue(held.size() > 400 && held.size() <= 513, "refused after " + held.size() + " streams");
+            assertTrue(refusal.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/json"), refusal);
+            assertTrue(JSON.readTree(refusal.substring(refusal.indexOf("\r\n\r\n") + 4)).path("error").asText().contains("too many open event streams"), refusal);
+            assertEquals(200, get("api/overview").statusCode(), "pages and their JSON still answer");
+            assertEquals(200, get("checkpoint").statusCode());
+        } finally {
+            for (java.net.Socket s : held) s.close();
+        }
+    }
+
+    /** The rest of an HTTP/1.1 response after its first 12 bytes: headers, then Content-Length bytes of body. */
+    static String rest(java.io.InputStream in) throws java.io.IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) break;
+            head.write(b);
+        }
+        Matcher m = Pattern.compile("(?i)content-length: (\\d+)").matcher(head.toString());
+        return head + (m.find() ? new String(in.readNBytes(Integer.parseInt(m.group(1))), StandardCharsets.UTF_8) : "");
+    }
+
     static long receiptIndex(String receipt) {
         Matcher m = Pattern.compile("Included at log index (\\d+)").matcher(receipt);
         assertTrue(m.find(), receipt);
