@@ -173,7 +173,8 @@ final class DemoCommand implements Callable<Integer> {
         out.println();
         out.println("What to try next (the demo's node has stopped; the home's log is all on disk):");
         out.println("  export CAIRN_HOME=" + demoHome);
-        out.println("  ./cairn serve                                # the node again: the dashboard, the API, the models at /v1");
+        out.println("  ./cairn serve                                # then open http://127.0.0.1:8440/ : the community's dashboard");
+        out.println("  ./cairn key export " + MEMBERS[1] + " --pkcs8   # paste it into the dashboard's \"Your key\" page to vote there");
         out.println("  ./cairn proposal show 1                      # the vote, its tally and quorum");
         out.println("  " + find(published, "(python3 -c .*)", "load command") + "   # needs transformers");
         out.println("  ./cairn generate --model " + bundle + " --prompt \"ROMEO:\" --tokens 60");

@@ -18,9 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code cairn key new|show}: Ed25519 identities in {@code HOME/keys}. */
-@Command(name = "key", description = "Make and show Ed25519 identities (HOME/keys).",
-        subcommands = {KeyCommand.New.class, KeyCommand.Show.class, KeyCommand.ReleaseKey.class})
+/** {@code cairn key new|show|export|release-key}: Ed25519 identities in {@code HOME/keys}. */
+@Command(name = "key", description = "Make, show and export Ed25519 identities (HOME/keys).",
+        subcommands = {KeyCommand.New.class, KeyCommand.Show.class, KeyCommand.Export.class, KeyCommand.ReleaseKey.class})
 public final class KeyCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -136,6 +136,49 @@ public final class KeyCommand implements Runnable {
             } catch (LedgerException e) {
                 return fail(spec, e);
             }
+        }
+    }
+
+    /** The fixed PKCS#8 (RFC 8410) prefix of an Ed25519 private key: version 0, algorithm id-Ed25519, then the 32-byte seed. */
+    static final byte[] PKCS8_ED25519 = dev.cairn.ledger.Hex.decode("302e020100300506032b657004220420");
+
+    @Command(name = "export", description = {"Write a member's Ed25519 private key as PKCS#8 (RFC 8410), for the dashboard, which imports it with "
+            + "WebCrypto and keeps it in the browser. The output is SECRET: whoever holds it can vote as this member.",
+            "PEM by default; --base64 for the DER bytes in base64."},
+            footer = {"", "Example:", "  cairn key export boreal-institute --pkcs8 --out boreal.pem    # then paste it into the dashboard's \"Your key\" page"})
+    static final class Export implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin HomeOption home;
+        @Parameters(paramLabel = "NAME") String name;
+        @Option(names = "--pkcs8", required = true, description = "PKCS#8 (the only export format).") boolean pkcs8;
+        @Option(names = "--base64", description = "Base64 of the DER bytes instead of PEM.") boolean base64;
+        @Option(names = "--out", paramLabel = "FILE", description = "Write it to FILE (owner read/write only; must not exist) instead of printing it.") Path outFile;
+        @Option(names = "--passphrase-file", paramLabel = "F", description = "Passphrase of an encrypted key.") Path passphraseFile;
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            SigningKey key = GovernanceCli.loadKey(new LedgerHome(home.dir()), name, passphraseFile);
+            byte[] seed = key.seed();
+            byte[] der = new byte[PKCS8_ED25519.length + seed.length];
+            System.arraycopy(PKCS8_ED25519, 0, der, 0, PKCS8_ED25519.length);
+            System.arraycopy(seed, 0, der, PKCS8_ED25519.length, seed.length);
+            String b64 = java.util.Base64.getEncoder().encodeToString(der);
+            String text = base64 ? b64 + "\n" : "-----BEGIN PRIVATE KEY-----\n" + b64 + "\n-----END PRIVATE KEY-----\n";
+            Arrays.fill(seed, (byte) 0);
+            Arrays.fill(der, (byte) 0);
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("cairn key export: this is " + name + "'s SECRET signing key (public key " + key.identity().publicKeyHex().substring(0, 16)
+                    + "…): anyone who holds it can vote and propose as " + name + ". Keep it off shared machines and never send it to anyone.");
+            err.flush();
+            if (outFile != null) {
+                if (java.nio.file.Files.exists(outFile)) throw new IllegalArgumentException("--out " + outFile + " already exists; not overwriting it");
+                dev.cairn.ledger.AtomicFiles.write(outFile, text.getBytes(java.nio.charset.StandardCharsets.US_ASCII), true);
+                spec.commandLine().getOut().println("wrote " + outFile + " (owner read/write only)");
+            } else {
+                spec.commandLine().getOut().print(text);
+            }
+            spec.commandLine().getOut().flush();
+            return 0;
         }
     }
 

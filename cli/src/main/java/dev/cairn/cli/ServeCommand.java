@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a community node: the C2SP tlog-tiles read path (GET /checkpoint, /tile/..., /tile/entries/...), the write path "
                 + "(POST /add: one DSSE envelope, validated as a local append, batched, answered once durable with an inclusion proof), "
-                + "and a small JSON API (/api/log, /api/community, /api/proposals, /api/proof?index=N).",
+                + "a small JSON API (/api/log, /api/community, /api/proposals, /api/proof?index=N), and the community's web dashboard at /.",
                 "Members act from their own machines with --remote URL; their keys never leave them."},
         footer = {"", "Example:", "  cairn serve --home coalition --listen 127.0.0.1:8440",
                 "  cairn vote 3 for --key boreal-institute --remote http://127.0.0.1:8440/"})
@@ -60,11 +60,15 @@ final class ServeCommand implements Callable<Integer> {
         LogNode node = mirror != null ? LogNode.mirror(mirror) : new LogNode(home.dir(), new LogNode.Options(512, batchMs, rate, 10_000));
         node.witnesses(witnesses);
         NodeServer server = new NodeServer(node, addr, new NodeServer.Limits(maxBody, maxInFlight, 30), tls);
-        if (mirror == null) server.serveModels(home.dir(), exec.kernels(), exec.parallel());
+        if (mirror == null) {
+            server.serveModels(home.dir(), exec.kernels(), exec.parallel());
+            server.serveDashboard(home.dir());
+        }
         server.start();
         String url = (tls == null ? "http://" : "https://") + addr.getHostString() + ":" + server.port() + "/";
         out.println("serving " + (mirror != null ? "the mirror " + mirror : home.dir()) + " at " + url + " (" + node.size() + " entries, origin " + node.log().origin() + ")");
         if (mirror == null) {
+            out.println("dashboard: open " + url + " in a browser (vote there with a key from `cairn key export NAME --pkcs8`)");
             out.println("members: cairn vote N for --key K --remote " + url);
             out.println("models:  OpenAI-compatible at " + url + "v1 (the releases and imported models in HOME)");
         } else {

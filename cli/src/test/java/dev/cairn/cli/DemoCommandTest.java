@@ -27,6 +27,7 @@ class DemoCommandTest {
         assertTrue(out.contains("ROMEO:"), out);
         assertTrue(e.toString().matches("(?s).*run-finished signed by alpine-lab at log entry \\d+ of http://127\\.0\\.0\\.1:\\d+/.*"), "the run's statements travel over HTTP: " + e);
         assertTrue(out.contains("cosigned: 2 of 2 witnesses"), out);
+        assertTrue(out.contains("./cairn serve") && out.contains("http://127.0.0.1:8440/ : the community's dashboard"), out);
         try (var s = Files.list(home.resolve("demo"))) {
             Path demo = s.findFirst().orElseThrow();
             assertTrue(Files.exists(demo.resolve("runs/shakespeare-bpe/loss.svg")));

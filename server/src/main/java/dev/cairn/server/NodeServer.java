@@ -31,6 +31,7 @@ import javax.net.ssl.SSLContext;
  *   GET  /tile/entries/N[.p/W]                entry bundles
  *   POST /add                                 one DSSE envelope; answers once durable, with index and inclusion proof
  *   GET  /api/log | /api/community | /api/proposals | /api/proof?index=N | /api/proof?digest=SHA256
+ *   GET  / , /ui/..., /api/..., /files/releases/...   the web dashboard ({@link Dashboard}), when served
  * </pre>
  * Limits: request body size, in-flight requests (503 past it), envelopes per key per second (429), and the JDK server's
  * request and response timeouts, so a slow client holds one virtual thread, never the node. Errors are JSON
@@ -51,6 +52,7 @@ public final class NodeServer implements AutoCloseable {
     private final Limits limits;
     private final Semaphore inFlight;
     private volatile Completions completions;
+    private volatile Dashboard dashboard;
 
     public NodeServer(LogNode node, InetSocketAddress addr, Limits limits, SSLContext tls) throws IOException {
         // The JDK server's own guards against slow clients (seconds), read once when it starts.
@@ -79,11 +81,26 @@ public final class NodeServer implements AutoCloseable {
         completions = new Completions(home, kernels, parallel);
     }
 
+    /** Also serves the community's web dashboard at / (pages, their JSON under /api/, live updates, release downloads). */
+    public void serveDashboard(java.nio.file.Path home) {
+        dashboard = new Dashboard(node, home);
+    }
+
     public int port() {
         return http.getAddress().getPort();
     }
 
     private void handle(HttpExchange x) throws IOException {
+        if (dashboard != null && x.getRequestURI().getRawPath().equals("/api/events")) { // long-lived: bounded by the dashboard's own stream limit
+            try {
+                dashboard.handle(x, "/api/events");
+            } catch (LogNode.Refused r) {
+                error(x, r.status, r.getMessage());
+            } finally {
+                x.close();
+            }
+            return;
+        }
         if (!inFlight.tryAcquire()) {
             error(x, 503, "the node is busy (" + limits.maxInFlight() + " requests in flight); retry shortly");
             return;
@@ -117,6 +134,10 @@ public final class NodeServer implements AutoCloseable {
         if (path.equals("/add")) {
             if (!method.equals("POST")) throw new LogNode.Refused(405, "POST /add takes one DSSE envelope");
             add(x);
+            return;
+        }
+        if (path.equals("/api/trace-output") && dashboard != null) {
+            dashboard.handle(x, path);
             return;
         }
         if (!method.equals("GET") && !method.equals("HEAD")) throw new LogNode.Refused(405, method + " is not allowed on " + path);
@@ -170,7 +191,9 @@ public final class NodeServer implements AutoCloseable {
                 if (i >= node.size()) throw new LogNode.Refused(404, "no entry " + i + " (the log has " + node.size() + ")");
                 json(x, node.receipt(i, true));
             }
-            default -> throw new LogNode.Refused(404, "no such resource: " + path);
+            default -> {
+                if (dashboard == null || !dashboard.handle(x, path)) throw new LogNode.Refused(404, "no such resource: " + path);
+            }
         }
     }
 
@@ -217,7 +240,7 @@ public final class NodeServer implements AutoCloseable {
         }
     }
 
-    private static void json(HttpExchange x, ObjectNode n) throws IOException {
+    static void json(HttpExchange x, ObjectNode n) throws IOException {
         send(x, 200, "application/json", "no-cache", LogNode.JSON.writeValueAsBytes(n));
     }
 
@@ -229,17 +252,26 @@ public final class NodeServer implements AutoCloseable {
         }
     }
 
-    private static void send(HttpExchange x, int status, String type, String cache, byte[] body) throws IOException {
+    static void send(HttpExchange x, int status, String type, String cache, byte[] body) throws IOException {
         x.getResponseHeaders().set("Content-Type", type);
         x.getResponseHeaders().set("Cache-Control", cache);
-        x.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        securityHeaders(x);
         boolean head = x.getRequestMethod().equals("HEAD");
         x.sendResponseHeaders(status, head ? -1 : body.length == 0 ? -1 : body.length);
         if (!head && body.length > 0) x.getResponseBody().write(body);
     }
 
+    /** On every response the node sends: the dashboard's Content-Security-Policy, no MIME sniffing, no framing, no referrer. */
+    static void securityHeaders(HttpExchange x) {
+        x.getResponseHeaders().set("Content-Security-Policy", Dashboard.CSP);
+        x.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        x.getResponseHeaders().set("X-Frame-Options", "DENY");
+        x.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+    }
+
     @Override
     public void close() {
+        if (dashboard != null) dashboard.close();
         if (completions != null) completions.close();
         http.stop(0);
     }
