@@ -27,9 +27,6 @@ final class GptKvDecoder extends KvDecoder {
         }
     }
 
-    private static final int COL_CHUNK = 64;
-    /** Multiply-adds below which a product runs on the caller's thread alone. */
-    private static final long SERIAL_WORK = 1 << 18;
 
     private final GptConfig cfg;
     private final ParameterLayout P;
@@ -111,21 +108,7 @@ final class GptKvDecoder extends KvDecoder {
             System.arraycopy(x, last[i] * C, res2, i * C, C);
         }
         lnRows(lo, res2, P.lnfw.offset(), P.lnfb, 0, n);
-        int chunks = (long) n * V * C < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), V / (4 * COL_CHUNK)));
-        if (chunks == 1) {
-            k.gemm(n, V, C, lo, 0, C, 1, wT, 0, V, logits, 0, V, null, 0, false);
-            return;
-        }
-        par.forEach(chunks, (c, w) -> {
-            int n0 = cols(V, c, chunks), n1 = cols(V, c + 1, chunks);
-            k.gemm(n, n1 - n0, C, lo, 0, C, 1, wT, n0, V, logits, n0, V, null, 0, false);
-        });
-    }
-
-    /** Column c of chunks splits of [0, n), rounded to the chunk grain so vectors stay whole. */
-    private static int cols(int n, int c, int chunks) {
-        if (c >= chunks) return n;
-        return Math.min(n, (int) ((long) n * c / chunks) / COL_CHUNK * COL_CHUNK);
+        product(k, par, logits, lo, n, C, V, wT, 0, null, 0);
     }
 
     private void storeKeysValues(int l, int rows) {
@@ -139,16 +122,12 @@ final class GptKvDecoder extends KvDecoder {
         }
     }
 
-    /** Every row's heads; work too small to share runs on the caller's thread (handing it over costs more). */
+    /** Every row's heads (on the caller's thread when the work is too small to share). */
     private void attendAll(int l, int rows) {
         int NH = cfg.heads();
         long work = 0;
         for (int r = 0; r < rows; r++) work += (long) (rowPos[r] + 1) * cfg.embd();
-        if (work < SERIAL_WORK / 4 || par.threads() == 1) {
-            for (int t = 0; t < rows * NH; t++) attend(l, t / NH, t % NH, 0);
-        } else {
-            par.forEach(rows * NH, (task, worker) -> attend(l, task / NH, task % NH, worker));
-        }
+        forHeads(par, rows, NH, work, (t, worker) -> attend(l, t / NH, t % NH, worker));
     }
 
     /** Head h of row r in layer l: scores over the cache's positions 0..pos, softmax, then the values. */
@@ -169,20 +148,11 @@ final class GptKvDecoder extends KvDecoder {
         for (int r = 0; r < rows; r++) k.layerNormForward(out, r * C, in, r * C, params, wOff, b, bOff, C, Gpt.LN_EPS, stats, 2 * r);
     }
 
-    /** out (rows, n) = in (rows, kDim) @ W (kDim, n) + bias, split over output columns. */
+    /** out (rows, n) = in (rows, kDim) @ W (kDim, n) + bias. */
     private void lin(float[] out, float[] in, int rows, int kDim, int n, int wOff, ParameterLayout.Tensor bias, int bRel) {
         float[] b = cfg.bias() ? params : null;
         int bOff = cfg.bias() ? bias.offset() + bRel : 0;
-        long work = (long) rows * n * kDim;
-        int chunks = work < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), n / COL_CHUNK));
-        if (chunks == 1) {
-            k.gemm(rows, n, kDim, in, 0, kDim, 1, params, wOff, n, out, 0, n, b, bOff, false);
-            return;
-        }
-        par.forEach(chunks, (c, w) -> {
-            int n0 = cols(n, c, chunks), n1 = cols(n, c + 1, chunks);
-            if (n1 > n0) k.gemm(rows, n1 - n0, kDim, in, 0, kDim, 1, params, wOff + n0, n, out, n0, n, b, bOff + n0, false);
-        });
+        product(k, par, out, in, rows, kDim, n, params, wOff, b, bOff);
     }
 
     private void ensure(int rows) {

@@ -1,5 +1,7 @@
 package dev.cairn.model;
 
+import dev.cairn.numerics.Kernels;
+import dev.cairn.numerics.Parallel;
 import java.util.Arrays;
 
 /**
@@ -42,6 +44,43 @@ public abstract class KvDecoder {
      * to logits[i*V ..]. A cache's tokens must fit its context; nothing is appended when a call is refused.
      */
     public abstract void append(Cache[] caches, int[][] tokens, float[] logits);
+
+    /** Output columns per task of a shared product: a multiple of every vector width, so vectors stay whole. */
+    static final int COL_CHUNK = 64;
+    /** Multiply-adds below which a product (or a step's attention, at a quarter of it) stays on the caller's thread. */
+    static final long SERIAL_WORK = 1 << 18;
+
+    /**
+     * out (rows, n) = in (rows, kDim) @ w[wOff ..] (kDim, n) + bias (may be null), split over output columns across
+     * the threads when the work is worth sharing. Each output element is one fma chain whoever computes it.
+     */
+    static void product(Kernels k, Parallel par, float[] out, float[] in, int rows, int kDim, int n, float[] w, int wOff, float[] bias, int bOff) {
+        long work = (long) rows * n * kDim;
+        int chunks = work < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), n / COL_CHUNK));
+        if (chunks == 1) {
+            k.gemm(rows, n, kDim, in, 0, kDim, 1, w, wOff, n, out, 0, n, bias, bOff, false);
+            return;
+        }
+        par.forEach(chunks, (c, worker) -> {
+            int n0 = cols(n, c, chunks), n1 = cols(n, c + 1, chunks);
+            if (n1 > n0) k.gemm(rows, n1 - n0, kDim, in, 0, kDim, 1, w, wOff + n0, n, out, n0, n, bias, bias == null ? 0 : bOff + n0, false);
+        });
+    }
+
+    /** Column c of chunks splits of [0, n), rounded down to {@link #COL_CHUNK}. */
+    private static int cols(int n, int c, int chunks) {
+        if (c >= chunks) return n;
+        return Math.min(n, (int) ((long) n * c / chunks) / COL_CHUNK * COL_CHUNK);
+    }
+
+    /** task(row, head) for every row and query head; on the caller's thread when the attention work is small. */
+    static void forHeads(Parallel par, int rows, int heads, long work, Parallel.WorkerTask task) {
+        if (work < SERIAL_WORK / 4 || par.threads() == 1) {
+            for (int t = 0; t < rows * heads; t++) task.run(t, 0);
+        } else {
+            par.forEach(rows * heads, task);
+        }
+    }
 
     /** The checks every decoder makes before it changes anything. */
     void check(Cache[] caches, int[][] tokens, float[] logits) {

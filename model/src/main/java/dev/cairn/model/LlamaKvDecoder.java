@@ -20,8 +20,6 @@ final class LlamaKvDecoder extends KvDecoder {
         }
     }
 
-    private static final int COL_CHUNK = 64;
-    private static final long SERIAL_WORK = 1 << 18;
 
     private final LlamaConfig cfg;
     private final LlamaLayout P;
@@ -99,21 +97,9 @@ final class LlamaKvDecoder extends KvDecoder {
         int n = caches.length;
         for (int i = 0; i < n; i++) System.arraycopy(x, last[i] * C, res2, i * C, C);
         for (int i = 0; i < n; i++) k.rmsNormForward(lo, i * C, res2, i * C, params, P.norm.offset(), C, cfg.normEps(), stats, i);
-        int chunks = (long) n * V * C < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), V / (4 * COL_CHUNK)));
-        if (chunks == 1) {
-            k.gemm(n, V, C, lo, 0, C, 1, wT, 0, V, logits, 0, V, null, 0, false);
-            return;
-        }
-        par.forEach(chunks, (c, w) -> {
-            int n0 = cols(V, c, chunks), n1 = cols(V, c + 1, chunks);
-            if (n1 > n0) k.gemm(n, n1 - n0, C, lo, 0, C, 1, wT, n0, V, logits, n0, V, null, 0, false);
-        });
+        product(k, par, logits, lo, n, C, V, wT, 0, null, 0);
     }
 
-    private static int cols(int n, int c, int chunks) {
-        if (c >= chunks) return n;
-        return Math.min(n, (int) ((long) n * c / chunks) / COL_CHUNK * COL_CHUNK);
-    }
 
     /** The rotated keys and the values of every row, into their caches at the row's position. */
     private void storeKeysValues(int l, int rows) {
@@ -131,11 +117,7 @@ final class LlamaKvDecoder extends KvDecoder {
         int NH = cfg.heads();
         long work = 0;
         for (int r = 0; r < rows; r++) work += (long) (rowPos[r] + 1) * cfg.embd();
-        if (work < SERIAL_WORK / 4 || par.threads() == 1) {
-            for (int t = 0; t < rows * NH; t++) attend(l, t / NH, t % NH, 0);
-        } else {
-            par.forEach(rows * NH, (task, worker) -> attend(l, task / NH, task % NH, worker));
-        }
+        forHeads(par, rows, NH, work, (t, worker) -> attend(l, t / NH, t % NH, worker));
     }
 
     /** Query head hd of row r: scores over its key/value head's cached positions 0..pos, softmax, the values. */
@@ -149,18 +131,8 @@ final class LlamaKvDecoder extends KvDecoder {
         k.gemm(1, hs, n, s, 0, n, 1, c.v[l], g * hs, kv, atty, r * C + hd * hs, C, null, 0, false);
     }
 
-    /** out (rows, n) = in (rows, kDim) @ W (kDim, n), split over output columns when there is enough work. */
     private void lin(float[] out, float[] in, int rows, int kDim, int n, int wOff) {
-        long work = (long) rows * n * kDim;
-        int chunks = work < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), n / COL_CHUNK));
-        if (chunks == 1) {
-            k.gemm(rows, n, kDim, in, 0, kDim, 1, params, wOff, n, out, 0, n, null, 0, false);
-            return;
-        }
-        par.forEach(chunks, (c, w) -> {
-            int n0 = cols(n, c, chunks), n1 = cols(n, c + 1, chunks);
-            if (n1 > n0) k.gemm(rows, n1 - n0, kDim, in, 0, kDim, 1, params, wOff + n0, n, out, n0, n, null, 0, false);
-        });
+        product(k, par, out, in, rows, kDim, n, params, wOff, null, 0);
     }
 
     private void ensure(int rows) {
