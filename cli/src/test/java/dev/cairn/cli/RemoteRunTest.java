@@ -34,29 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
 class RemoteRunTest {
     static final HttpClient HTTP = HttpClient.newHttpClient();
     @TempDir Path dir;
-    final List<Process> procs = new ArrayList<>();
+    final CairnProcesses servers = new CairnProcesses();
 
     @AfterEach
     void stop() {
-        for (Process p : procs) p.destroyForcibly();
+        servers.close();
     }
 
-    String start(String marker, String... args) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), "dev.cairn.cli.Main"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        procs.add(p);
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
-        String line;
-        while ((line = r.readLine()) != null) {
-            if (line.startsWith(marker)) {
-                Thread.ofVirtual().start(() -> r.lines().forEach(l -> { }));
-                return line.substring(line.indexOf("http")).split(" ")[0];
-            }
-        }
-        throw new AssertionError(String.join(" ", args) + " did not start");
-    }
 
     static TrainCommandTest.Result ok(String... args) {
         TrainCommandTest.Result r = TrainCommandTest.cairn(args);
@@ -98,9 +82,9 @@ class RemoteRunTest {
             origin = log.origin();
             logKey = log.logKey().publicKeyHex();
         }
-        String w1 = start("witness w1", "witness", "serve", "--key", "w1", "--home", a, "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey);
-        String w2 = start("witness w2", "witness", "serve", "--key", "w2", "--home", a, "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey);
-        String url = start("serving", "serve", "--home", a, "--listen", "127.0.0.1:0", "--witness", "w1=" + w1, "--witness", "w2=" + w2, "--batch-ms", "3");
+        String w1 = servers.start("witness w1", "witness", "serve", "--key", "w1", "--home", a, "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey);
+        String w2 = servers.start("witness w2", "witness", "serve", "--key", "w2", "--home", a, "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey);
+        String url = servers.start("serving", "serve", "--home", a, "--listen", "127.0.0.1:0", "--witness", "w1=" + w1, "--witness", "w2=" + w2, "--batch-ms", "3");
         // Alice names the node once; Bob, on his own machine with only his key, says --remote.
         Files.writeString(alice.resolve("config.toml"), "[node]\nurl = \"" + url + "\"\n");
         Files.createDirectories(bob.resolve("keys"));
@@ -217,7 +201,7 @@ class RemoteRunTest {
         Files.writeString(cert, "-----BEGIN CERTIFICATE-----\n" + b64.encodeToString(store.getCertificate("node").getEncoded()) + "\n-----END CERTIFICATE-----\n");
         Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + b64.encodeToString(store.getKey("node", "changeit".toCharArray()).getEncoded()) + "\n-----END PRIVATE KEY-----\n");
 
-        String url = start("serving", "serve", "--home", n, "--listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString());
+        String url = servers.start("serving", "serve", "--home", n, "--listen", "127.0.0.1:0", "--tls-cert", cert.toString(), "--tls-key", key.toString());
         assertTrue(url.startsWith("https://"), url);
         List<String> trust = List.of("-Djavax.net.ssl.trustStore=" + ks, "-Djavax.net.ssl.trustStorePassword=changeit", "-Djavax.net.ssl.trustStoreType=PKCS12");
         Files.createDirectories(member.resolve("keys"));
@@ -233,7 +217,7 @@ class RemoteRunTest {
         Path mirror = dir.resolve("mirror");
         var synced = child(trust, "mirror", url, "--out", mirror.toString());
         assertEquals(0, synced.code(), synced.err());
-        String mirrorUrl = start("serving", "serve", "--mirror", mirror.toString(), "--listen", "127.0.0.1:0");
+        String mirrorUrl = servers.start("serving", "serve", "--mirror", mirror.toString(), "--listen", "127.0.0.1:0");
         var viaNode = child(trust, "proposal", "show", "1", "--json", "--home", member.toString(), "--remote", url);
         var viaMirror = ok("proposal", "show", "1", "--json", "--home", dir.resolve("reader").toString(), "--remote", mirrorUrl);
         assertEquals(0, viaNode.code(), viaNode.err());

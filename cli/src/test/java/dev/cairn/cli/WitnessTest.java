@@ -24,30 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** A node, two witnesses and members as separate processes: cosigned checkpoints, a quorum clients demand, a witness that remembers. */
 class WitnessTest {
     @TempDir Path dir;
-    final List<Process> procs = new ArrayList<>();
+    final CairnProcesses servers = new CairnProcesses();
 
     @AfterEach
     void stop() {
-        for (Process p : procs) p.destroyForcibly();
+        servers.close();
     }
 
-    /** Starts a cairn command in its own JVM and returns the URL it prints after {@code marker}. */
-    String start(String marker, String... args) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), "dev.cairn.cli.Main"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        procs.add(p);
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
-        String line;
-        while ((line = r.readLine()) != null) {
-            if (line.startsWith(marker)) {
-                Thread.ofVirtual().start(() -> r.lines().forEach(l -> { }));
-                return line.substring(line.indexOf("http")).split(" ")[0];
-            }
-        }
-        throw new AssertionError(String.join(" ", args) + " did not start");
-    }
 
     @Test
     void checkpointsCarryTheWitnessesQuorumAndAWitnessNeverGoesBack() throws Exception {
@@ -64,10 +47,10 @@ class WitnessTest {
             origin = log.origin();
             logKey = log.logKey().publicKeyHex();
         }
-        String w1 = start("witness w1", "witness", "serve", "--key", "w1", "--home", node.toString(), "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey,
+        String w1 = servers.start("witness w1", "witness", "serve", "--key", "w1", "--home", node.toString(), "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey,
                 "--state", dir.resolve("w1.json").toString());
-        String w2 = start("witness w2", "witness", "serve", "--key", "w2", "--home", node.toString(), "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey);
-        String url = start("serving", "serve", "--home", node.toString(), "--listen", "127.0.0.1:0", "--witness", "w1=" + w1, "--witness", "w2=" + w2);
+        String w2 = servers.start("witness w2", "witness", "serve", "--key", "w2", "--home", node.toString(), "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey);
+        String url = servers.start("serving", "serve", "--home", node.toString(), "--listen", "127.0.0.1:0", "--witness", "w1=" + w1, "--witness", "w2=" + w2);
         Path bob = Files.createDirectories(dir.resolve("bob/keys"));
         Files.copy(node.resolve("keys/bob.key"), bob.resolve("bob.key"));
         Files.copy(node.resolve("keys/bob.pub"), bob.resolve("bob.pub"));
@@ -89,7 +72,7 @@ class WitnessTest {
         }
 
         // one witness gone: new checkpoints carry one cosignature of the two the charter requires, and members refuse them
-        procs.get(1).destroyForcibly().waitFor();
+        servers.procs.get(1).destroyForcibly().waitFor();
         var v = TrainCommandTest.cairn("vote", "1", "for", "--key", "bob", "--home", bob.getParent().toString(), "--remote", url);
         assertEquals(0, v.code(), v.err()); // the vote was checked against a fully witnessed log, and landed
         var again = TrainCommandTest.cairn("proposal", "show", "1", "--home", bob.getParent().toString(), "--remote", url);
@@ -101,8 +84,8 @@ class WitnessTest {
         }
 
         // w1, restarted on its state file, will not go back to an older tree
-        procs.get(0).destroyForcibly().waitFor();
-        String w1b = start("witness w1", "witness", "serve", "--key", "w1", "--home", node.toString(), "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey,
+        servers.procs.get(0).destroyForcibly().waitFor();
+        String w1b = servers.start("witness w1", "witness", "serve", "--key", "w1", "--home", node.toString(), "--listen", "127.0.0.1:0", "--log", origin + "=" + logKey,
                 "--state", dir.resolve("w1.json").toString());
         String first;
         try (TransparencyLog log = new LedgerHome(dir.resolve("node")).openLogReadOnly()) {
