@@ -10,8 +10,6 @@ import dev.cairn.ledger.Hex;
 import dev.cairn.ledger.LedgerHome;
 import dev.cairn.ledger.MerkleTree;
 import dev.cairn.ledger.TransparencyLog;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
