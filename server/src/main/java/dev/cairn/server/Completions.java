@@ -290,6 +290,13 @@ final class Completions implements AutoCloseable {
         for (int c = 0; c < n; c++) {
             futures.add(loop.submit(prompt, p, c, !stream ? s -> { } : s -> {
                 String visible = text(loop.model, s);
+                // A byte-level token can end inside a character: hold its replacement mark back until the next
+                // tokens complete it, so the streamed deltas join to the same text as the whole answer.
+                if (s.finish == null) {
+                    int end = visible.length();
+                    while (end > 0 && visible.charAt(end - 1) == '\uFFFD') end--;
+                    visible = visible.substring(0, end);
+                }
                 int from = emitted.getOrDefault(s.choice, -1);
                 if (visible.length() < Math.max(0, from) && s.finish == null) return;
                 String delta = visible.length() > from && from >= 0 ? visible.substring(from) : from < 0 ? visible : "";
