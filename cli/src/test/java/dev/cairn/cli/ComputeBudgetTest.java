@@ -107,6 +107,18 @@ class ComputeBudgetTest {
     }
 
     @Test
+    void aCpuHourBudgetStopsTheRunAtTheFirstCheckpointItCannotPassBeyond() throws Exception {
+        int p = g.approve("cpu-capped", "max_cpu_hours = 1e-9"); // any measurable CPU time passes it
+        Path out = dir.resolve("cpu-capped");
+        var r = start(p, out);
+        assertEquals(4, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("compute budget exhausted: stopped at step 4 of 12") && r.err().contains(" CPU-hours ("), r.err());
+        assertEquals(4, Checkpoint.read(out.resolve("checkpoints/step-00000004.ckpt")).step());
+        JsonNode j = g.h.ok("proposal", "show", String.valueOf(p), "--json").json();
+        assertTrue(j.path("spent").path("cpu_hours").asDouble() > 1e-9, j.toString());
+    }
+
+    @Test
     void aBudgetThatCannotPayOneStepIsRefusedBeforeAnythingIsWritten() throws Exception {
         int p = g.approve("tiny-budget", String.format(Locale.ROOT, "max_flops = %.6e", 0.5 * g.flopsPerStep));
         Path out = dir.resolve("tiny-budget");

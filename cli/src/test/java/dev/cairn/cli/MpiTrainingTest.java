@@ -191,9 +191,9 @@ class MpiTrainingTest {
         assertTrue(mixed.output().contains("rank 1 was started with a different recipe seed than rank 0 (7 vs 1337)"), mixed.output());
         assertFalse(Files.exists(tmp.resolve("mixed").resolve("run.json")), "nothing written");
 
-        Result verify = run(2, tmp.resolve("verify.log"), "verify", tmp.resolve("three").toString(), "--full");
+        Result verify = run(2, tmp.resolve("verify.log"), "verify", tmp.resolve("nowhere").toString(), "--full");
         assertNotEquals(0, verify.code());
-        assertTrue(verify.output().contains("cairn verify: error: run " + tmp.resolve("three") + " has no run-finished.json"), verify.output());
+        assertTrue(verify.output().contains("cairn verify: error: run directory not found: " + tmp.resolve("nowhere")), verify.output());
         Result recipe = run(2, tmp.resolve("recipe.log"), "run", "recipe", "--dataset", "x@1", "--tokenizer", "ab", "--out", tmp.resolve("r.json").toString());
         assertNotEquals(0, recipe.code());
         assertTrue(recipe.output().contains("only cairn train, run start and verify run on several MPI processes; run cairn run as one process (rank 1)"), recipe.output());

@@ -52,8 +52,9 @@ public record ComputeBudget(Double maxFlops, Double maxCpuHours) {
 
         Exhausted(ComputeBudget budget, int step, int steps, double spentFlops, double spentCpuSeconds, double neededFlops,
                   double neededCpuSeconds, java.nio.file.Path checkpoint) {
-            super(String.format(Locale.ROOT, "compute budget exhausted: stopped at step %d of %d (checkpoint %s); spent %s; "
-                            + "a continuation to step %d needs %.3g more model FLOPs and about %.3g more CPU-hours", step, steps, checkpoint,
+            super(String.format(Locale.ROOT, "compute budget exhausted: stopped at step %d of %d%s; spent %s; "
+                            + "a continuation to step %d needs %.3g more model FLOPs and about %.3g more CPU-hours", step, steps,
+                    checkpoint == null ? " (rank 0 wrote the checkpoint)" : " (checkpoint " + checkpoint + ")",
                     budget.describe(spentFlops, spentCpuSeconds).substring("budget: ".length()), steps, neededFlops, neededCpuSeconds / 3600));
             this.budget = budget;
             this.step = step;
