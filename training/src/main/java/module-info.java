@@ -5,6 +5,7 @@ module dev.cairn.training {
     requires transitive dev.cairn.ledger;
     requires transitive dev.cairn.governance;
     requires com.fasterxml.jackson.databind;
+    requires jdk.management;
     requires com.fasterxml.jackson.dataformat.toml;
     exports dev.cairn.training;
 }

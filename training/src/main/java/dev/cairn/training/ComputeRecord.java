@@ -62,6 +62,11 @@ public record ComputeRecord(long parameters, int layers, int embd, int ctx, long
 
     /** This process's CPU time so far, in seconds (all its threads). */
     static double processCpuSeconds() {
+        // The JVM's process CPU clock has nanosecond resolution; /proc's tick count (ProcessHandle) only 10 ms.
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            long ns = os.getProcessCpuTime();
+            if (ns >= 0) return ns / 1e9;
+        }
         return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 }
