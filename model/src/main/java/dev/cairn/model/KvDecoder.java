@@ -48,7 +48,7 @@ public abstract class KvDecoder {
     /** Output columns per task of a shared product: a multiple of every vector width, so vectors stay whole. */
     static final int COL_CHUNK = 64;
     /** Multiply-adds below which a product (or a step's attention, at a quarter of it) stays on the caller's thread. */
-    static final long SERIAL_WORK = 1 << 20;
+    static final long SERIAL_WORK = 1 << 18;
 
     /**
      * out (rows, n) = in (rows, kDim) @ w[wOff ..] (kDim, n) + bias (may be null), split over output columns across
