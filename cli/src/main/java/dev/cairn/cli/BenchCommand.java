@@ -28,7 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** Speed figures, measured, with the peer's figures measured in the same invocation where a peer exists. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure Cairn's speed (tests check behaviour; benchmarks check speed).",
-        subcommands = {BenchCommand.Train.class, BenchCommand.KernelsBench.class, BenchLedgerCommand.class, BenchTokenizerCommand.class, BenchVerifyCommand.class, BenchReleaseCommand.class, BenchEvalCommand.class, BenchServeCommand.class, BenchServeModelCommand.class, BenchDoctorCommand.class, BenchScaleCommand.class, BenchAnchorCommand.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.KernelsBench.class, BenchLedgerCommand.class, BenchTokenizerCommand.class, BenchVerifyCommand.class, BenchReleaseCommand.class, BenchEvalCommand.class, BenchServeCommand.class, BenchServeModelCommand.class, BenchDoctorCommand.class, BenchScaleCommand.class, BenchAnchorCommand.class, BenchPresetsCommand.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 

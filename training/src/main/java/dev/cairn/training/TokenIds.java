@@ -6,8 +6,8 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Token ids of one text under a BPE tokenizer, split as the PyTorch peer splits a {@code --tokens} file: the first
- * 90 % (rounded down) train, the rest validate. For benchmarks that must feed Cairn and the peer the same ids.
+ * Token ids under a BPE tokenizer, for benchmarks: one stream split as the PyTorch peer splits a {@code --tokens}
+ * file (the first 90 %, rounded down, train; the rest validate), or splits given apart (held-out documents).
  */
 public final class TokenIds implements TrainingData {
     private final BpeTokenizer tokenizer;
@@ -15,14 +15,19 @@ public final class TokenIds implements TrainingData {
     private final String digest, description;
 
     public TokenIds(int[] ids, BpeTokenizer tokenizer, String description) {
-        this.ids = ids.clone();
+        this(Arrays.copyOfRange(ids, 0, (int) (0.9 * ids.length)), Arrays.copyOfRange(ids, (int) (0.9 * ids.length), ids.length), tokenizer, description);
+    }
+
+    /** Given splits (a held-out set of whole documents, for instance). */
+    public TokenIds(int[] train, int[] validation, BpeTokenizer tokenizer, String description) {
         this.tokenizer = tokenizer;
-        int n = (int) (0.9 * ids.length);
-        this.train = Arrays.copyOfRange(ids, 0, n);
-        this.validation = Arrays.copyOfRange(ids, n, ids.length);
+        this.train = train.clone();
+        this.validation = validation.clone();
+        this.ids = Arrays.copyOf(train, train.length + validation.length);
+        System.arraycopy(validation, 0, ids, train.length, validation.length);
         ByteBuffer b = ByteBuffer.allocate(4 * ids.length).order(ByteOrder.LITTLE_ENDIAN);
         for (int id : ids) b.putInt(id);
-        this.digest = CharCorpus.sha256(("cairn-token-ids-v1\n" + tokenizer.digest() + "\n" + CharCorpus.sha256(b.array()))
+        this.digest = CharCorpus.sha256(("cairn-token-ids-v1\n" + tokenizer.digest() + "\n" + train.length + "\n" + CharCorpus.sha256(b.array()))
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         this.description = description;
     }
