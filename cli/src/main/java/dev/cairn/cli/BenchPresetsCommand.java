@@ -61,9 +61,12 @@ final class BenchPresetsCommand implements Callable<Integer> {
                 + exec.threadCount() + " threads, heap max " + gb(Runtime.getRuntime().maxMemory()) + "; data room in " + dir);
         long t0 = System.nanoTime();
         DatasetStore store = new DatasetStore(dir);
-        store.add(new DatasetStore.AddRequest("sotu-shakespeare", List.of(sotu), null, "file:" + sotu.getFileName(), DatasetPolicy.defaults(), false));
-        DatasetManifest m = store.add(new DatasetStore.AddRequest("sotu-shakespeare", List.of(DemoCommand.sampleCorpus()), "LicenseRef-PublicDomain",
-                "https://github.com/karpathy/char-rnn/tree/master/data/tinyshakespeare", DatasetPolicy.defaults(), true)).manifest();
+        DatasetStore.AddResult a = store.add(new DatasetStore.AddRequest("sotu-shakespeare", List.of(sotu), null, "file:" + sotu.getFileName(), DatasetPolicy.defaults(), false));
+        DatasetStore.AddResult b = store.add(new DatasetStore.AddRequest("sotu-shakespeare", List.of(DemoCommand.sampleCorpus()), "LicenseRef-PublicDomain",
+                "https://github.com/karpathy/char-rnn/tree/master/data/tinyshakespeare", DatasetPolicy.defaults(), true));
+        DatasetManifest m = b.manifest();
+        out.println(String.format(Locale.ROOT, "  ingested: %s %d of %d documents kept (removed by the default policy: %s); Shakespeare sample %d of %d",
+                sotu.getFileName(), a.kept(), a.read(), a.removedByFilter(), b.kept(), b.read()));
         TokenizerStore.Stored tok = new TokenizerStore(dir).train(store, m.ref(), vocab);
         // The held-out set: whole documents, those whose id's SHA-256 starts with a byte below 26 (about 10 %).
         List<String> trainDocs = new ArrayList<>(), heldOut = new ArrayList<>();
