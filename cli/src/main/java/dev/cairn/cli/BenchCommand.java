@@ -206,9 +206,10 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             Kernels k = exec.kernels();
-            double[] numpy = numpyFigures(out);
+            // numpy is measured shape by shape just before Cairn, so a change in the machine's load hits both alike
+            boolean numpyOk = !"none".equals(python) && numpyFigure(out, -1) >= 0;
             out.println(String.format(Locale.ROOT, "cairn bench kernels: %s, %d threads (numpy: %s); CPU %s", k.name(), exec.threadCount(),
-                    numpy == null ? "not measured" : "OpenBLAS via " + python, cpuModel()));
+                    numpyOk ? "OpenBLAS via " + python + ", measured just before Cairn at each shape" : "not measured", cpuModel()));
             FmaPeak.Result peak = FmaPeak.measure(Runtime.getRuntime().availableProcessors(), 0.5);
             out.println("  peak: " + peak + "; each figure below also as a share of it");
             out.flush();
@@ -217,6 +218,7 @@ final class BenchCommand implements Runnable {
                     Object[] s = SHAPES[i];
                     int M = (int) s[1], N = (int) s[2], K = (int) s[3];
                     boolean trans = (boolean) s[4];
+                    double np = numpyOk ? numpyFigure(out, i) : -1;
                     float[] a = new float[M * K], b = new float[K * N], c = new float[M * N];
                     for (int j = 0; j < a.length; j++) a[j] = (j % 13) * 0.01f;
                     for (int j = 0; j < b.length; j++) b[j] = (j % 7) * 0.01f;
@@ -232,8 +234,8 @@ final class BenchCommand implements Runnable {
                     }
                     double gf = 2.0 * M * N * K * it / ((System.nanoTime() - t0) / 1e9) / 1e9;
                     double pk = peak.gflops();
-                    String ref = numpy == null ? "" : String.format(Locale.ROOT, "   numpy %6.1f GFLOP/s (%3.0f%% of peak)   cairn/numpy %3.0f%%",
-                            numpy[i], 100 * numpy[i] / pk, 100 * gf / numpy[i]);
+                    String ref = np < 0 ? "" : String.format(Locale.ROOT, "   numpy %6.1f GFLOP/s (%3.0f%% of peak)   cairn/numpy %3.0f%%",
+                            np, 100 * np / pk, 100 * gf / np);
                     out.println(String.format(Locale.ROOT, "%s M=%4d N=%5d K=%4d  cairn %6.1f GFLOP/s (%3.0f%% of peak)%s", s[0], M, N, K, gf, 100 * gf / pk, ref));
                     out.flush();
                 }
@@ -241,37 +243,35 @@ final class BenchCommand implements Runnable {
             return 0;
         }
 
-        private double[] numpyFigures(PrintWriter out) {
-            if ("none".equals(python)) return null;
-            StringBuilder script = new StringBuilder("import numpy as np, time\nres=[]\n");
-            for (Object[] s : SHAPES) {
-                int M = (int) s[1], N = (int) s[2], K = (int) s[3];
-                boolean trans = (boolean) s[4];
-                script.append(String.format(Locale.ROOT,
-                        "a=np.random.rand(%d,%d).astype(np.float32); b=np.random.rand(%d,%d).astype(np.float32)\n"
-                        + "f=(lambda: a.T@b) if %s else (lambda: a@b)\n"
-                        + "w=time.perf_counter(); [f() for i in range(5) if i < 2 or time.perf_counter()-w < %f*0.5]\nt=time.perf_counter(); n=0\n"
-                        + "while time.perf_counter()-t<%f: f(); n+=1\n"
-                        + "res.append(2.0*%d*%d*%d*n/(time.perf_counter()-t)/1e9)\n",
-                        trans ? K : M, trans ? M : K, K, N, trans ? "True" : "False", seconds, seconds, M, N, K));
+        /** numpy's GFLOP/s at shape i (i = -1: a tiny product, to check that numpy runs), or -1 with a line saying why not. */
+        private double numpyFigure(PrintWriter out, int i) {
+            int M = 8, N = 8, K = 8;
+            boolean trans = false;
+            if (i >= 0) {
+                Object[] s = SHAPES[i];
+                M = (int) s[1]; N = (int) s[2]; K = (int) s[3]; trans = (boolean) s[4];
             }
-            script.append("print(' '.join('%.3f'%x for x in res))\n");
+            String script = String.format(Locale.ROOT,
+                    "import numpy as np, time\n"
+                    + "a=np.random.rand(%d,%d).astype(np.float32); b=np.random.rand(%d,%d).astype(np.float32)\n"
+                    + "f=(lambda: a.T@b) if %s else (lambda: a@b)\n"
+                    + "w=time.perf_counter(); [f() for i in range(5) if i < 2 or time.perf_counter()-w < %f*0.5]\nt=time.perf_counter(); n=0\n"
+                    + "while time.perf_counter()-t<%f: f(); n+=1\n"
+                    + "print('%%.3f' %% (2.0*%d*%d*%d*n/(time.perf_counter()-t)/1e9))\n",
+                    trans ? K : M, trans ? M : K, K, N, trans ? "True" : "False", seconds, i < 0 ? 0.01 : seconds, M, N, K);
             try {
-                ProcessBuilder pb = new ProcessBuilder(python, "-c", script.toString()).redirectErrorStream(true);
+                ProcessBuilder pb = new ProcessBuilder(python, "-c", script).redirectErrorStream(true);
                 pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(exec.threadCount()));
                 Process p = pb.start();
                 String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
                 if (p.waitFor() != 0) {
                     out.println("numpy reference unavailable (" + python + "): " + text.lines().reduce((x, y) -> y).orElse(""));
-                    return null;
+                    return -1;
                 }
-                String[] parts = text.lines().reduce((x, y) -> y).orElse("").split(" ");
-                double[] r = new double[parts.length];
-                for (int i = 0; i < r.length; i++) r[i] = Double.parseDouble(parts[i]);
-                return r.length == SHAPES.length ? r : null;
+                return Double.parseDouble(text.lines().reduce((x, y) -> y).orElse("-1"));
             } catch (Exception e) {
                 out.println("numpy reference unavailable (" + python + "): " + e.getMessage());
-                return null;
+                return -1;
             }
         }
     }
