@@ -10,6 +10,7 @@ module dev.cairn.cli {
     requires dev.cairn.governance;
     requires info.picocli;
     requires java.net.http;
+    requires java.management;
     requires com.fasterxml.jackson.databind;
     opens dev.cairn.cli to info.picocli;
     exports dev.cairn.cli;

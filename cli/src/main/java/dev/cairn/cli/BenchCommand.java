@@ -1,8 +1,10 @@
 package dev.cairn.cli;
 
+import dev.cairn.numerics.FmaPeak;
 import dev.cairn.numerics.Kernels;
 import dev.cairn.numerics.Parallel;
 import dev.cairn.training.CharCorpus;
+import dev.cairn.training.ComputeRecord;
 import dev.cairn.training.Recipe;
 import dev.cairn.training.Trainer;
 import java.io.BufferedReader;
@@ -26,7 +28,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** Speed figures, measured, with the peer's figures measured in the same invocation where a peer exists. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure Cairn's speed (tests check behaviour; benchmarks check speed).",
-        subcommands = {BenchCommand.Train.class, BenchCommand.KernelsBench.class, BenchLedgerCommand.class, BenchTokenizerCommand.class, BenchVerifyCommand.class, BenchReleaseCommand.class, BenchEvalCommand.class, BenchServeCommand.class, BenchServeModelCommand.class, BenchDashboardCommand.class, BenchDoctorCommand.class, BenchScaleCommand.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.KernelsBench.class, BenchLedgerCommand.class, BenchTokenizerCommand.class, BenchVerifyCommand.class, BenchReleaseCommand.class, BenchEvalCommand.class, BenchServeCommand.class, BenchServeModelCommand.class, BenchDashboardCommand.class, BenchDoctorCommand.class, BenchScaleCommand.class, BenchAnchorCommand.class, BenchPresetsCommand.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -35,7 +37,6 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** A training configuration benchmarked against the PyTorch peer. */
     /** The CPU's model name from /proc/cpuinfo ("unknown" elsewhere): figures compare only on one CPU. */
     static String cpuModel() {
         try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
@@ -45,6 +46,7 @@ final class BenchCommand implements Runnable {
         }
     }
 
+    /** A training configuration benchmarked against the PyTorch peer. */
     record Config(String name, int layers, int heads, int embd, int ctx, int batch, int warmSteps, int steps) {}
 
     static final List<Config> TRAIN_CONFIGS = List.of(
@@ -52,7 +54,8 @@ final class BenchCommand implements Runnable {
             new Config("10.8M config (6L 6H 384 wide, ctx 256, batch 8)", 6, 6, 384, 256, 8, 3, 20));
 
     @Command(name = "train", mixinStandardHelpOptions = true,
-            description = {"Training throughput (tokens/s) on the default recipe and the 10.8M-parameter config.",
+            description = {"Training throughput (tokens/s) on the default recipe and the 10.8M-parameter config, and model FLOP",
+                    "utilisation (MFU) against the single-precision FMA peak measured in the same invocation.",
                     "With --peer, also runs the PyTorch peer on the same configs (OPENBLAS_NUM_THREADS=2, --threads 1),",
                     "alternating with Cairn round by round, and prints each round and the median ratio."})
     static final class Train implements Callable<Integer> {
@@ -76,6 +79,9 @@ final class BenchCommand implements Runnable {
             Kernels k = exec.kernels();
             out.println(String.format(Locale.ROOT, "cairn bench train: kernels %s, %d threads, data %s, %d round%s%s", k.name(),
                     exec.threadCount(), file, rounds, rounds == 1 ? "" : "s", peer != null ? " (Cairn, then the peer, in each)" : ""));
+            FmaPeak.Result peak = FmaPeak.measure(Runtime.getRuntime().availableProcessors(), 0.5);
+            out.println("  CPU " + cpuModel() + "; peak: " + peak);
+            out.flush();
             for (int i = 0; i < TRAIN_CONFIGS.size(); i++) {
                 if (only != null && only != i + 1) continue;
                 Config c = TRAIN_CONFIGS.get(i);
@@ -86,8 +92,8 @@ final class BenchCommand implements Runnable {
                 out.println(c.name());
                 double[] mine = new double[rounds], theirs = new double[rounds], ratio = new double[rounds];
                 boolean peerOk = peer != null;
+                int params = 0;
                 for (int round = 0; round < rounds; round++) {
-                    int params;
                     try (Parallel par = exec.parallel()) {
                         Trainer t = new Trainer(r, corpus, k, par);
                         // The first round warms the JIT up fully; later rounds only warm the new trainer's caches.
@@ -114,12 +120,17 @@ final class BenchCommand implements Runnable {
                     }
                     out.flush();
                 }
-                String summary = String.format(Locale.ROOT, "  median:  cairn %,8.0f tokens/s", median(mine));
+                // model FLOPs per token as the compute record counts them (6 N + 12 L C T), over the measured peak
+                double fpt = ComputeRecord.flopsPerToken(params, r.layers(), r.embd(), r.ctx());
+                String summary = String.format(Locale.ROOT, "  median:  cairn %,8.0f tokens/s (MFU %.1f %%)", median(mine),
+                        100 * median(mine) * fpt / peak.flopsPerSecond());
                 if (peerOk) {
-                    summary += String.format(Locale.ROOT, "   peer %,8.0f tokens/s   cairn/peer = %.2fx (median of the rounds' ratios)",
-                            median(theirs), median(ratio));
+                    summary += String.format(Locale.ROOT, "   peer %,8.0f tokens/s (MFU %.1f %%)   cairn/peer = %.2fx (median of the rounds' ratios)",
+                            median(theirs), 100 * median(theirs) * fpt / peak.flopsPerSecond(), median(ratio));
                 }
                 out.println(summary);
+                out.println(String.format(Locale.ROOT, "  MFU: model FLOPs per token %.4g (6 N + 12 L C T, N = %,d) x tokens/s / %.1f GFLOP/s peak",
+                        fpt, params, peak.gflops()));
                 out.flush();
             }
             return 0;
@@ -156,15 +167,19 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "kernels", mixinStandardHelpOptions = true,
-            description = {"Matrix-product GFLOP/s (forward, input gradient, weight gradient) at the shapes the two benchmark configs use, and n = 512.",
+            description = {"Matrix-product GFLOP/s (forward, input gradient, weight gradient) at the shapes the two benchmark configs and the",
+                    "presets (gpt2-124m, llama-100m) use, and n = 512, each also as a share of the FMA peak measured in the same run.",
                     "With a Python that has numpy, numpy's sgemm (OpenBLAS) is measured on the same shapes in the same run."})
     static final class KernelsBench implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--python", paramLabel = "EXE", defaultValue = "python3", description = "Python with numpy for the reference (default python3; 'none' skips it).") String python;
-        @Option(names = "--seconds", defaultValue = "1.0", description = "Seconds per measurement (default 1).") double seconds;
+        @Option(names = "--seconds", defaultValue = "0.5", description = "Seconds per measurement (default 0.5).") double seconds;
         @Mixin ExecutionOptions exec;
 
-        /** {label, M, N, K, transA}: out(M,N) = A(M,K) B(K,N); transA reads A as (K,M). */
+        /**
+         * {label, M, N, K, transA}: out(M,N) = A(M,K) B(K,N); transA reads A as (K,M). The presets' shapes take one
+         * 1024-token sequence as the rows (a batch of 8 runs the same product on 8x the rows, at the same speed per FLOP).
+         */
         static final Object[][] SHAPES = {
                 {"default fc forward      ", 768, 512, 128, false},
                 {"default fc input grad   ", 768, 128, 512, false},
@@ -175,26 +190,42 @@ final class BenchCommand implements Runnable {
                 {"10.8M fc weight grad    ", 384, 1536, 2048, true},
                 {"10.8M qkv forward       ", 2048, 1152, 384, false},
                 {"square n=512            ", 512, 512, 512, false},
+                {"gpt2-124m qkv forward   ", 1024, 2304, 768, false},
+                {"gpt2-124m fc forward    ", 1024, 3072, 768, false},
+                {"gpt2-124m fc input grad ", 1024, 768, 3072, false},
+                {"gpt2-124m fc weight grad", 768, 3072, 1024, true},
+                {"gpt2-124m head forward  ", 1024, 50257, 768, false},
+                {"llama-100m qkv forward  ", 1024, 1280, 768, false},
+                {"llama-100m gate+up fwd  ", 1024, 4096, 768, false},
+                {"llama-100m down forward ", 1024, 768, 2048, false},
+                {"llama-100m down wt grad ", 2048, 768, 1024, true},
+                {"llama-100m head forward ", 1024, 32000, 768, false},
         };
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             Kernels k = exec.kernels();
-            double[] numpy = numpyFigures(out);
-            out.println(String.format(Locale.ROOT, "cairn bench kernels: %s, %d threads (numpy: %s)", k.name(), exec.threadCount(),
-                    numpy == null ? "not measured" : "OpenBLAS via " + python));
+            // numpy is measured shape by shape just before Cairn, so a change in the machine's load hits both alike
+            boolean numpyOk = !"none".equals(python) && numpyFigure(out, -1) >= 0;
+            out.println(String.format(Locale.ROOT, "cairn bench kernels: %s, %d threads (numpy: %s); CPU %s", k.name(), exec.threadCount(),
+                    numpyOk ? "OpenBLAS via " + python + ", measured just before Cairn at each shape" : "not measured", cpuModel()));
+            FmaPeak.Result peak = FmaPeak.measure(Runtime.getRuntime().availableProcessors(), 0.5);
+            out.println("  peak: " + peak + "; each figure below also as a share of it");
+            out.flush();
             try (Parallel par = exec.parallel()) {
                 for (int i = 0; i < SHAPES.length; i++) {
                     Object[] s = SHAPES[i];
                     int M = (int) s[1], N = (int) s[2], K = (int) s[3];
                     boolean trans = (boolean) s[4];
+                    double np = numpyOk ? numpyFigure(out, i) : -1;
                     float[] a = new float[M * K], b = new float[K * N], c = new float[M * N];
                     for (int j = 0; j < a.length; j++) a[j] = (j % 13) * 0.01f;
                     for (int j = 0; j < b.length; j++) b[j] = (j % 7) * 0.01f;
                     Runnable run = () -> par.forRange(M, 6, (m0, m1) -> k.gemm(m1 - m0, N, K, a, trans ? m0 : m0 * K,
                             trans ? 1 : K, trans ? M : 1, b, 0, N, c, m0 * N, N, null, 0, false));
-                    for (int w = 0; w < 5; w++) run.run();
+                    long w0 = System.nanoTime();
+                    for (int w = 0; w < 5 && (w < 2 || System.nanoTime() - w0 < seconds * 0.5e9); w++) run.run();
                     long t0 = System.nanoTime();
                     int it = 0;
                     while (System.nanoTime() - t0 < seconds * 1e9) {
@@ -202,45 +233,45 @@ final class BenchCommand implements Runnable {
                         it++;
                     }
                     double gf = 2.0 * M * N * K * it / ((System.nanoTime() - t0) / 1e9) / 1e9;
-                    String ref = numpy == null ? "" : String.format(Locale.ROOT, "   numpy %6.1f GFLOP/s   cairn/numpy %3.0f%%", numpy[i], 100 * gf / numpy[i]);
-                    out.println(String.format(Locale.ROOT, "%s M=%4d N=%4d K=%4d  cairn %6.1f GFLOP/s%s", s[0], M, N, K, gf, ref));
+                    double pk = peak.gflops();
+                    String ref = np < 0 ? "" : String.format(Locale.ROOT, "   numpy %6.1f GFLOP/s (%3.0f%% of peak)   cairn/numpy %3.0f%%",
+                            np, 100 * np / pk, 100 * gf / np);
+                    out.println(String.format(Locale.ROOT, "%s M=%4d N=%5d K=%4d  cairn %6.1f GFLOP/s (%3.0f%% of peak)%s", s[0], M, N, K, gf, 100 * gf / pk, ref));
                     out.flush();
                 }
             }
             return 0;
         }
 
-        private double[] numpyFigures(PrintWriter out) {
-            if ("none".equals(python)) return null;
-            StringBuilder script = new StringBuilder("import numpy as np, time\nres=[]\n");
-            for (Object[] s : SHAPES) {
-                int M = (int) s[1], N = (int) s[2], K = (int) s[3];
-                boolean trans = (boolean) s[4];
-                script.append(String.format(Locale.ROOT,
-                        "a=np.random.rand(%d,%d).astype(np.float32); b=np.random.rand(%d,%d).astype(np.float32)\n"
-                        + "f=(lambda: a.T@b) if %s else (lambda: a@b)\n"
-                        + "[f() for _ in range(5)]\nt=time.perf_counter(); n=0\n"
-                        + "while time.perf_counter()-t<%f: f(); n+=1\n"
-                        + "res.append(2.0*%d*%d*%d*n/(time.perf_counter()-t)/1e9)\n",
-                        trans ? K : M, trans ? M : K, K, N, trans ? "True" : "False", seconds, M, N, K));
+        /** numpy's GFLOP/s at shape i (i = -1: a tiny product, to check that numpy runs), or -1 with a line saying why not. */
+        private double numpyFigure(PrintWriter out, int i) {
+            int M = 8, N = 8, K = 8;
+            boolean trans = false;
+            if (i >= 0) {
+                Object[] s = SHAPES[i];
+                M = (int) s[1]; N = (int) s[2]; K = (int) s[3]; trans = (boolean) s[4];
             }
-            script.append("print(' '.join('%.3f'%x for x in res))\n");
+            String script = String.format(Locale.ROOT,
+                    "import numpy as np, time\n"
+                    + "a=np.random.rand(%d,%d).astype(np.float32); b=np.random.rand(%d,%d).astype(np.float32)\n"
+                    + "f=(lambda: a.T@b) if %s else (lambda: a@b)\n"
+                    + "w=time.perf_counter(); [f() for i in range(5) if i < 2 or time.perf_counter()-w < %f*0.5]\nt=time.perf_counter(); n=0\n"
+                    + "while time.perf_counter()-t<%f: f(); n+=1\n"
+                    + "print('%%.3f' %% (2.0*%d*%d*%d*n/(time.perf_counter()-t)/1e9))\n",
+                    trans ? K : M, trans ? M : K, K, N, trans ? "True" : "False", seconds, i < 0 ? 0.01 : seconds, M, N, K);
             try {
-                ProcessBuilder pb = new ProcessBuilder(python, "-c", script.toString()).redirectErrorStream(true);
+                ProcessBuilder pb = new ProcessBuilder(python, "-c", script).redirectErrorStream(true);
                 pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(exec.threadCount()));
                 Process p = pb.start();
                 String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
                 if (p.waitFor() != 0) {
                     out.println("numpy reference unavailable (" + python + "): " + text.lines().reduce((x, y) -> y).orElse(""));
-                    return null;
+                    return -1;
                 }
-                String[] parts = text.lines().reduce((x, y) -> y).orElse("").split(" ");
-                double[] r = new double[parts.length];
-                for (int i = 0; i < r.length; i++) r[i] = Double.parseDouble(parts[i]);
-                return r.length == SHAPES.length ? r : null;
+                return Double.parseDouble(text.lines().reduce((x, y) -> y).orElse("-1"));
             } catch (Exception e) {
                 out.println("numpy reference unavailable (" + python + "): " + e.getMessage());
-                return null;
+                return -1;
             }
         }
     }
