@@ -45,32 +45,50 @@ public abstract class KvDecoder {
      */
     public abstract void append(Cache[] caches, int[][] tokens, float[] logits);
 
-    /** Output columns per task of a shared product: a multiple of every vector width, so vectors stay whole. */
+    /** Columns of a weight panel: a multiple of every vector width, so vectors stay whole. */
     static final int COL_CHUNK = 64;
     /** Multiply-adds below which a product (or a step's attention, at a quarter of it) stays on the caller's thread. */
     static final long SERIAL_WORK = 1 << 18;
 
+    /** A weight matrix repacked in 64-column panels, each (kDim, width) contiguous, keyed by where it came from. */
+    private record Source(float[] w, int off) {}
+
+    private final java.util.Map<Source, float[]> panels = new java.util.HashMap<>();
+
     /**
-     * out (rows, n) = in (rows, kDim) @ w[wOff ..] (kDim, n) + bias (may be null), split over output columns across
-     * the threads when the work is worth sharing. Each output element is one fma chain whoever computes it.
+     * w[wOff ..] (kDim, n) as {@link #COL_CHUNK}-column panels laid end to end, each (kDim, width) row-major: a product
+     * then reads each panel as one sequential stream instead of n-float strides. Made on first use and kept (the
+     * decoder reads the weights as they were when it was made).
      */
-    static void product(Kernels k, Parallel par, float[] out, float[] in, int rows, int kDim, int n, float[] w, int wOff, float[] bias, int bOff) {
-        long work = (long) rows * n * kDim;
-        int chunks = work < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), n / COL_CHUNK));
-        if (chunks == 1) {
-            k.gemm(rows, n, kDim, in, 0, kDim, 1, w, wOff, n, out, 0, n, bias, bOff, false);
-            return;
-        }
-        par.forEach(chunks, (c, worker) -> {
-            int n0 = cols(n, c, chunks), n1 = cols(n, c + 1, chunks);
-            if (n1 > n0) k.gemm(rows, n1 - n0, kDim, in, 0, kDim, 1, w, wOff + n0, n, out, n0, n, bias, bias == null ? 0 : bOff + n0, false);
+    private float[] panels(float[] w, int wOff, int kDim, int n) {
+        return panels.computeIfAbsent(new Source(w, wOff), key -> {
+            float[] d = new float[kDim * n];
+            for (int p0 = 0; p0 < n; p0 += COL_CHUNK) {
+                int width = Math.min(COL_CHUNK, n - p0), base = p0 * kDim;
+                for (int kk = 0; kk < kDim; kk++) System.arraycopy(w, wOff + kk * n + p0, d, base + kk * width, width);
+            }
+            return d;
         });
     }
 
-    /** Column c of chunks splits of [0, n), rounded down to {@link #COL_CHUNK}. */
-    private static int cols(int n, int c, int chunks) {
-        if (c >= chunks) return n;
-        return Math.min(n, (int) ((long) n * c / chunks) / COL_CHUNK * COL_CHUNK);
+    /**
+     * out (rows, n) = in (rows, kDim) @ w[wOff ..] (kDim, n) + bias (may be null), panel by panel, split over the
+     * threads when the work is worth sharing. Each output element is one fma chain over k in order whoever computes
+     * it and whatever the layout of the weights, so the bits are the full pass's.
+     */
+    void product(Kernels k, Parallel par, float[] out, float[] in, int rows, int kDim, int n, float[] w, int wOff, float[] bias, int bOff) {
+        float[] d = panels(w, wOff, kDim, n);
+        int count = (n + COL_CHUNK - 1) / COL_CHUNK;
+        long work = (long) rows * n * kDim;
+        int tasks = work < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), count));
+        Parallel.WorkerTask run = (t, worker) -> {
+            for (int p = count * t / tasks; p < count * (t + 1) / tasks; p++) {
+                int p0 = p * COL_CHUNK, width = Math.min(COL_CHUNK, n - p0);
+                k.gemm(rows, width, kDim, in, 0, kDim, 1, d, p0 * kDim, width, out, p0, n, bias, bias == null ? 0 : bOff + p0, false);
+            }
+        };
+        if (tasks == 1) run.run(0, 0);
+        else par.forEach(tasks, run);
     }
 
     /** task(row, head) for every row and query head; on the caller's thread when the attention work is small. */
