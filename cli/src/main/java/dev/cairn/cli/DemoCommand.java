@@ -25,16 +25,17 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The whole story on embedded defaults, told with the real commands: a three-member community, a dataset with
- * provenance admitted by vote, a tokenizer, a bit-exact training run on it, and the log's checkpoint with an
- * inclusion proof verified. Each step prints the command a person would type.
+ * The whole story on embedded defaults, told with the real commands: a three-member community acting through its
+ * node and two witnesses over HTTP, a dataset with provenance admitted by vote, a tokenizer, a bit-exact training run,
+ * its verification, evaluation and release, and the cosigned checkpoint. Each step prints the command a person would type.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Cairn end to end on embedded defaults: founds a three-member community from the example charter, "
-                + "registers the bundled Shakespeare sample with its provenance, admits it by vote, trains a BPE tokenizer, "
-                + "ranks two run recipes, trains the winner bit-exactly with a transcript signed into the ledger (about "
-                + "a minute and a half on two cores), samples text, has a second member spot-check the run, and verifies "
-                + "an inclusion proof against the log's signed checkpoint.",
+                + "then runs it through the community's node and two witnesses on loopback (every statement signed here and "
+                + "submitted over HTTP): registers the bundled Shakespeare sample with its provenance, admits it by vote, trains "
+                + "a BPE tokenizer, ranks two run recipes, trains the winner bit-exactly with a transcript signed into the ledger, "
+                + "samples text, has a second member spot-check the run, has a named evaluator evaluate it, releases the model, "
+                + "verifies an inclusion proof and shows the checkpoint both witnesses cosigned (under a minute on two cores).",
                 "Everything goes to a fresh directory under HOME/demo/."})
 final class DemoCommand implements Callable<Integer> {
     static final String SAMPLE_RESOURCE = "/dev/cairn/data/tinyshakespeare.txt";

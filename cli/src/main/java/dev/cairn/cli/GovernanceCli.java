@@ -112,12 +112,7 @@ abstract class GovernanceCli implements Callable<Integer> {
 
     /** The mirror's log key as the home's cairn-log.pub, so the read commands check its checkpoints with it. */
     static void pinLogKey(Path mirror) {
-        try (var log = dev.cairn.ledger.TransparencyLog.openReadOnly(mirror.resolve("log"))) {
-            Path pub = mirror.resolve("keys").resolve(LedgerHome.LOG_KEY + ".pub");
-            if (!Files.exists(pub)) dev.cairn.ledger.AtomicFiles.write(pub, log.logKey().toPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        dev.cairn.training.GovernedLedger.pinLogKey(mirror);
     }
 
     PrintWriter out() {

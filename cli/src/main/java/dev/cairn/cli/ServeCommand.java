@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a community node: the C2SP tlog-tiles read path (GET /checkpoint, /tile/..., /tile/entries/...), the write path "
                 + "(POST /add: one DSSE envelope, validated as a local append, batched, answered once durable with an inclusion proof), "
-                + "a small JSON API (/api/log, /api/community, /api/proposals, /api/proof?index=N), and the community's web dashboard at /.",
+                + "a small JSON API (/api/log, /api/community, /api/proposals, /api/proof?index=N or ?digest=SHA256), and the community's web dashboard at /.",
                 "Members act from their own machines with --remote URL; their keys never leave them."},
         footer = {"", "Example:", "  cairn serve --home coalition --listen 127.0.0.1:8440",
                 "  cairn vote 3 for --key boreal-institute --remote http://127.0.0.1:8440/"})

@@ -27,28 +27,19 @@ public final class LlamaLayout {
         int V = cfg.vocabSize(), L = cfg.layers(), C = cfg.embd(), F = cfg.hidden();
         List<Tensor> list = new ArrayList<>();
         int[] off = {0};
-        embed = add(list, off, "embed", true, V, C);
-        attnNorm = add(list, off, "attn_norm", false, L, C);
-        qkvw = add(list, off, "qkvw", true, L, C, cfg.qkvWidth());
-        wo = add(list, off, "wo", true, L, C, C);
-        mlpNorm = add(list, off, "mlp_norm", false, L, C);
-        gateUpw = add(list, off, "gate_upw", true, L, C, 2 * F);
-        downw = add(list, off, "downw", true, L, F, C);
-        norm = add(list, off, "norm", false, C);
-        head = cfg.tied() ? null : add(list, off, "head", true, V, C);
+        embed = ParameterLayout.add(list, off, "embed", true, V, C);
+        attnNorm = ParameterLayout.add(list, off, "attn_norm", false, L, C);
+        qkvw = ParameterLayout.add(list, off, "qkvw", true, L, C, cfg.qkvWidth());
+        wo = ParameterLayout.add(list, off, "wo", true, L, C, C);
+        mlpNorm = ParameterLayout.add(list, off, "mlp_norm", false, L, C);
+        gateUpw = ParameterLayout.add(list, off, "gate_upw", true, L, C, 2 * F);
+        downw = ParameterLayout.add(list, off, "downw", true, L, F, C);
+        norm = ParameterLayout.add(list, off, "norm", false, C);
+        head = cfg.tied() ? null : ParameterLayout.add(list, off, "head", true, V, C);
         tensors = Collections.unmodifiableList(list);
         total = off[0];
     }
 
-    private static Tensor add(List<Tensor> list, int[] off, String name, boolean decay, int... shape) {
-        long n = 1;
-        for (int s : shape) n *= s;
-        if (off[0] + n > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("model too large for one buffer");
-        Tensor t = new Tensor(name, off[0], shape, decay);
-        list.add(t);
-        off[0] += (int) n;
-        return t;
-    }
 
     public List<Tensor> tensors() {
         return tensors;

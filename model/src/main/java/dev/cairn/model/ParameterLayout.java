@@ -66,7 +66,8 @@ public final class ParameterLayout {
         total = off[0];
     }
 
-    private static Tensor add(List<Tensor> list, int[] off, String name, boolean decay, int... shape) {
+    /** Appends a tensor of this shape at off[0] (advanced past it); refuses a buffer past int indexing. Shared with {@link LlamaLayout}. */
+    static Tensor add(List<Tensor> list, int[] off, String name, boolean decay, int... shape) {
         long n = 1;
         for (int s : shape) n *= s;
         if (off[0] + n > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("model too large for one buffer");

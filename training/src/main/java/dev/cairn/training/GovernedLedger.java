@@ -53,13 +53,18 @@ public interface GovernedLedger extends AutoCloseable {
     static GovernedLedger remoteFor(Path home, String url) {
         Path mirror = mirrorHome(home, url);
         Community.syncWitnessed(url, mirror.resolve("log"));
-        try (TransparencyLog log = TransparencyLog.openReadOnly(mirror.resolve("log"))) {
-            Path pub = mirror.resolve("keys").resolve(LedgerHome.LOG_KEY + ".pub");
+        pinLogKey(mirror);
+        return remote(url, mirror);
+    }
+
+    /** The mirror's log key as the mirror home's cairn-log.pub, so commands reading it as a home check its checkpoints. */
+    static void pinLogKey(Path mirrorHome) {
+        try (TransparencyLog log = TransparencyLog.openReadOnly(mirrorHome.resolve("log"))) {
+            Path pub = mirrorHome.resolve("keys").resolve(LedgerHome.LOG_KEY + ".pub");
             if (!java.nio.file.Files.exists(pub)) dev.cairn.ledger.AtomicFiles.write(pub, log.logKey().toPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return remote(url, mirror);
     }
 
     /**
