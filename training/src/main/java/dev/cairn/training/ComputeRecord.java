@@ -62,11 +62,22 @@ public record ComputeRecord(long parameters, int layers, int embd, int ctx, long
 
     /** This process's CPU time so far, in seconds (all its threads). */
     static double processCpuSeconds() {
-        // The JVM's process CPU clock has nanosecond resolution; /proc's tick count (ProcessHandle) only 10 ms.
+        // The process clock counts in the kernel's ticks (10 ms here), too coarse for a short session; the live threads'
+        // own clocks count nanoseconds but forget threads that ended. The larger of the two bounds the CPU spent.
+        double process = Double.NaN;
         if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             long ns = os.getProcessCpuTime();
-            if (ns >= 0) return ns / 1e9;
+            if (ns >= 0) process = ns / 1e9;
         }
-        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+        if (Double.isNaN(process)) process = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        double live = 0;
+        if (threads.isThreadCpuTimeSupported()) {
+            for (long id : threads.getAllThreadIds()) {
+                long t = threads.getThreadCpuTime(id);
+                if (t > 0) live += t / 1e9;
+            }
+        }
+        return Double.isNaN(process) ? live : Math.max(process, live);
     }
 }
