@@ -61,23 +61,42 @@ public record ComputeRecord(long parameters, int layers, int embd, int ctx, long
     }
 
     /** This process's CPU time so far, in seconds (all its threads). */
-    static double processCpuSeconds() {
-        // The process clock counts in the kernel's ticks (10 ms here), too coarse for a short session; the live threads'
-        // own clocks count nanoseconds but forget threads that ended. The larger of the two bounds the CPU spent.
-        double process = Double.NaN;
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            long ns = os.getProcessCpuTime();
-            if (ns >= 0) process = ns / 1e9;
-        }
-        if (Double.isNaN(process)) process = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
-        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        double live = 0;
-        if (threads.isThreadCpuTimeSupported()) {
-            for (long id : threads.getAllThreadIds()) {
-                long t = threads.getThreadCpuTime(id);
-                if (t > 0) live += t / 1e9;
+    /**
+     * A starting point for the CPU this process spends: the process clock (which counts in the kernel's ticks,
+     * 10 ms here, too coarse for a short session) and every live thread's own clock (nanoseconds).
+     */
+    record CpuMark(double process, java.util.Map<Long, Long> threads) {
+        static CpuMark now() {
+            double process = Double.NaN;
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+                long ns = os.getProcessCpuTime();
+                if (ns >= 0) process = ns / 1e9;
             }
+            if (Double.isNaN(process)) process = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+            java.util.Map<Long, Long> t = new java.util.HashMap<>();
+            var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            if (mx.isThreadCpuTimeSupported()) {
+                for (long id : mx.getAllThreadIds()) {
+                    long ns = mx.getThreadCpuTime(id);
+                    if (ns >= 0) t.put(id, ns);
+                }
+            }
+            return new CpuMark(process, t);
         }
-        return Double.isNaN(process) ? live : Math.max(process, live);
+
+        /**
+         * CPU seconds spent since this mark: the process clock's difference, or, when more, the nanosecond clocks of
+         * the threads alive at both ends (a short session can pass before the process clock ticks).
+         */
+        double elapsed() {
+            CpuMark now = now();
+            double threadsSpent = 0;
+            for (var e : now.threads.entrySet()) {
+                Long before = threads.get(e.getKey());
+                if (before != null && e.getValue() > before) threadsSpent += (e.getValue() - before) / 1e9;
+            }
+            double processSpent = now.process - process;
+            return Double.isNaN(processSpent) ? threadsSpent : Math.max(processSpent, threadsSpent);
+        }
     }
 }

@@ -166,12 +166,12 @@ public final class TrainingRun implements AutoCloseable {
      * pass the budget, {spent FLOPs, spent CPU-seconds, FLOPs and CPU-seconds to the last step} to stop here. CPU
      * time is every rank's (a collective on several ranks: every rank calls it after the same steps).
      */
-    private double[] budgetCheck(Recipe r, int from, double cpu0, double[] prior, Listener listener) {
+    private double[] budgetCheck(Recipe r, int from, ComputeRecord.CpuMark cpu0, double[] prior, Listener listener) {
         int s = trainer.step(), every = stateDigestEvery();
         if (budget == null || s >= r.steps() || s == from || !StepRecorder.hasState(r, s, every)) return null;
         int next = s + 1;
         while (next < r.steps() && !StepRecorder.hasState(r, next, every)) next++;
-        byte[][] all = trainer.ranks().allGather(java.nio.ByteBuffer.allocate(8).putDouble(ComputeRecord.processCpuSeconds() - cpu0).array());
+        byte[][] all = trainer.ranks().allGather(java.nio.ByteBuffer.allocate(8).putDouble(cpu0.elapsed()).array());
         double session = 0;
         for (byte[] b : all) session += java.nio.ByteBuffer.wrap(b).getDouble();
         double fps = ComputeRecord.flopsPerStep(r, trainer.model().params().length), cpuPerStep = session / (s - from);
@@ -471,7 +471,7 @@ public final class TrainingRun implements AutoCloseable {
         OptimizerShard.Sink nothing = (a, off, n) -> {};
         if (from == 0 && r.checkpointEvery() > 0) trainer.writeState(nothing);
         long t0 = System.nanoTime();
-        double cpu0 = ComputeRecord.processCpuSeconds();
+        ComputeRecord.CpuMark cpu0 = ComputeRecord.CpuMark.now();
         long bytes0 = trainer.bytesExchanged(), nanos0 = trainer.exchangeNanos();
         while (trainer.step() < r.steps()) {
             trainer.trainStep();
@@ -494,8 +494,8 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     /** Every rank's CPU seconds of this session (a collective: every rank calls it once, at the end). */
-    private ComputeRecord gatherCompute(int from, double seconds, double cpu0, long bytes0, long nanos0) {
-        double mine = ComputeRecord.processCpuSeconds() - cpu0;
+    private ComputeRecord gatherCompute(int from, double seconds, ComputeRecord.CpuMark cpu0, long bytes0, long nanos0) {
+        double mine = cpu0.elapsed();
         byte[][] all = trainer.ranks().allGather(java.nio.ByteBuffer.allocate(8).putDouble(mine).array());
         double[] cpu = new double[all.length];
         for (int i = 0; i < all.length; i++) cpu[i] = java.nio.ByteBuffer.wrap(all[i]).getDouble();
@@ -533,7 +533,7 @@ public final class TrainingRun implements AutoCloseable {
     private Summary trainLoop(Recipe r, int from, String meta, Listener listener, double[] prior) throws IOException {
         if (from == 0 && r.checkpointEvery() > 0) writeCheckpoint(meta, listener); // step 0: the initial state
         long t0 = System.nanoTime();
-        double cpu0 = ComputeRecord.processCpuSeconds();
+        ComputeRecord.CpuMark cpu0 = ComputeRecord.CpuMark.now();
         long bytes0 = trainer.bytesExchanged(), nanos0 = trainer.exchangeNanos();
         double lastLoss = Double.NaN;
         long tokensPerStep = (long) r.batch() * r.ctx();
