@@ -37,7 +37,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "presets", mixinStandardHelpOptions = true,
         description = {"The presets gpt2-124m and llama-100m at batch 8 on State of the Union + Shakespeare (ingested with provenance,",
-                "10 % of the documents held out, BPE tokenizer trained on the dataset): tokens/s, MFU against the FMA peak measured",
+                "10 % of the documents held out, BPE tokenizer trained on the rest): tokens/s, MFU against the FMA peak measured",
                 "in the same invocation, and the heap used (goal <= 6 GB)."})
 final class BenchPresetsCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -67,15 +67,13 @@ final class BenchPresetsCommand implements Callable<Integer> {
         DatasetManifest m = b.manifest();
         out.println(String.format(Locale.ROOT, "  ingested: %s %d of %d documents kept (removed by the default policy: %s); Shakespeare sample %d of %d",
                 sotu.getFileName(), a.kept(), a.read(), a.removedByFilter(), b.kept(), b.read()));
-        TokenizerStore.Stored tok = new TokenizerStore(dir).train(store, m.ref(), vocab);
-        // The held-out set: whole documents, those whose id's SHA-256 starts with a byte below 26 (about 10 %).
+        // The held-out set: whole documents, those whose id's SHA-256 starts with a byte below 26 (about 10 %); the
+        // tokenizer is trained on the others only.
         List<String> trainDocs = new ArrayList<>(), heldOut = new ArrayList<>();
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        for (String id : m.documentIds()) {
-            String text = store.text(m.name(), id);
-            (Byte.toUnsignedInt(sha.digest(id.getBytes(StandardCharsets.UTF_8))[0]) < 26 ? heldOut : trainDocs).add(text);
-        }
-        if (heldOut.isEmpty()) heldOut.add(trainDocs.removeLast());
+        for (String id : m.documentIds()) (heldOut(id) ? heldOut : trainDocs).add(store.text(m.name(), id));
+        if (heldOut.isEmpty()) throw new IllegalArgumentException(m.ref() + ": no document falls in the held-out set; add documents");
+        TokenizerStore.Stored tok = new TokenizerStore(dir).train(store, m.ref(), vocab, id -> !heldOut(id),
+                "documents whose id's SHA-256 starts with a byte of 26 or more (the held-out set stays out)");
         BpeTokenizer bpe = tok.tokenizer();
         TokenIds data = new TokenIds(bpe.encodeDocuments(trainDocs), bpe.encodeDocuments(heldOut), bpe, m.ref() + " under " + tok.digest().substring(0, 12));
         out.println(String.format(Locale.ROOT, "  data: %s, %d documents (%d held out), root %s; BPE %,d ids; %,d train tokens, %,d held-out tokens (%.1f s)",
@@ -90,14 +88,16 @@ final class BenchPresetsCommand implements Callable<Integer> {
             Recipe r = new Recipe(p.layers(), p.heads(), p.embd(), p.ctx(), batch, warm + steps, p.lr(), p.minLr(), p.warmup(), p.weightDecay(),
                     p.beta1(), p.beta2(), p.eps(), p.gradClip(), p.seed(), p.bias(), 0, 0, null, null, p.arch(), p.kvHeads(), p.ropeTheta(),
                     p.multipleOf(), p.tieEmbeddings());
-            // The backward pass reads each layer's softmax probabilities, kept from the forward: L x B x H x T x T floats.
-            double attBytes = 4.0 * r.layers() * r.batch() * r.heads() * r.ctx() * r.ctx();
-            out.println(String.format(Locale.ROOT, "  %-10s attention probabilities kept for the backward pass: %s of the heap", name, gb((long) attBytes)));
-            out.flush();
             System.gc();
             resetPeaks();
             try (Parallel par = exec.parallel()) {
                 Trainer t = new Trainer(r, data, exec.kernels(), par);
+                var model = t.model();
+                int kept = model.keptLayers();
+                out.println(String.format(Locale.ROOT, "  %-10s activations: %d of %d layers kept for the backward pass, the rest recomputed from their inputs "
+                        + "(%s of buffers; all layers kept would take %s)", name, kept, r.layers(), gb(model.activationBytes(r.batch(), r.ctx(), kept)),
+                        gb(model.activationBytes(r.batch(), r.ctx(), r.layers()))));
+                out.flush();
                 for (int s = 0; s < warm; s++) t.trainStep();
                 long s0 = System.nanoTime();
                 float loss = 0;
@@ -123,6 +123,14 @@ final class BenchPresetsCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    private static boolean heldOut(String id) {
+        try {
+            return Byte.toUnsignedInt(MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8))[0]) < 26;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String gb(long bytes) {

@@ -3,6 +3,7 @@ package dev.cairn.cli;
 import dev.cairn.model.GptConfig;
 import dev.cairn.model.ParameterLayout;
 import dev.cairn.training.ComputeRecord;
+import dev.cairn.training.Recipe;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class PlanCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--config", required = true, description = "default, 10.8m, gpt2-124m or 1b.") String config;
+    @Option(names = "--config", required = true, description = "default, 10.8m, gpt2-124m, llama-100m or 1b.") String config;
     @Option(names = "--tokens", required = true, description = "Training tokens (e.g. 10e9).") double tokens;
     @Option(names = "--nodes", required = true, split = ",", description = "Node counts (powers of two), comma-separated.") int[] nodes;
     @Option(names = "--flops-per-node", required = true, description = "Achieved model FLOP/s of one node (cairn train's compute line).") double flopsPerNode;
@@ -35,6 +36,7 @@ final class PlanCommand implements Callable<Integer> {
             {"default", 4, 4, 128, 64, 65, 12L * 64},
             {"10.8m", 6, 6, 384, 256, 65, 8L * 256},
             {"gpt2-124m", 12, 12, 768, 1024, 50257, 512L * 1024},
+            {"llama-100m", 12, 12, 768, 1024, 32000, 512L * 1024},
             {"1b", 24, 16, 2048, 2048, 50257, 512L * 2048}};
 
     @Override
@@ -42,9 +44,11 @@ final class PlanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Object[] c = null;
         for (Object[] x : CONFIGS) if (x[0].equals(config)) c = x;
-        if (c == null) throw new IllegalArgumentException("unknown --config " + config + " (default, 10.8m, gpt2-124m, 1b)");
+        if (c == null) throw new IllegalArgumentException("unknown --config " + config + " (default, 10.8m, gpt2-124m, llama-100m, 1b)");
         int L = (int) c[1], H = (int) c[2], C = (int) c[3], T = (int) c[4], V = (int) c[5];
-        long n = new ParameterLayout(new GptConfig(V, T, L, H, C, false)).size();
+        // The presets count their own parameters (GPT-2's biases; the Llama's SwiGLU, grouped key/values and tied head).
+        long n = Recipe.PRESETS.contains(config) ? Recipe.preset(config).modelConfig(V).parameterCount()
+                : new ParameterLayout(new GptConfig(V, T, L, H, C, false)).size();
         long perStep = batchTokens != null ? batchTokens : (long) c[6];
         if (!(tokens > 0 && flopsPerNode > 0 && bandwidth > 0 && perStep > 0)) throw new IllegalArgumentException("--tokens, --flops-per-node, --bandwidth and --batch-tokens must be positive");
         double fpt = ComputeRecord.flopsPerToken(n, L, C, T), steps = Math.ceil(tokens / perStep);

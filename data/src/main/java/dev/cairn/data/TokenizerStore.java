@@ -32,8 +32,17 @@ public final class TokenizerStore {
 
     /** Trains on the documents of a dataset version (canonical order) and stores the result. */
     public Stored train(DatasetStore datasets, String datasetRef, int vocabSize) {
+        return train(datasets, datasetRef, vocabSize, null, null);
+    }
+
+    /**
+     * As {@link #train(DatasetStore, String, int)} on the documents whose ids {@code keep} accepts (a held-out set
+     * stays out of the tokenizer too); {@code rule} says which, for the provenance.
+     */
+    public Stored train(DatasetStore datasets, String datasetRef, int vocabSize, java.util.function.Predicate<String> keep, String rule) {
         DatasetManifest m = datasets.manifest(datasetRef);
-        List<String> ids = m.documentIds();
+        List<String> ids = keep == null ? m.documentIds() : m.documentIds().stream().filter(keep).toList();
+        if (ids.isEmpty()) throw new DataException(m.ref() + ": no documents to train a tokenizer on");
         List<String> texts = new AbstractList<>() { // read lazily: one document in memory at a time
             @Override public String get(int i) { return datasets.text(m.name(), ids.get(i)); }
             @Override public int size() { return ids.size(); }
@@ -48,6 +57,10 @@ public final class TokenizerStore {
         prov.put("digest", t.digest());
         prov.put("dataset", m.ref());
         prov.put("dataset_root", m.root());
+        if (keep != null) {
+            prov.put("documents", ids.size());
+            prov.put("documents_rule", rule);
+        }
         prov.put("vocab_size_requested", vocabSize);
         prov.put("vocab_size", t.vocabSize());
         prov.put("merges", t.mergeCount());

@@ -118,22 +118,22 @@ public final class Gpt implements LanguageModel {
             return;
         }
         int C = cfg.embd(), L = cfg.layers(), V = cfg.vocabSize(), NH = cfg.heads();
-        capBT = bt;
-        capB = b;
+        capBT = 0; // until every buffer below is in place
+        activations = null;
         encoded = new float[bt * C];
-        ln1 = ln2 = null;
+        ln1 = ln2 = fchg = null;
         lnOut = new float[par.threads()][];
         ln1s = new float[L][bt * 2];
-        qkv = new float[L][bt * 3 * C];
-        att = new float[L][b * NH * t * t];
-        atty = new float[L][bt * C];
-        res2 = new float[L][bt * C];
         ln2s = new float[L][bt * 2];
-        fch = new float[L][bt * 4 * C];
-        fchg = null;
-        geluOut = new float[par.threads()][];
-        fcht = new float[L][bt * 4 * C];
         res3 = new float[L][bt * C];
+        activations = new Activations(L, keptLayers);
+        qkv = activations.perLayer(L, bt * 3 * C);
+        att = activations.perLayer(L, b * NH * t * t);
+        atty = activations.perLayer(L, bt * C);
+        res2 = activations.perLayer(L, bt * C);
+        fch = activations.perLayer(L, bt * 4 * C);
+        fcht = activations.perLayer(L, bt * 4 * C);
+        geluOut = new float[par.threads()][];
         lnf = new float[bt * C];
         lnfs = new float[bt * 2];
         logits = new float[bt * V];
@@ -144,6 +144,45 @@ public final class Gpt implements LanguageModel {
         workerTT = new float[par.threads()][t * t];
         workerT = new float[par.threads()][cfg.headSize() * t];
         wT = new float[V * C];
+        capBT = bt;
+        capB = b;
+    }
+
+    private int keptLayers = Integer.MAX_VALUE;
+    private Activations activations;
+
+    /**
+     * How many layers (the last ones) keep their activations from the forward pass for the backward pass; the
+     * others share one set of buffers, and the backward pass recomputes each from its kept input (the same
+     * operations, so the same bits) right before its gradients. All by default.
+     */
+    @Override
+    public void keepActivations(int layers) {
+        if (layers < 0) throw new IllegalArgumentException("layers to keep must be at least 0, got " + layers);
+        if (layers != keptLayers) capBT = 0; // buffers are laid out again at the next forward pass
+        keptLayers = layers;
+    }
+
+    @Override
+    public int keptLayers() {
+        return Math.min(keptLayers, cfg.layers());
+    }
+
+    @Override
+    public long activationBytes(int b, int t, int kept) {
+        long C = cfg.embd(), L = cfg.layers(), bt = (long) b * t;
+        long perLayer = bt * (3 * C + C + C + 4 * C + 4 * C) + (long) b * cfg.heads() * t * t; // qkv atty res2 fch fcht, att
+        if (b < 2 * par.threads() && b % par.threads() != 0) perLayer += bt * (4 * C + C + C); // the by-layer pass keeps fchg ln1 ln2
+        long always = L * bt * (C + 4) + bt * (C + C + C + cfg.vocabSize() + 1) // res3 and LayerNorm stats; encoded lnf tmp logits losses
+                + bt * (2 * C + 4 * C) // the blocks' LayerNorm and GELU outputs
+                + bt * (5 * C + C + 4 * C + 3 * C + C) // the backward's gradients: gX (2), gMid, gLn2, gLn1, gLnf, gBig, gQkv, datty
+                + (long) cfg.vocabSize() * C; // the head's transpose
+        return 4 * (always + Activations.sets(cfg.layers(), kept) * perLayer);
+    }
+
+    /** Whether the backward pass must recompute layer l's activations. */
+    private boolean recomputed(int l) {
+        return activations.recomputed(l);
     }
 
     // ------------------------------------------------------------------------------------ forward
@@ -289,9 +328,9 @@ public final class Gpt implements LanguageModel {
     private void forwardByLayer(float gradScale) {
         int L = cfg.layers(), BT = B * T;
         if (fchg == null) {
-            fchg = new float[L][capBT * 4 * cfg.embd()];
-            ln1 = new float[L][capBT * cfg.embd()];
-            ln2 = new float[L][capBT * cfg.embd()];
+            fchg = activations.perLayer(L, capBT * 4 * cfg.embd());
+            ln1 = activations.perLayer(L, capBT * cfg.embd());
+            ln2 = activations.perLayer(L, capBT * cfg.embd());
         }
         // Everything between two attentions is row-local, so each row chunk runs it start to end in one task.
         rowRegion(BT, (r0, r1) -> {
@@ -507,7 +546,15 @@ public final class Gpt implements LanguageModel {
         headBackwardRows(r0, r1);
         st.headItems();
         float[] g = geluOut(s, r1 - r0), lo = lnOut(s, r1 - r0); // stage s owns forward block s's rows
+        int NH = cfg.heads();
         for (int l = L - 1; l >= 0; l--) {
+            if (recomputed(l)) { // this stage's rows of layer l, as forwardSequences made them
+                attentionInputRows(l, l == 0 ? encoded : res3[l - 1], r0, r1, lo, lnAt(r0, r1, false));
+                for (int b = r0 / T; b < r1 / T; b++) {
+                    for (int h = 0; h < NH; h++) attentionHeadForward(l, b, h, s);
+                }
+                blockRestRows(l, r0, r1, g, 0, lo, lnAt(r0, r1, true));
+            }
             mlpBackwardRows(l, r0, r1, g);
             st.fcprojItems(l, g); // while g and d out are in this core's cache
             restBackwardRows(l, r0, r1, s, lo);
@@ -679,6 +726,12 @@ public final class Gpt implements LanguageModel {
         for (int l = L - 1; l >= 0; l--) {
             int layer = l;
             int tq = 0, ta = P.qkvw.size(), tf = ta + P.attprojw.size(), tp = tf + P.fcw.size(); // wTall sections
+            if (recomputed(l)) { // layer l as forwardByLayer made it; the pending fcproj gradient reads its GELU output
+                float[] in = l == 0 ? encoded : res3[l - 1];
+                rowRegion(BT, (r0, r1) -> attentionInputRows(layer, in, r0, r1, ln1[layer], 0));
+                attentionForward(layer);
+                rowRegion(BT, (r0, r1) -> blockRestRows(layer, r0, r1, fchg[layer], r0 * 4 * C, ln2[layer], 0));
+            }
             // MLP: d fchg = dres @ fcprojw^T, then GELU backward (rows), beside the previous step's weight gradients.
             colRegion(pending, (r0, r1) -> {
                 k.gemm(r1 - r0, 4 * C, C, dres, r0 * C, C, 1, wTall, tp + layer * 4 * C * C, 4 * C, dbig, r0 * 4 * C, 4 * C, null, 0, false);

@@ -45,6 +45,26 @@ public sealed interface LanguageModel permits Gpt, Llama {
     /** The logits of row (b, t) of the last forward pass. */
     float[] logitsAt(int b, int t, float[] out);
 
+    /**
+     * How many layers, the last ones, keep their activations from the forward pass for the backward pass; the
+     * backward pass recomputes the others' from their kept inputs with the same operations, so the gradients'
+     * bits do not depend on it. All layers by default.
+     */
+    void keepActivations(int layers);
+
+    /** How many layers keep their activations (at most the model's layers). */
+    int keptLayers();
+
+    /** The bytes of activation and gradient buffers a pass of batch b, length t keeps with {@code kept} layers kept. */
+    long activationBytes(int b, int t, int kept);
+
+    /** The most layers whose activations fit {@code budget} bytes at batch b, length t (0 when even none fit). */
+    default int layersToKeep(int b, int t, long budget) {
+        int kept = config().layers();
+        while (kept > 0 && activationBytes(b, t, kept) > budget) kept--;
+        return kept;
+    }
+
     /** Hands the next forward pass an update to apply before it reads the parameters (null: none). */
     void deferUpdate(DeferredUpdate u);
 

@@ -87,20 +87,21 @@ public final class Llama implements LanguageModel {
         int bt = b * t;
         if (bt <= capBT && b <= capB && workerT != null && workerTT[0].length >= t * t) return;
         int C = cfg.embd(), L = cfg.layers(), V = cfg.vocabSize(), NH = cfg.heads(), F = cfg.hidden(), Q = cfg.qkvWidth();
-        capBT = bt;
-        capB = b;
+        capBT = 0; // until every buffer below is in place
+        activations = null;
         encoded = new float[bt * C];
-        ln1 = new float[L][bt * C];
         ln1s = new float[L][bt];
-        qkv = new float[L][bt * Q];
-        att = new float[L][b * NH * t * t];
-        atty = new float[L][bt * C];
-        res2 = new float[L][bt * C];
-        ln2 = new float[L][bt * C];
         ln2s = new float[L][bt];
-        gu = new float[L][bt * 2 * F];
-        hmlp = new float[L][bt * F];
         res3 = new float[L][bt * C];
+        activations = new Activations(L, keptLayers);
+        ln1 = activations.perLayer(L, bt * C, 2); // layer l+1's qkv weight gradient reads it while layer l is recomputed
+        qkv = activations.perLayer(L, bt * Q);
+        att = activations.perLayer(L, b * NH * t * t);
+        atty = activations.perLayer(L, bt * C);
+        res2 = activations.perLayer(L, bt * C);
+        ln2 = activations.perLayer(L, bt * C);
+        gu = activations.perLayer(L, bt * 2 * F);
+        hmlp = activations.perLayer(L, bt * F);
         lnf = new float[bt * C];
         lnfs = new float[bt];
         logits = new float[bt * V];
@@ -110,6 +111,35 @@ public final class Llama implements LanguageModel {
         dX = null; // backward scratch is allocated on the first backward pass
         workerT = new float[par.threads()][cfg.headSize() * t];
         workerTT = new float[par.threads()][t * t];
+        capBT = bt;
+        capB = b;
+    }
+
+    private int keptLayers = Integer.MAX_VALUE;
+    private Activations activations;
+
+    @Override
+    public void keepActivations(int layers) {
+        if (layers < 0) throw new IllegalArgumentException("layers to keep must be at least 0, got " + layers);
+        if (layers != keptLayers) capBT = 0; // buffers are laid out again at the next forward pass
+        keptLayers = layers;
+    }
+
+    @Override
+    public int keptLayers() {
+        return Math.min(keptLayers, cfg.layers());
+    }
+
+    @Override
+    public long activationBytes(int b, int t, int kept) {
+        long C = cfg.embd(), L = cfg.layers(), F = cfg.hidden(), Q = cfg.qkvWidth(), bt = (long) b * t;
+        long perLayer = bt * (C + Q + C + C + C + 2 * F + F) + (long) b * cfg.heads() * t * t; // ln1 qkv atty res2 ln2 gu hmlp, att
+        int sets = Activations.sets(cfg.layers(), kept);
+        long always = L * bt * (C + 2) + bt * (C + C + C + cfg.vocabSize() + 2) // res3 and norm stats; encoded lnf tmp logits losses
+                + (sets < L && sets > 0 ? bt * C : 0) // ln1's second shared set
+                + bt * (5 * C + F + 2 * F + Q) // the backward's gradients: dX dMid dLn dLnf dAtty, dH dGU dQkv
+                + (long) cfg.vocabSize() * C; // the head's transpose
+        return 4 * (always + sets * perLayer);
     }
 
     // ------------------------------------------------------------------------------------ forward
@@ -314,6 +344,12 @@ public final class Llama implements LanguageModel {
         for (int l = L - 1; l >= 0; l--) {
             int layer = l;
             float[] x = l == 0 ? encoded : res3[l - 1];
+            if (activations.recomputed(l)) { // layer l as forwardByLayer made it
+                int NH = cfg.heads();
+                rowRegion(BT, (r0, r1) -> attentionInputRows(layer, x, r0, r1));
+                par.forEach(B * NH, B * NH, (task, worker) -> attentionHeadForward(layer, task / NH, task % NH, worker));
+                rowRegion(BT, (r0, r1) -> blockRestRows(layer, r0, r1));
+            }
             // MLP: d h = dX @ down^T; SwiGLU backward into d (gate | up)
             region((r0, r1) -> {
                 k.gemm(r1 - r0, F, C, dX, r0 * C, C, 1, wTall, sDown + layer * C * F, F, dH, r0 * F, F, null, 0, false);

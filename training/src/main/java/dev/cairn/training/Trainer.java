@@ -83,6 +83,7 @@ public final class Trainer {
         this.shard = ranks.size() > 1 ? new OptimizerShard(model, ranks) : null;
         this.m = shard == null ? new float[n] : shard.m; // several ranks: the moments of this rank's shard only
         this.v = shard == null ? new float[n] : shard.v;
+        model.keepActivations(layersThatFit(model, recipe));
         this.inputs = new int[recipe.batch() * recipe.ctx()];
         this.targets = new int[recipe.batch() * recipe.ctx()];
         for (ParameterLayout.Tensor t : model.tensors()) {
@@ -101,6 +102,23 @@ public final class Trainer {
             int per = t.size() / L; // stacked over layers: layer l's slice is [l*per, (l+1)*per)
             for (int l = 0; l < L; l++) layerItems.get(l).add(new int[] {t.offset() + l * per, per, t.decay() ? 1 : 0});
         }
+    }
+
+    /**
+     * Activation recomputation where the heap needs it: every layer keeps its activations when they fit what the heap
+     * has left (less a tenth for the rest), otherwise as many of the last layers as fit, the others recomputed in the
+     * backward pass. The bits are the same either way; only the time differs.
+     */
+    static int layersThatFit(LanguageModel model, Recipe recipe) {
+        int rows = recipe.batch() / recipe.microBatchCount(), T = recipe.ctx(), L = recipe.layers();
+        Runtime rt = Runtime.getRuntime();
+        long transposed = 4L * model.params().length; // the backward pass's transposed layer weights, made on its first pass
+        long headroom = rt.maxMemory() / 10 + (64L << 20);
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()) - transposed - headroom;
+        if (model.activationBytes(rows, T, L) <= free) return L;
+        System.gc(); // what is in use now, not what is yet to be collected
+        free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()) - transposed - headroom;
+        return model.layersToKeep(rows, T, free);
     }
 
     /** One step's AdamW update: the coefficients it was computed with. */

@@ -30,6 +30,20 @@ class TrainerDeterminismTest {
     }
 
     @Test
+    void recomputedActivationsGiveTheGoldenDigest() {
+        // The trainer keeps every layer's activations when the heap has room; here the backward pass recomputes
+        // all but the last layer's (0 kept) with the update fused into the next forward pass, staged and by layer.
+        for (int threads : new int[] {1, 2, 3}) {
+            try (Parallel par = new Parallel(threads)) {
+                Trainer t = new Trainer(TinyCorpus.recipe(STEPS), TinyCorpus.corpus(), Kernels.vector(), par);
+                t.model().keepActivations(0);
+                for (int s = 0; s < STEPS; s++) t.trainStep();
+                assertEquals(GOLDEN, t.stateDigest(), "GPT, activations recomputed, " + threads + " threads");
+            }
+        }
+    }
+
+    @Test
     void digestIsIndependentOfThreadsAndKernels() {
         String ref = train(Kernels.scalar(), 1, STEPS);
         for (int threads : new int[] {1, 2, 3, 8}) {
