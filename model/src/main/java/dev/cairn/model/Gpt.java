@@ -625,6 +625,11 @@ public final class Gpt implements LanguageModel {
      */
     private static final int ITEM_ELEMENTS = 24 * 128;
     private static final int EMBED_CHANNELS = 32;
+    /**
+     * dy's floats over a stage's rows past which an item takes at least 48 rows of the gradient: each item streams all
+     * of dy, and six rows per pass (3 FLOPs per byte) leave the product waiting on memory once dy outgrows the caches.
+     */
+    private static final long BIG_DY = 1L << 20;
 
     /** One stage's walk through the pipeline's items, which every stage visits in the same order. */
     private final class Stage {
@@ -699,6 +704,7 @@ public final class Gpt implements LanguageModel {
         /** {@link #weightGrad} with x's row r at x[xShift + r * in]. */
         void weightGrad(int wOff, float[] x, int xShift, float[] dy, int in, int out, Runnable last) {
             int rows = Math.max(6, ITEM_ELEMENTS / out / 6 * 6);
+            if ((long) (r1 - r0) * out > BIG_DY) rows = Math.max(rows, 48);
             items(in, rows, (m0, m1) -> weightGradRows(wOff, x, xShift, dy, r0, r1, in, out, m0, m1, fresh), last);
         }
     }

@@ -404,10 +404,14 @@ public final class Llama implements LanguageModel {
         void run(int from, int to, int worker);
     }
 
-    /** grads[wOff ..] (in, out) = x^T @ dy over all rows, in chunks of 24 rows (four six-row groups of the micro-kernel). */
+    /**
+     * grads[wOff ..] (in, out) = x^T @ dy over all rows, in chunks of 24 rows (four six-row groups of the micro-kernel),
+     * or 48 once dy outgrows the caches: each chunk streams all of dy, so wider chunks read it fewer times.
+     */
     private Work weightGrad(int wOff, float[] x, float[] dy, int in, int out) {
         int rows = B * T;
-        return new Work(in, 24, (m0, m1, w) -> k.gemm(m1 - m0, out, rows, x, m0, 1, in, dy, 0, out, grads, wOff + m0 * out, out, null, 0, true));
+        int chunk = (long) rows * out > 1L << 20 ? 48 : 24;
+        return new Work(in, chunk, (m0, m1, w) -> k.gemm(m1 - m0, out, rows, x, m0, 1, in, dy, 0, out, grads, wOff + m0 * out, out, null, 0, true));
     }
 
     /** An RMSNorm weight's gradient over all rows, in channel chunks of 32 (a multiple of every vector width). */
