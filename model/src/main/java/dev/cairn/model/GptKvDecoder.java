@@ -75,7 +75,7 @@ final class GptKvDecoder extends KvDecoder {
         int V = cfg.vocabSize(), R = 0;
         for (int[] t : tokens) R += t.length;
         ensure(R);
-        int C = cfg.embd(), L = cfg.layers(), NH = cfg.heads();
+        int C = cfg.embd(), L = cfg.layers();
         int[] last = new int[caches.length];
         for (int i = 0, r = 0; i < caches.length; i++) {
             for (int j = 0; j < tokens[i].length; j++, r++) {
@@ -85,35 +85,54 @@ final class GptKvDecoder extends KvDecoder {
             }
             last[i] = r - 1;
         }
-        int rows = R;
-        for (int l = 0; l < L; l++) {
-            int layer = l;
-            // x holds the block's input: the embeddings, then each block's output
-            lnRows(lo, x, P.ln1w.offset() + l * C, P.ln1b, l * C, rows);
-            lin(qkv, lo, rows, C, 3 * C, P.qkvw.offset() + l * C * 3 * C, P.qkvb, l * 3 * C);
-            storeKeysValues(layer, rows);
-            attendAll(layer, rows);
-            lin(tmp, atty, rows, C, C, P.attprojw.offset() + l * C * C, P.attprojb, l * C);
-            k.add(res2, 0, x, 0, tmp, 0, rows * C);
-            lnRows(lo, res2, P.ln2w.offset() + l * C, P.ln2b, l * C, rows);
-            lin(fch, lo, rows, C, 4 * C, P.fcw.offset() + l * C * 4 * C, P.fcb, l * 4 * C);
-            k.geluForward(gelu, 0, tanh, 0, fch, 0, rows * 4 * C);
-            lin(tmp, gelu, rows, 4 * C, C, P.fcprojw.offset() + l * 4 * C * C, P.fcprojb, l * C);
-            k.add(x, 0, res2, 0, tmp, 0, rows * C);
+        int rows = R, n = caches.length;
+        long layerWeights = (long) L * 12 * C * C;
+        if (n >= 2 && par.threads() > 1 && layerWeights <= sequenceSplitWeights) {
+            // Whole sequences per thread (a sequence's rows read each other's keys and values, other sequences' never).
+            int[] rowsOf = new int[n];
+            for (int i = 0; i < n; i++) rowsOf[i] = tokens[i].length;
+            int[] g = groups(rowsOf, par.threads());
+            int[] firstRow = new int[g.length];
+            for (int t = 0; t < g.length; t++) firstRow[t] = g[t] == n ? rows : last[g[t]] - tokens[g[t]].length + 1;
+            par.forEach(g.length - 1, g.length - 1, (t, worker) -> layers(firstRow[t], firstRow[t + 1], true, worker));
+        } else {
+            layers(0, rows, false, 0);
         }
         for (int r = 0; r < rows; r++) rowCache[r].length = Math.max(rowCache[r].length, rowPos[r] + 1);
         // The final LayerNorm and the head, for each cache's last row only.
-        int n = caches.length;
         for (int i = 0; i < n; i++) {
             System.arraycopy(x, last[i] * C, res2, i * C, C);
         }
-        lnRows(lo, res2, P.lnfw.offset(), P.lnfb, 0, n);
+        lnRows(lo, res2, P.lnfw.offset(), P.lnfb, 0, 0, n);
         product(k, par, logits, lo, n, C, V, wT, 0, null, 0);
     }
 
-    private void storeKeysValues(int l, int rows) {
+    /** Every layer for rows [r0, r1) of x; serial: on this thread (worker's scratch), inside a region. */
+    private void layers(int r0, int r1, boolean serial, int worker) {
+        int C = cfg.embd(), L = cfg.layers(), n = (r1 - r0) * C;
+        for (int l = 0; l < L; l++) {
+            // x holds the block's input: the embeddings, then each block's output
+            lnRows(lo, x, P.ln1w.offset() + l * C, P.ln1b, l * C, r0, r1);
+            lin(qkv, lo, r0, r1, C, 3 * C, P.qkvw.offset() + l * C * 3 * C, P.qkvb, l * 3 * C, serial);
+            storeKeysValues(l, r0, r1);
+            if (serial) {
+                for (int r = r0; r < r1; r++) for (int h = 0; h < cfg.heads(); h++) attend(l, r, h, worker);
+            } else {
+                attendAll(l, r1);
+            }
+            lin(tmp, atty, r0, r1, C, C, P.attprojw.offset() + l * C * C, P.attprojb, l * C, serial);
+            k.add(res2, r0 * C, x, r0 * C, tmp, r0 * C, n);
+            lnRows(lo, res2, P.ln2w.offset() + l * C, P.ln2b, l * C, r0, r1);
+            lin(fch, lo, r0, r1, C, 4 * C, P.fcw.offset() + l * C * 4 * C, P.fcb, l * 4 * C, serial);
+            k.geluForward(gelu, r0 * 4 * C, tanh, r0 * 4 * C, fch, r0 * 4 * C, 4 * n);
+            lin(tmp, gelu, r0, r1, 4 * C, C, P.fcprojw.offset() + l * 4 * C * C, P.fcprojb, l * C, serial);
+            k.add(x, r0 * C, res2, r0 * C, tmp, r0 * C, n);
+        }
+    }
+
+    private void storeKeysValues(int l, int r0, int r1) {
         int C = cfg.embd(), ctx = cfg.contextLen();
-        for (int r = 0; r < rows; r++) {
+        for (int r = r0; r < r1; r++) {
             GptCache c = rowCache[r];
             int pos = rowPos[r], q = r * 3 * C;
             float[] kT = c.kT[l];
@@ -140,19 +159,19 @@ final class GptKvDecoder extends KvDecoder {
         k.gemm(1, hs, n, s, 0, n, 1, c.v[l], h * hs, C, atty, r * C + h * hs, C, null, 0, false);
     }
 
-    /** LayerNorm of rows [0, rows) of x into out. */
-    private void lnRows(float[] out, float[] in, int wOff, ParameterLayout.Tensor bias, int bRel, int rows) {
+    /** LayerNorm of rows [r0, r1) of x into out. */
+    private void lnRows(float[] out, float[] in, int wOff, ParameterLayout.Tensor bias, int bRel, int r0, int r1) {
         int C = cfg.embd();
         float[] b = cfg.bias() ? params : null;
         int bOff = cfg.bias() ? bias.offset() + bRel : 0;
-        for (int r = 0; r < rows; r++) k.layerNormForward(out, r * C, in, r * C, params, wOff, b, bOff, C, Gpt.LN_EPS, stats, 2 * r);
+        for (int r = r0; r < r1; r++) k.layerNormForward(out, r * C, in, r * C, params, wOff, b, bOff, C, Gpt.LN_EPS, stats, 2 * r);
     }
 
-    /** out (rows, n) = in (rows, kDim) @ W (kDim, n) + bias. */
-    private void lin(float[] out, float[] in, int rows, int kDim, int n, int wOff, ParameterLayout.Tensor bias, int bRel) {
+    /** Rows [r0, r1) of out (rows, n) = in (rows, kDim) @ W (kDim, n) + bias. */
+    private void lin(float[] out, float[] in, int r0, int r1, int kDim, int n, int wOff, ParameterLayout.Tensor bias, int bRel, boolean serial) {
         float[] b = cfg.bias() ? params : null;
         int bOff = cfg.bias() ? bias.offset() + bRel : 0;
-        product(k, par, out, in, rows, kDim, n, params, wOff, b, bOff);
+        product(k, par, out, in, r0, r1, kDim, n, params, wOff, b, bOff, serial);
     }
 
     private void ensure(int rows) {

@@ -53,7 +53,7 @@ public abstract class KvDecoder {
     /** A weight matrix repacked in 64-column panels, each (kDim, width) contiguous, keyed by where it came from. */
     private record Source(float[] w, int off) {}
 
-    private final java.util.Map<Source, float[]> panels = new java.util.HashMap<>();
+    private final java.util.Map<Source, float[]> panels = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * w[wOff ..] (kDim, n) as {@link #COL_CHUNK}-column panels laid end to end, each (kDim, width) row-major: a product
@@ -77,18 +77,54 @@ public abstract class KvDecoder {
      * it and whatever the layout of the weights, so the bits are the full pass's.
      */
     void product(Kernels k, Parallel par, float[] out, float[] in, int rows, int kDim, int n, float[] w, int wOff, float[] bias, int bOff) {
+        product(k, par, out, in, 0, rows, kDim, n, w, wOff, bias, bOff, false);
+    }
+
+    /** {@link #product} over rows [r0, r1) of in and out; {@code serial}: on the caller's thread (inside a region). */
+    void product(Kernels k, Parallel par, float[] out, float[] in, int r0, int r1, int kDim, int n, float[] w, int wOff, float[] bias, int bOff,
+                 boolean serial) {
         float[] d = panels(w, wOff, kDim, n);
-        int count = (n + COL_CHUNK - 1) / COL_CHUNK;
+        int count = (n + COL_CHUNK - 1) / COL_CHUNK, rows = r1 - r0;
         long work = (long) rows * n * kDim;
-        int tasks = work < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), count));
+        int tasks = serial || work < SERIAL_WORK ? 1 : Math.max(1, Math.min(4 * par.threads(), count));
         Parallel.WorkerTask run = (t, worker) -> {
             for (int p = count * t / tasks; p < count * (t + 1) / tasks; p++) {
                 int p0 = p * COL_CHUNK, width = Math.min(COL_CHUNK, n - p0);
-                k.gemm(rows, width, kDim, in, 0, kDim, 1, d, p0 * kDim, width, out, p0, n, bias, bias == null ? 0 : bOff + p0, false);
+                k.gemm(rows, width, kDim, in, r0 * kDim, kDim, 1, d, p0 * kDim, width, out, r0 * n + p0, n, bias, bias == null ? 0 : bOff + p0, false);
             }
         };
         if (tasks == 1) run.run(0, 0);
         else par.forEach(tasks, run);
+    }
+
+    /**
+     * Layer weights (floats) up to which a call with several sequences gives each thread whole sequences through every
+     * layer instead of sharing each product's columns: every core then reads all the weights, from its caches at this
+     * size, and the threads never wait for one another between products (a decode step of a small model is mostly
+     * such waits).
+     */
+    static final long SEQUENCE_SPLIT_WEIGHTS = 2L << 20;
+    /** {@link #SEQUENCE_SPLIT_WEIGHTS} for this decoder (tests set 0 to run small models' products by columns). */
+    long sequenceSplitWeights = SEQUENCE_SPLIT_WEIGHTS;
+
+    /**
+     * Splits caches [0, n) into up to {@code threads} contiguous groups of about equal rows (rowsOf[i] rows each): the
+     * groups' first caches, then n. Fewer groups where there are fewer caches.
+     */
+    static int[] groups(int[] rowsOf, int threads) {
+        int n = rowsOf.length, total = 0;
+        for (int r : rowsOf) total += r;
+        int g = Math.min(threads, n);
+        int[] start = new int[g + 1];
+        int i = 0, seen = 0;
+        for (int t = 1; t < g; t++) {
+            long want = (long) total * t / g;
+            while (i < n - (g - t) && seen + rowsOf[i] <= want) seen += rowsOf[i++];
+            if (i == start[t - 1]) seen += rowsOf[i++]; // every group gets a cache
+            start[t] = i;
+        }
+        start[g] = n;
+        return start;
     }
 
     /** task(row, head) for every row and query head; on the caller's thread when the attention work is small. */
