@@ -94,6 +94,19 @@ try {
   await page.click("#propose");
   await page.waitForSelector("#propose-status #receipt", { timeout: 20000 });
   out.propose_receipt = await text("#propose-status #receipt");
+  // another kind of proposal: a new member, its weight left to the default
+  await page.selectOption("#p-kind", "add_member");
+  await page.fill("#p-title", "Add delta-lab");
+  await page.fill("#p-description", "");
+  await page.fill("#p-name", "delta-lab");
+  await page.click("#propose");
+  await page.waitForSelector("#propose-status .error", { timeout: 20000 });
+  out.propose_missing_key = await text("#propose-status .error");
+  await page.fill("#p-key", "ef".repeat(32));
+  await page.click("#propose");
+  await page.waitForFunction((t) => document.querySelector("#propose-status #receipt")?.textContent !== t, out.propose_receipt, { timeout: 20000 });
+  out.propose_member_receipt = await text("#propose-status #receipt");
+  await page.screenshot({ path: join(shots, "propose-member.png"), fullPage: true });
 
   await open(`#/runs/${liveRun}`, "#run-progress", "run-before");
   out.run_before = await text("#run-progress");

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.governance.Action;
 import dev.cairn.governance.Ballot;
 import dev.cairn.governance.GovernanceStatement;
+import dev.cairn.governance.Member;
 import dev.cairn.governance.Motion;
 import dev.cairn.governance.Support;
 import dev.cairn.ledger.Envelope;
@@ -296,6 +297,10 @@ class DashboardTest {
         var motion = Motion.of("Admit the browser's \"Ærø\" corpus\t— 日本語 \uD834\uDD1E", "proposed from the dashboard", new Action.AdmitData("shakespeare@1", "cd".repeat(32)));
         String proposal = new String(Envelope.sign(new GovernanceStatement.Propose(community, motion).toStatement(alpine.identity()), alpine).toJson());
         assertEquals(proposal, new String(node.log().entry(receiptIndex(j.path("propose_receipt").asText())).envelope().toJson()));
+        assertEquals("Public key: required", j.path("propose_missing_key").asText());
+        var member = Motion.of("Add delta-lab", "", new Action.AddMember(new Member("ef".repeat(32), "delta-lab", 1)));
+        String proposeMember = new String(Envelope.sign(new GovernanceStatement.Propose(community, member).toStatement(alpine.identity()), alpine).toJson());
+        assertEquals(proposeMember, new String(node.log().entry(receiptIndex(j.path("propose_member_receipt").asText())).envelope().toJson()));
         // a bad signature: 400 with a JSON reason, the log unchanged
         JsonNode bad = j.path("bad_signature");
         assertEquals(400, bad.path("status").asInt(), bad.toString());
@@ -314,7 +319,7 @@ class DashboardTest {
         // More than one piece proves streaming; how many the browser sees depends on how fast the model decodes.
         assertTrue(distinct >= 2, "the output arrived in pieces: " + pg.path("lengths"));
         assertTrue(pg.path("marks").asInt() > 0, "spans found in the training data are marked and linked: " + pg);
-        for (String shot : new String[] {"community", "key", "proposals", "proposal-voted", "run-live", "release", "evaluations", "lineage", "datasets",
+        for (String shot : new String[] {"community", "key", "proposals", "proposal-voted", "run-live", "release", "evaluations", "propose-member", "lineage", "datasets",
                 "dataset-trace", "playground"}) {
             assertTrue(Files.size(shots.resolve(shot + ".png")) > 1000, shot);
         }

@@ -7,11 +7,25 @@ export async function render(r) {
 }
 
 async function list(offset) {
+  return h("div", {}, h("h1", {}, "Proposals"), await listPart(offset), await proposeForm());
+}
+
+async function listPart(offset) {
   const o = await api(`/api/proposal-list?offset=${offset}&limit=20`);
   const rows = o.proposals.map((p) => [h("a", { href: `#/proposals/${p.number}` }, String(p.number)), p.title, p.class, h("span", { class: "state" }, p.state),
     tallyText(p.tally), open(p.state) ? left(p.deadline - o.now) : "—", p.proposer]);
-  return h("div", {}, h("h1", {}, "Proposals"), table(["#", "title", "class", "state", "tally", "time left", "proposer"], rows),
-    pager(o.total, offset, 20, "#/proposals"), await proposeForm());
+  return h("div", { id: "proposal-list" }, table(["#", "title", "class", "state", "tally", "time left", "proposer"], rows), pager(o.total, offset, 20, "#/proposals"));
+}
+
+/** Live updates: the list redraws in place, so a proposal being typed keeps its fields; one proposal's page redraws whole. */
+export async function refresh(r) {
+  if (r.parts.length) {
+    const node = await one(r.parts[0]);
+    if (location.hash.replace(/^#\/?/, "").split("?")[0] === "proposals/" + r.parts.join("/")) document.getElementById("view").replaceChildren(node);
+    return;
+  }
+  const part = await listPart(Number(r.query.get("offset") || 0));
+  document.getElementById("proposal-list")?.replaceWith(part);
 }
 
 const open = (state) => state === "Active" || state === "Pending";
@@ -105,17 +119,51 @@ export function receipt(r) {
     h("pre", {}, r.checkpoint));
 }
 
+// What the browser can propose: each action's fields (id, label, placeholder, optional) and how they make the action.
+const KINDS = {
+  admit_data: { label: "Admit a dataset version", fields: [["dataset", "Dataset", "name@version"], ["root", "Manifest root", "64 hex digits"]] },
+  start_run: { label: "Start a training run", fields: [["run", "Run name", "run id"], ["recipe", "Recipe digest", "64 hex digits"],
+    ["dataset_root", "Dataset root", "64 hex digits"], ["tokenizer", "Tokenizer digest", "64 hex digits"], ["objective", "Objective", "what it optimises for", true],
+    ["max_flops", "FLOP budget", "e.g. 1e15", true, Number], ["max_cpu_hours", "CPU-hour budget", "e.g. 10", true, Number]] },
+  release_model: { label: "Release a model", fields: [["model", "Model name", "name"], ["run", "Run", "run id"], ["weights", "Weights digest", "64 hex digits"],
+    ["run_finished", "Run-finished statement", "64 hex digits", true], ["license", "Licence", "SPDX id", true]] },
+  add_member: { label: "Add a member", fields: [["name", "Name", "display name"], ["key", "Public key", "64 hex digits (Ed25519)"], ["weight", "Weight", "1", true, Number]] },
+  remove_member: { label: "Remove a member", fields: [["key", "Public key", "64 hex digits"]] },
+};
+const CLASS_OF = { admit_data: "admit_data", start_run: "start_run", release_model: "release_model", add_member: "membership", remove_member: "membership" };
+
 async function proposeForm() {
   const member = await sign.loadKey().catch(() => null);
   if (!member) return h("p", { class: "muted" }, "Import your key on ", h("a", { href: "#/key" }, "Your key"), " to propose from here.");
-  const f = { title: h("input", { id: "p-title", size: 50 }), description: h("input", { id: "p-description", size: 50 }),
-    dataset: h("input", { id: "p-dataset", size: 24, placeholder: "name@version" }), root: h("input", { id: "p-root", size: 66, placeholder: "64 hex digits" }) };
+  const title = h("input", { id: "p-title", size: 50 }), description = h("input", { id: "p-description", size: 50 });
+  const kind = h("select", { id: "p-kind" }, ...Object.entries(KINDS).map(([k, v]) => h("option", { value: k }, v.label)));
+  const fields = h("div", { id: "p-fields" });
+  let inputs = {};
+  const draw = () => {
+    inputs = {};
+    fields.replaceChildren(...KINDS[kind.value].fields.map(([id, label, hint, optional]) => {
+      inputs[id] = h("input", { id: `p-${id.replace(/_/g, "-")}`, size: id === "name" || id === "model" || id === "run" ? 24 : 66, placeholder: hint + (optional ? " (optional)" : "") });
+      return h("p", {}, label, " ", inputs[id]);
+    }));
+  };
+  kind.addEventListener("change", draw);
+  draw();
   const status = h("div", { id: "propose-status" }, receipts.has("propose") ? receipt(receipts.get("propose")) : "");
   const go = async () => {
     try {
+      const action = { type: kind.value };
+      for (const [id, label, , optional, as] of KINDS[kind.value].fields) {
+        const v = inputs[id].value.trim();
+        if (!v) {
+          if (optional) continue;
+          throw new Error(`${label}: required`);
+        }
+        action[id] = as === Number ? Number(v) : v;
+        if (as === Number && !Number.isFinite(action[id])) throw new Error(`${label}: not a number`);
+      }
+      if (kind.value === "add_member" && action.weight === undefined) action.weight = 1;
       const ov = await api("/api/overview");
-      const motion = { class: "admit_data", title: f.title.value, description: f.description.value,
-        action: { type: "admit_data", dataset: f.dataset.value, root: f.root.value } };
+      const motion = { class: CLASS_OF[kind.value], title: title.value, description: description.value, action };
       const r = await sign.submit(await sign.envelope(member, await sign.propose(ov.community, member.publicKey, motion)));
       receipts.set("propose", r);
       status.replaceChildren(receipt(r));
@@ -123,7 +171,8 @@ async function proposeForm() {
       status.replaceChildren(h("p", { class: "error" }, e.message));
     }
   };
-  return h("div", { class: "card" }, h("h2", {}, "Propose admitting a dataset version"),
-    h("p", {}, "Title ", f.title), h("p", {}, "Description ", f.description), h("p", {}, "Dataset ", f.dataset, " root ", f.root),
+  return h("div", { class: "card" }, h("h2", {}, "Propose"),
+    h("p", {}, "Kind ", kind), h("p", {}, "Title ", title), h("p", {}, "Description ", description), fields,
+    h("p", { class: "muted" }, "A new charter is proposed from the command line (cairn propose amend-charter)."),
     h("button", { id: "propose", onclick: go }, "Sign and submit"), status);
 }
