@@ -15,10 +15,11 @@ public record LoadedModel(ModelConfig config, float[] params, ModelTokenizer tok
         if (params.length != want) throw new IllegalArgumentException("the weights hold " + params.length + " values, the config needs " + want);
     }
 
-    /** A model ready to run (its own copy of the weights). */
+    /** A model ready for forward passes (its own copy of the weights; its layers share one set of activation buffers). */
     public LanguageModel model(Kernels k, Parallel par) {
         LanguageModel g = config.create(k, par);
         System.arraycopy(params, 0, g.params(), 0, params.length);
+        g.keepActivations(0); // inference: no backward pass reads them, so the layers share one set of buffers
         return g;
     }
 
