@@ -356,6 +356,26 @@ class DashboardTest {
         }
     }
 
+    @Test
+    @org.junit.jupiter.api.Order(6)
+    void aRestartedNodeServesTheLastReleaseVerdictAtOnce() throws Exception {
+        JsonNode before = JSON.readTree(get("api/release?name=shakespeare-bpe-1").body()).path("verdict");
+        assertTrue(before.path("ok").asBoolean(), before.toString());
+        assertTrue(Files.isRegularFile(home.resolve("cache/release-verdicts/shakespeare-bpe-1.json")));
+        server.close();
+        node.close();
+        node = new LogNode(home, LogNode.Options.defaults());
+        server = new NodeServer(node, new InetSocketAddress("127.0.0.1", 0), NodeServer.Limits.defaults(), null);
+        server.serveDashboard(home);
+        server.start();
+        url = "http://127.0.0.1:" + server.port() + "/";
+        JsonNode after = JSON.readTree(get("api/release?name=shakespeare-bpe-1").body()).path("verdict");
+        assertFalse(after.path("pending").asBoolean(), "served from the last node's verdict, not pending: " + after);
+        assertTrue(after.path("ok").asBoolean(), after.toString());
+        assertEquals(before.path("checks"), after.path("checks"));
+        assertTrue(after.path("checked_at_size").asLong() <= node.size(), after.toString());
+    }
+
     /** The rest of an HTTP/1.1 response after its first 12 bytes: headers, then Content-Length bytes of body. */
     static String rest(java.io.InputStream in) throws java.io.IOException {
         java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();

@@ -31,7 +31,8 @@ import java.util.stream.Stream;
  *   GET  /api/trace?dataset=REF&amp;q=TEXT         where a span occurs verbatim in a dataset version
  *   POST /api/trace-output {model, text}        spans of a model's output found verbatim in its training data
  * </pre>
- * Release verdicts and trace indexes are cached by the log size and version they were computed for.
+ * Release verdicts and trace indexes are cached by the log size and version they were computed for; verdicts also on
+ * disk (HOME/cache/release-verdicts), so a restarted node serves the last one at once while it checks again.
  */
 final class DashboardStores {
     private static final int MAX_POINTS = 400;
@@ -268,11 +269,14 @@ final class DashboardStores {
         String key = name + "@" + Files.getLastModifiedTime(r.resolve("model.sig")).toMillis();
         long size = node.size();
         ObjectNode v = verdicts.get(key);
+        if (v == null && (v = saved(name, key)) != null) verdicts.put(key, v);
         boolean stale = v != null && v.path("checked_at_size").asLong() != size && System.currentTimeMillis() - v.path("checked_at").asLong() > REVERIFY_MS;
         if ((v == null || stale) && refreshing.add(key)) {
             Thread.ofVirtual().name("cairn-release-verify").start(() -> {
                 try {
-                    verdicts.put(key, verify(r, size));
+                    ObjectNode fresh = verify(r, size);
+                    verdicts.put(key, fresh);
+                    save(name, key, fresh);
                     done.incrementAndGet();
                 } finally {
                     refreshing.remove(key);
@@ -280,6 +284,41 @@ final class DashboardStores {
             });
         }
         return v != null ? v : LogNode.JSON.createObjectNode().put("pending", true).put("ok", false);
+    }
+
+    /** Where a release's last verdict is kept across restarts. */
+    private Path savedVerdict(String name) {
+        return home.resolve("cache").resolve("release-verdicts").resolve(name + ".json");
+    }
+
+    /**
+     * The verdict a node before this one left for this bundle, if the log it was checked against is a prefix of this
+     * log (the root at its size is the same); it is served as the last verdict, with its size, until a new one lands.
+     */
+    private ObjectNode saved(String name, String key) {
+        try {
+            JsonNode j = LogNode.JSON.readTree(Files.readAllBytes(savedVerdict(name)));
+            ObjectNode v = (ObjectNode) j.path("verdict");
+            long size = v.path("checked_at_size").asLong(-1);
+            if (!key.equals(j.path("bundle").asText()) || size < 0 || size > node.size()) return null;
+            if (!dev.cairn.ledger.Hex.encode(node.log().root(size)).equals(j.path("log_root").asText())) return null;
+            return v;
+        } catch (IOException | RuntimeException e) {
+            return null; // none, or unreadable: verified afresh
+        }
+    }
+
+    private void save(String name, String key, ObjectNode verdict) {
+        try {
+            long size = verdict.path("checked_at_size").asLong();
+            ObjectNode j = LogNode.JSON.createObjectNode().put("bundle", key).put("log_root", dev.cairn.ledger.Hex.encode(node.log().root(size)));
+            j.set("verdict", verdict);
+            Path f = savedVerdict(name);
+            Files.createDirectories(f.getParent());
+            dev.cairn.ledger.AtomicFiles.write(f, LogNode.JSON.writeValueAsBytes(j));
+        } catch (IOException | RuntimeException e) {
+            // a read-only home: the verdict is computed again after a restart
+        }
     }
 
     long verdictsDone() {
