@@ -68,13 +68,14 @@ public final class Scorer {
             // Each request's log-softmax runs on one worker (its own result; sums in a fixed order within it).
             Score[] scores = new Score[B];
             float[][] rows = new float[parallel.threads()][V];
-            parallel.forEach(B, (b, worker) -> scores[b] = scoreOne(group.get(b), b, rows[worker]));
+            double[][] scratch = new double[2 * parallel.threads()][V];
+            parallel.forEach(B, (b, worker) -> scores[b] = scoreOne(group.get(b), b, rows[worker], scratch[2 * worker], scratch[2 * worker + 1]));
             for (Score sc : scores) out.add(sc);
         }
         return out;
     }
 
-    private Score scoreOne(Request r, int b, float[] logits) {
+    private Score scoreOne(Request r, int b, float[] logits, double[] shifted, double[] exps) {
         int n = r.tokens().length - r.from();
         double[] per = new double[n];
         double sum = 0;
@@ -82,7 +83,7 @@ public final class Scorer {
         for (int i = 0; i < n; i++) {
             int pos = r.from() - 1 + i, target = r.tokens()[r.from() + i];
             gpt.logitsAt(b, pos, logits);
-            per[i] = logSoftmaxAt(logits, target);
+            per[i] = logSoftmaxAt(logits, target, shifted, exps);
             sum += per[i];
             greedy &= argmax(logits) == target;
         }
@@ -91,10 +92,21 @@ public final class Scorer {
 
     /** log softmax(logits)[target] in double: max, then the sum of exp(l - max) in index order. */
     static double logSoftmaxAt(float[] logits, int target) {
+        return logSoftmaxAt(logits, target, new double[logits.length], new double[logits.length]);
+    }
+
+    /**
+     * {@link #logSoftmaxAt(float[], int)} with scratch of the vocabulary's size: the exponentials are StrictMath.exp's
+     * bits computed a vector at a time ({@code StrictExp}), then summed in index order as before.
+     */
+    static double logSoftmaxAt(float[] logits, int target, double[] shifted, double[] exps) {
+        int V = logits.length;
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) max = Math.max(max, l);
+        for (int i = 0; i < V; i++) shifted[i] = logits[i] - max;
+        dev.cairn.numerics.StrictExp.exp(shifted, exps, V);
         double s = 0;
-        for (float l : logits) s += StrictMath.exp(l - max);
+        for (int i = 0; i < V; i++) s += exps[i];
         return logits[target] - max - StrictMath.log(s);
     }
 

@@ -56,4 +56,24 @@ class EvalDeterminismTest {
             assertEquals(0.0, r.metrics().path("nats_per_token_stderr").asDouble()); // one document: no spread to measure
         }
     }
+
+    @Test
+    void theVectorLogSoftmaxIsTheScalarDefinitionsBits() {
+        // The score's definition: max, the sum of StrictMath.exp(l - max) in index order, minus StrictMath.log of it.
+        dev.cairn.numerics.Philox rng = new dev.cairn.numerics.Philox(5);
+        for (int V : new int[] {1, 7, 65, 300, 50257}) {
+            for (int trial = 0; trial < 20; trial++) {
+                float[] logits = new float[V];
+                double spread = trial < 10 ? 8 : 400; // the second half reaches past 704 nats below the max
+                for (int i = 0; i < V; i++) logits[i] = (float) ((rng.uniform(dev.cairn.numerics.Philox.PURPOSE_SAMPLE, V * 100L + trial, i) - 0.5) * spread);
+                int target = (int) (rng.uniform(dev.cairn.numerics.Philox.PURPOSE_SAMPLE, 7, V * 100L + trial) * V);
+                double max = Double.NEGATIVE_INFINITY;
+                for (float l : logits) max = Math.max(max, l);
+                double sum = 0;
+                for (float l : logits) sum += StrictMath.exp(l - max);
+                double want = logits[target] - max - StrictMath.log(sum);
+                assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(Scorer.logSoftmaxAt(logits, target)), "V=" + V + " trial " + trial);
+            }
+        }
+    }
 }
