@@ -53,10 +53,6 @@ final class BenchEvalCommand implements Callable<Integer> {
                 Trainer t = new Trainer(r, corpus, exec.kernels(), par);
                 int warm = Math.max(3, c.warmSteps() / 10), timed = Math.max(10, c.steps() / 3);
                 for (int s = 0; s < warm; s++) t.trainStep();
-                long t0 = System.nanoTime();
-                for (int s = 0; s < timed; s++) t.trainStep();
-                double trained = (double) timed * c.batch() * c.ctx() / ((System.nanoTime() - t0) / 1e9);
-
                 LoadedModel m = new LoadedModel(t.model().config(), t.model().params().clone(), ModelTokenizer.characters(corpus.codePoints()));
                 Scorer scorer = new Scorer(m, exec.kernels(), par, batch);
                 int[] ids = corpus.validation();
@@ -64,11 +60,14 @@ final class BenchEvalCommand implements Callable<Integer> {
                 for (int start = 1; start + c.ctx() <= ids.length && windows.size() < 480 * 12 / c.batch(); start += c.ctx()) {
                     windows.add(new Scorer.Request(java.util.Arrays.copyOfRange(ids, start - 1, start + c.ctx()), 1));
                 }
-                // Warmed up like training (whose figure follows its warm-up steps): one whole pass, then the best of
-                // three (a pass takes a fraction of a second, where one slow stretch of the machine decides a run).
-                scorer.score(windows);
-                double scored = 0;
-                for (int rep = 0; rep < 3; rep++) {
+                scorer.score(windows); // warm-up, as the training steps before
+                // Three rounds, each timing a third of the training steps and then one scoring pass, so both run with the
+                // same compiled code and caches behind them; the best round of each (the machine's noise only slows).
+                double trained = 0, scored = 0;
+                for (int round = 0; round < 3; round++) {
+                    long t0 = System.nanoTime();
+                    for (int s = 0; s < timed / 3; s++) t.trainStep();
+                    trained = Math.max(trained, (double) (timed / 3) * c.batch() * c.ctx() / ((System.nanoTime() - t0) / 1e9));
                     t0 = System.nanoTime();
                     scorer.score(windows);
                     scored = Math.max(scored, (double) windows.size() * c.ctx() / ((System.nanoTime() - t0) / 1e9));
