@@ -112,12 +112,15 @@ public final class Trainer {
     static int layersThatFit(LanguageModel model, Recipe recipe) {
         int rows = recipe.batch() / recipe.microBatchCount(), T = recipe.ctx(), L = recipe.layers();
         Runtime rt = Runtime.getRuntime();
-        long transposed = 4L * model.params().length; // the backward pass's transposed layer weights, made on its first pass
+        // What the first step allocates beside the activations: the transposed layer weights, and the micro-batch sums
+        long later = 4L * model.params().length;
+        int M = recipe.microBatchCount();
+        if (M > 1) later += (34L - Integer.numberOfLeadingZeros(M)) * 4 * (model.params().length + 1);
         long headroom = rt.maxMemory() / 10 + (64L << 20);
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()) - transposed - headroom;
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()) - later - headroom;
         if (model.activationBytes(rows, T, L) <= free) return L;
         System.gc(); // what is in use now, not what is yet to be collected
-        free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()) - transposed - headroom;
+        free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()) - later - headroom;
         return model.layersToKeep(rows, T, free);
     }
 
