@@ -180,11 +180,6 @@ public final class Gpt implements LanguageModel {
         return 4 * (always + Activations.sets(cfg.layers(), kept) * perLayer);
     }
 
-    /** Whether the backward pass must recompute layer l's activations. */
-    private boolean recomputed(int l) {
-        return activations.recomputed(l);
-    }
-
     // ------------------------------------------------------------------------------------ forward
 
     private DeferredUpdate deferred;
@@ -548,7 +543,7 @@ public final class Gpt implements LanguageModel {
         float[] g = geluOut(s, r1 - r0), lo = lnOut(s, r1 - r0); // stage s owns forward block s's rows
         int NH = cfg.heads();
         for (int l = L - 1; l >= 0; l--) {
-            if (recomputed(l)) { // this stage's rows of layer l, as forwardSequences made them
+            if (activations.recomputed(l)) { // this stage's rows of layer l, as forwardSequences made them
                 attentionInputRows(l, l == 0 ? encoded : res3[l - 1], r0, r1, lo, lnAt(r0, r1, false));
                 for (int b = r0 / T; b < r1 / T; b++) {
                     for (int h = 0; h < NH; h++) attentionHeadForward(l, b, h, s);
@@ -732,7 +727,7 @@ public final class Gpt implements LanguageModel {
         for (int l = L - 1; l >= 0; l--) {
             int layer = l;
             int tq = 0, ta = P.qkvw.size(), tf = ta + P.attprojw.size(), tp = tf + P.fcw.size(); // wTall sections
-            if (recomputed(l)) { // layer l as forwardByLayer made it; the pending fcproj gradient reads its GELU output
+            if (activations.recomputed(l)) { // layer l as forwardByLayer made it; the pending fcproj gradient reads its GELU output
                 float[] in = l == 0 ? encoded : res3[l - 1];
                 rowRegion(BT, (r0, r1) -> attentionInputRows(layer, in, r0, r1, ln1[layer], 0));
                 attentionForward(layer);
