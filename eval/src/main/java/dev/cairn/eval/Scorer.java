@@ -68,7 +68,7 @@ public final class Scorer {
             // Each request's log-softmax runs on one worker (its own result; sums in a fixed order within it).
             Score[] scores = new Score[B];
             float[][] rows = new float[parallel.threads()][V];
-            double[][] scratch = new double[2 * parallel.threads()][V];
+            double[][] scratch = new double[2 * parallel.threads()][scratchLength(V)];
             parallel.forEach(B, (b, worker) -> scores[b] = scoreOne(group.get(b), b, rows[worker], scratch[2 * worker], scratch[2 * worker + 1]));
             for (Score sc : scores) out.add(sc);
         }
@@ -83,38 +83,72 @@ public final class Scorer {
         for (int i = 0; i < n; i++) {
             int pos = r.from() - 1 + i, target = r.tokens()[r.from() + i];
             gpt.logitsAt(b, pos, logits);
-            per[i] = logSoftmaxAt(logits, target, shifted, exps);
+            float max = max(logits);
+            per[i] = logSoftmaxAt(logits, target, max, shifted, exps);
             sum += per[i];
-            greedy &= argmax(logits) == target;
+            greedy &= argmax(logits, max) == target;
         }
         return new Score(sum, per, greedy);
     }
 
+    /** Scratch length for {@link #logSoftmaxAt(float[], int, float, double[], double[])}: V rounded up to 16. */
+    static int scratchLength(int V) {
+        return (V + 15) & ~15;
+    }
+
     /** log softmax(logits)[target] in double: max, then the sum of exp(l - max) in index order. */
     static double logSoftmaxAt(float[] logits, int target) {
-        return logSoftmaxAt(logits, target, new double[logits.length], new double[logits.length]);
+        int n = scratchLength(logits.length);
+        return logSoftmaxAt(logits, target, max(logits), new double[n], new double[n]);
     }
 
     /**
-     * {@link #logSoftmaxAt(float[], int)} with scratch of the vocabulary's size: the exponentials are StrictMath.exp's
-     * bits computed a vector at a time ({@code StrictExp}), then summed in index order as before.
+     * {@link #logSoftmaxAt(float[], int)} given the logits' {@link #max} and scratch of {@link #scratchLength}: the
+     * exponentials are StrictMath.exp's bits computed a vector at a time ({@code StrictExp}), over whole vectors (the
+     * padding past V is exp(0), never summed), then summed in index order as the definition says.
      */
-    static double logSoftmaxAt(float[] logits, int target, double[] shifted, double[] exps) {
-        int V = logits.length;
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) max = Math.max(max, l);
-        for (int i = 0; i < V; i++) shifted[i] = logits[i] - max;
-        dev.cairn.numerics.StrictExp.exp(shifted, exps, V);
+    static double logSoftmaxAt(float[] logits, int target, float max, double[] shifted, double[] exps) {
+        int V = logits.length, n = scratchLength(V);
+        for (int i = 0; i < V; i++) shifted[i] = logits[i] - (double) max;
+        java.util.Arrays.fill(shifted, V, n, 0.0);
+        dev.cairn.numerics.StrictExp.exp(shifted, exps, n);
         double s = 0;
         for (int i = 0; i < V; i++) s += exps[i];
-        return logits[target] - max - StrictMath.log(s);
+        return logits[target] - (double) max - StrictMath.log(s);
+    }
+
+    private static final jdk.incubator.vector.VectorSpecies<Float> F = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+
+    /**
+     * The largest logit as Math.max over them in index order would give (NaN if any is NaN): max is associative
+     * and commutative, so lanes first, then across them, is the same value.
+     */
+    static float max(float[] logits) {
+        int V = logits.length, i = 0;
+        jdk.incubator.vector.FloatVector m = jdk.incubator.vector.FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (; i + F.length() <= V; i += F.length()) m = m.max(jdk.incubator.vector.FloatVector.fromArray(F, logits, i));
+        float best = m.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
+        for (; i < V; i++) best = Math.max(best, logits[i]);
+        return best;
     }
 
     /** The first index of the largest logit. */
     static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-        return best;
+        return argmax(logits, max(logits));
+    }
+
+    /**
+     * {@link #argmax(float[])} given {@link #max}: the first logit equal to it (a -0.0 and a 0.0 compare equal, as in
+     * the scan that keeps the first of the largest); with a NaN, the scan itself.
+     */
+    static int argmax(float[] logits, float max) {
+        if (Float.isNaN(max)) {
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+            return best;
+        }
+        for (int i = 0; i < logits.length; i++) if (logits[i] == max) return i;
+        throw new IllegalStateException("no logit equals their maximum");
     }
 
     /** Greedy continuation of {@code prompt} (its last context tokens) for up to {@code max} tokens, or until {@code done} holds for the tokens so far. */

@@ -76,4 +76,26 @@ class EvalDeterminismTest {
             }
         }
     }
+
+    @Test
+    void theVectorArgmaxIsTheFirstOfTheLargest() {
+        dev.cairn.numerics.Philox rng = new dev.cairn.numerics.Philox(9);
+        for (int V : new int[] {1, 2, 15, 16, 17, 65, 300}) {
+            for (int trial = 0; trial < 40; trial++) {
+                float[] logits = new float[V];
+                // few distinct values, so ties (and -0.0 beside 0.0) are common; now and then a NaN
+                for (int i = 0; i < V; i++) {
+                    double u = rng.uniform(dev.cairn.numerics.Philox.PURPOSE_SAMPLE, V * 1000L + trial, i);
+                    logits[i] = u < 0.1 ? -0.0f : u < 0.2 ? 0.0f : (float) Math.floor(u * 4) - 2;
+                }
+                if (trial % 10 == 9) logits[trial % V] = Float.NaN;
+                int best = 0;
+                for (int i = 1; i < V; i++) if (logits[i] > logits[best]) best = i;
+                double max = Double.NEGATIVE_INFINITY;
+                for (float l : logits) max = Math.max(max, l);
+                assertEquals(best, Scorer.argmax(logits), "V=" + V + " trial " + trial);
+                assertEquals(Double.doubleToRawLongBits(max), Double.doubleToRawLongBits(Scorer.max(logits)), "V=" + V + " trial " + trial);
+            }
+        }
+    }
 }

@@ -24,6 +24,18 @@ final class VectorKernels extends ScalarKernels {
     /** Depth of one K block (any value gives the same bits). */
     private static final int KC = Integer.getInteger("cairn.gemm.kc", 256);
 
+    /** The most floats of B one gemm block copies at a time (1 MiB). */
+    private static final int PACK_FLOATS = 1 << 18;
+    /** Whether gemm copies B's panels before the micro-kernels read them (-Dcairn.gemm.nopack=true to compare; same bits). */
+    private static final boolean PACK_B = !Boolean.getBoolean("cairn.gemm.nopack");
+    private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[1][]);
+
+    private static float[] packBuffer(int n) {
+        float[][] h = PACKED.get();
+        if (h[0] == null || h[0].length < n) h[0] = new float[n];
+        return h[0];
+    }
+
     private static VectorSpecies<Float> pickSpecies() {
         String bits = System.getProperty("cairn.vector.bits", "");
         return switch (bits) {
@@ -71,32 +83,67 @@ final class VectorKernels extends ScalarKernels {
                            float[] bias, int biasOff, boolean acc) {
         final int nr = 2 * W;
         final int nPanels = N - N % nr;
-        // A is read in place, six rows per group (packing the groups measured 3-6% slower at every shape
-        // the models use: the rows stream from L1 and L2 well as they are).
+        final int wide = WIDE ? N - N % (4 * W) : 0; // columns the six-by-four kernel covers
+        final int last = N - N % W;                  // past it, fewer than W columns
+        // The last columns: one masked vector per row where six rows or more share the copy they read; else scalar.
+        final boolean masked = last < N && M >= 6;
+        // B's four-vector panels are copied once per block, each panel's K rows of 4W floats contiguous: read in
+        // place, rows ldb apart map to few cache sets and the panel falls out of L1 (6-8% slower at the models'
+        // shapes). The last columns are copied zero-padded to W. A is read in place, six rows per group
+        // (packing A measured 3-6% slower: its rows stream from L1 and L2 well as they are).
+        boolean pack = PACK_B && wide > 0 && M >= 48; // the copy costs about 1/M of the block's work
+        // Panels are packed a chunk of columns at a time, so the copy stays at most PACK_FLOATS (a vocabulary-wide
+        // head would otherwise copy all of B per thread); each chunk then sweeps every row of A.
+        int chunk = pack ? Math.max(4 * W, Math.min(wide, PACK_FLOATS / K / (4 * W) * (4 * W))) : Math.max(wide, 4 * W);
+        int tailAt = pack ? chunk * K : 0;
+        float[] pb = pack || masked ? packBuffer(tailAt + (masked ? K * W : 0)) : null;
+        if (masked) {
+            int cols = N - last;
+            for (int k = 0; k < K; k++) {
+                System.arraycopy(b, bOff + k * ldb + last, pb, tailAt + k * W, cols);
+                java.util.Arrays.fill(pb, tailAt + k * W + cols, tailAt + (k + 1) * W, 0f);
+            }
+        }
+        VectorMask<Float> mask = masked ? S.indexInRange(last, N) : null;
+        for (int j0 = 0; j0 < wide; j0 += chunk) {
+            int j1 = Math.min(wide, j0 + chunk);
+            if (pack) {
+                for (int n4 = j0; n4 < j1; n4 += 4 * W) {
+                    for (int k = 0; k < K; k++) System.arraycopy(b, bOff + k * ldb + n4, pb, (n4 - j0) * K + k * 4 * W, 4 * W);
+                }
+            }
+            for (int m0 = 0; m0 < M; m0 += MC) {
+                int m1 = Math.min(M, m0 + MC);
+                int groups = (m1 - m0) / 6;
+                int mTail = m0 + 6 * groups;
+                // 512-bit machines have 32 vector registers: six rows by four vectors per k.
+                for (int n4 = j0; n4 < j1; n4 += 4 * W) {
+                    float[] bb = pack ? pb : b;
+                    int bo = pack ? (n4 - j0) * K - n4 : bOff, lb = pack ? 4 * W : ldb; // the kernels read bb[bo + n + k*lb]
+                    for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n4, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
+                    if (mTail < m1) rowTail4(mTail, m1, n4, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
+                }
+            }
+        }
         for (int m0 = 0; m0 < M; m0 += MC) {
             int m1 = Math.min(M, m0 + MC);
             int groups = (m1 - m0) / 6;
             int mTail = m0 + 6 * groups;
-            int n4 = 0;
-            if (WIDE) {
-                // 512-bit machines have 32 vector registers: six rows by four vectors per k.
-                for (; n4 + 4 * W <= N; n4 += 4 * W) {
-                    for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n4, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-                    if (mTail < m1) rowTail4(mTail, m1, n4, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-                }
-            }
-            for (int n = n4; n < nPanels; n += nr) {
+            for (int n = wide; n < nPanels; n += nr) {
                 for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 if (mTail < m1) rowTail2(mTail, m1, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
             }
-            int n = nPanels;
-            if (n + W <= N) {
+            if (nPanels < last) {
+                int n = nPanels;
                 for (int g = 0; g < groups; g++) micro6x1(m0 + 6 * g, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 for (int m = mTail; m < m1; m++) micro1x1(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-                n += W;
             }
-            if (n < N) {
-                for (int m = m0; m < m1; m++) gemmRowTail(m, n, N, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            if (last < N && !masked) {
+                for (int m = m0; m < m1; m++) gemmRowTail(m, last, N, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            } else if (masked) {
+                // Each lane is still one fma chain in k (a scalar row tail is one latency-bound chain per element).
+                for (int g = 0; g < groups; g++) micro6xMasked(m0 + 6 * g, last, K, a, aOff, sm, sk, pb, tailAt, c, cOff, ldc, bias, biasOff, acc, mask);
+                for (int m = mTail; m < m1; m++) micro1xMasked(m, last, K, a, aOff, sm, sk, pb, tailAt, c, cOff, ldc, bias, biasOff, acc, mask);
             }
         }
     }
@@ -334,6 +381,47 @@ final class VectorKernels extends ScalarKernels {
         c30.intoArray(c, c0 + 3 * ldc);
         c40.intoArray(c, c0 + 4 * ldc);
         c50.intoArray(c, c0 + 5 * ldc);
+    }
+
+    private static FloatVector initMasked(float[] c, int ci, float[] bias, int bi, boolean acc, VectorMask<Float> mask) {
+        if (acc) return FloatVector.fromArray(S, c, ci, mask);
+        if (bias != null) return FloatVector.fromArray(S, bias, bi, mask);
+        return FloatVector.zero(S);
+    }
+
+    /** Six rows of the last columns n .. N (the mask's lanes, from 0), from pt[ptOff ..] (K rows of W floats, zero past N). */
+    private static void micro6xMasked(int m, int n, int K, float[] a, int aOff, int sm, int sk, float[] pt, int ptOff,
+                                      float[] c, int cOff, int ldc, float[] bias, int biasOff, boolean acc, VectorMask<Float> mask) {
+        int c0 = cOff + m * ldc + n, bi = biasOff + n;
+        FloatVector c00 = initMasked(c, c0, bias, bi, acc, mask), c10 = initMasked(c, c0 + ldc, bias, bi, acc, mask);
+        FloatVector c20 = initMasked(c, c0 + 2 * ldc, bias, bi, acc, mask), c30 = initMasked(c, c0 + 3 * ldc, bias, bi, acc, mask);
+        FloatVector c40 = initMasked(c, c0 + 4 * ldc, bias, bi, acc, mask), c50 = initMasked(c, c0 + 5 * ldc, bias, bi, acc, mask);
+        int ap = aOff + m * sm;
+        for (int k = 0; k < K; k++, ap += sk) {
+            FloatVector b0 = FloatVector.fromArray(S, pt, ptOff + k * W);
+            c00 = FloatVector.broadcast(S, a[ap]).fma(b0, c00);
+            c10 = FloatVector.broadcast(S, a[ap + sm]).fma(b0, c10);
+            c20 = FloatVector.broadcast(S, a[ap + 2 * sm]).fma(b0, c20);
+            c30 = FloatVector.broadcast(S, a[ap + 3 * sm]).fma(b0, c30);
+            c40 = FloatVector.broadcast(S, a[ap + 4 * sm]).fma(b0, c40);
+            c50 = FloatVector.broadcast(S, a[ap + 5 * sm]).fma(b0, c50);
+        }
+        c00.intoArray(c, c0, mask);
+        c10.intoArray(c, c0 + ldc, mask);
+        c20.intoArray(c, c0 + 2 * ldc, mask);
+        c30.intoArray(c, c0 + 3 * ldc, mask);
+        c40.intoArray(c, c0 + 4 * ldc, mask);
+        c50.intoArray(c, c0 + 5 * ldc, mask);
+    }
+
+    /** {@link #micro6xMasked} for one row. */
+    private static void micro1xMasked(int m, int n, int K, float[] a, int aOff, int sm, int sk, float[] pt, int ptOff,
+                                      float[] c, int cOff, int ldc, float[] bias, int biasOff, boolean acc, VectorMask<Float> mask) {
+        int c0 = cOff + m * ldc + n;
+        FloatVector c00 = initMasked(c, c0, bias, biasOff + n, acc, mask);
+        int ap = aOff + m * sm;
+        for (int k = 0; k < K; k++, ap += sk) c00 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, pt, ptOff + k * W), c00);
+        c00.intoArray(c, c0, mask);
     }
 
     private static void micro1x1(int m, int n, int K, float[] a, int aOff, int sm, int sk,
