@@ -83,18 +83,19 @@ final class VectorKernels extends ScalarKernels {
                            float[] bias, int biasOff, boolean acc) {
         final int nr = 2 * W;
         final int nPanels = N - N % nr;
-        final int wide = WIDE ? N - N % (4 * W) : 0; // columns the six-by-four kernel covers
         final int last = N - N % W;                  // past it, fewer than W columns
         // The last columns: one masked vector per row where six rows or more share the copy they read; else scalar.
         final boolean masked = last < N && M >= 6;
-        // B's four-vector panels are copied once per block, each panel's K rows of 4W floats contiguous: read in
-        // place, rows ldb apart map to few cache sets and the panel falls out of L1 (6-8% slower at the models'
-        // shapes). The last columns are copied zero-padded to W. A is read in place, six rows per group
-        // (packing A measured 3-6% slower: its rows stream from L1 and L2 well as they are).
-        boolean pack = PACK_B && wide > 0 && M >= 48; // the copy costs about 1/M of the block's work
+        // 512-bit machines have 32 vector registers: six rows by four vectors per k; narrower ones, two vectors.
+        // B's panels of that width are copied once per block, each panel's K rows contiguous: read in place, rows
+        // ldb apart map to few L1 sets and the panel streams from L2 (11-20% slower at the models' shapes on AMD
+        // EPYC). The last columns are copied zero-padded to W. A is read in place, six rows per group (packing A
+        // measured 3-6% slower: its rows stream from L1 and L2 well as they are).
+        final int pw = WIDE ? 4 * W : nr, panels = N - N % pw;
+        boolean pack = PACK_B && panels > 0 && M >= 48; // the copy costs about 1/M of the block's work
         // Panels are packed a chunk of columns at a time, so the copy stays at most PACK_FLOATS (a vocabulary-wide
         // head would otherwise copy all of B per thread); each chunk then sweeps every row of A.
-        int chunk = pack ? Math.max(4 * W, Math.min(wide, PACK_FLOATS / K / (4 * W) * (4 * W))) : Math.max(wide, 4 * W);
+        int chunk = pack ? Math.max(pw, Math.min(panels, PACK_FLOATS / K / pw * pw)) : Math.max(panels, pw);
         int tailAt = pack ? chunk * K : 0;
         float[] pb = pack || masked ? packBuffer(tailAt + (masked ? K * W : 0)) : null;
         if (masked) {
@@ -105,23 +106,27 @@ final class VectorKernels extends ScalarKernels {
             }
         }
         VectorMask<Float> mask = masked ? S.indexInRange(last, N) : null;
-        for (int j0 = 0; j0 < wide; j0 += chunk) {
-            int j1 = Math.min(wide, j0 + chunk);
+        for (int j0 = 0; j0 < panels; j0 += chunk) {
+            int j1 = Math.min(panels, j0 + chunk);
             if (pack) {
-                for (int n4 = j0; n4 < j1; n4 += 4 * W) {
-                    for (int k = 0; k < K; k++) System.arraycopy(b, bOff + k * ldb + n4, pb, (n4 - j0) * K + k * 4 * W, 4 * W);
+                for (int n = j0; n < j1; n += pw) {
+                    for (int k = 0; k < K; k++) System.arraycopy(b, bOff + k * ldb + n, pb, (n - j0) * K + k * pw, pw);
                 }
             }
             for (int m0 = 0; m0 < M; m0 += MC) {
                 int m1 = Math.min(M, m0 + MC);
                 int groups = (m1 - m0) / 6;
                 int mTail = m0 + 6 * groups;
-                // 512-bit machines have 32 vector registers: six rows by four vectors per k.
-                for (int n4 = j0; n4 < j1; n4 += 4 * W) {
+                for (int n = j0; n < j1; n += pw) {
                     float[] bb = pack ? pb : b;
-                    int bo = pack ? (n4 - j0) * K - n4 : bOff, lb = pack ? 4 * W : ldb; // the kernels read bb[bo + n + k*lb]
-                    for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n4, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
-                    if (mTail < m1) rowTail4(mTail, m1, n4, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
+                    int bo = pack ? (n - j0) * K - n : bOff, lb = pack ? pw : ldb; // the kernels read bb[bo + n + k*lb]
+                    if (WIDE) {
+                        for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
+                        if (mTail < m1) rowTail4(mTail, m1, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
+                    } else {
+                        for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
+                        if (mTail < m1) rowTail2(mTail, m1, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
+                    }
                 }
             }
         }
@@ -129,7 +134,7 @@ final class VectorKernels extends ScalarKernels {
             int m1 = Math.min(M, m0 + MC);
             int groups = (m1 - m0) / 6;
             int mTail = m0 + 6 * groups;
-            for (int n = wide; n < nPanels; n += nr) {
+            for (int n = panels; n < nPanels; n += nr) { // a two-vector panel beside the four-vector ones
                 for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
                 if (mTail < m1) rowTail2(mTail, m1, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
             }
