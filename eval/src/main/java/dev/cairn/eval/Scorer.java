@@ -91,9 +91,9 @@ public final class Scorer {
         return new Score(sum, per, greedy);
     }
 
-    /** Scratch length for {@link #logSoftmaxAt(float[], int, float, double[], double[])}: V rounded up to 16. */
+    /** Scratch length for {@link #logSoftmaxAt(float[], int, float, double[], double[])}: V rounded up to 8 (whole vectors of doubles). */
     static int scratchLength(int V) {
-        return (V + 15) & ~15;
+        return (V + 7) & ~7;
     }
 
     /** log softmax(logits)[target] in double: max, then the sum of exp(l - max) in index order. */
