@@ -53,7 +53,8 @@ public final class Scorer {
             }
         }
         List<Score> out = new ArrayList<>(requests.size());
-        float[] logits = new float[V];
+        float[][] rows = new float[parallel.threads()][V];
+        double[][] scratch = new double[2 * parallel.threads()][scratchLength(V)];
         for (int b0 = 0; b0 < requests.size(); b0 += batch) {
             List<Request> group = requests.subList(b0, Math.min(requests.size(), b0 + batch));
             int T = 1;
@@ -64,12 +65,10 @@ public final class Scorer {
                 int[] t = group.get(b).tokens();
                 System.arraycopy(t, 0, in, b * T, t.length - 1);
             }
-            gpt.forward(in, null, B, T);
-            // Each request's log-softmax runs on one worker (its own result; sums in a fixed order within it).
+            // Each request's log-softmax runs on one worker (its own result; sums in a fixed order within it), as soon
+            // as the pass has its logits: on the worker that computed them, while they are in its cache.
             Score[] scores = new Score[B];
-            float[][] rows = new float[parallel.threads()][V];
-            double[][] scratch = new double[2 * parallel.threads()][scratchLength(V)];
-            parallel.forEach(B, (b, worker) -> scores[b] = scoreOne(group.get(b), b, rows[worker], scratch[2 * worker], scratch[2 * worker + 1]));
+            gpt.forward(in, B, T, (b, worker) -> scores[b] = scoreOne(group.get(b), b, rows[worker], scratch[2 * worker], scratch[2 * worker + 1]));
             for (Score sc : scores) out.add(sc);
         }
         return out;

@@ -98,4 +98,49 @@ class EvalDeterminismTest {
             }
         }
     }
+
+    @Test
+    void scoresAreTheBitsOfTheForwardPassesLogitsForBothArchitectures() {
+        // The scorer reads each sequence's logits as the pass finishes it, on the worker that computed them (whole
+        // sequences per worker) or after the pass (by layer): either way the bits of the logits a full pass leaves.
+        for (var m : List.of(EvalFixture.model(11), EvalFixture.llama(12))) {
+            int ctx = m.config().contextLen();
+            List<Scorer.Request> reqs = new java.util.ArrayList<>();
+            for (int i = 0; i < 9; i++) {
+                int n = 2 + (i * 7) % ctx;
+                int[] t = new int[n + 1];
+                for (int j = 0; j <= n; j++) t[j] = (i * 31 + j * 17) % m.config().vocabSize();
+                reqs.add(new Scorer.Request(t, 1 + i % Math.min(3, n)));
+            }
+            // the definition: one sequence alone, one full pass, then log-softmax at each scored position
+            List<double[]> want = new java.util.ArrayList<>();
+            try (Parallel par = new Parallel(1)) {
+                var model = m.model(Kernels.named("scalar"), par);
+                for (Scorer.Request r : reqs) {
+                    int T = r.tokens().length - 1;
+                    model.forward(java.util.Arrays.copyOf(r.tokens(), T), null, 1, T);
+                    float[] logits = new float[m.config().vocabSize()];
+                    double[] per = new double[r.tokens().length - r.from()];
+                    for (int i = 0; i < per.length; i++) {
+                        model.logitsAt(0, r.from() - 1 + i, logits);
+                        per[i] = Scorer.logSoftmaxAt(logits, r.tokens()[r.from() + i]);
+                    }
+                    want.add(per);
+                }
+            }
+            for (int[] how : new int[][] {{1, 1}, {3, 2}, {4, 2}, {8, 2}, {9, 3}}) {
+                try (Parallel par = new Parallel(how[1])) {
+                    List<Scorer.Score> got = new Scorer(m, Kernels.named("vector"), par, how[0]).score(reqs);
+                    for (int i = 0; i < reqs.size(); i++) {
+                        double[] g = got.get(i).perToken(), w = want.get(i);
+                        assertEquals(w.length, g.length);
+                        for (int j = 0; j < w.length; j++) {
+                            assertEquals(Double.doubleToRawLongBits(w[j]), Double.doubleToRawLongBits(g[j]),
+                                    m.config().getClass().getSimpleName() + " batch " + how[0] + " threads " + how[1] + " request " + i + " token " + j);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -30,6 +30,16 @@ final class EvalFixture {
         }
     }
 
+    static LoadedModel llama(long seed) {
+        dev.cairn.model.LlamaConfig cfg = new dev.cairn.model.LlamaConfig(CHARS.length, 48, 2, 4, 2, 32, 64,
+                dev.cairn.model.LlamaConfig.DEFAULT_ROPE_THETA, dev.cairn.model.LlamaConfig.DEFAULT_NORM_EPS, false);
+        try (Parallel par = new Parallel(1)) {
+            dev.cairn.model.Llama m = new dev.cairn.model.Llama(cfg, Kernels.named("scalar"), par);
+            m.initialize(seed);
+            return new LoadedModel(cfg, m.params().clone(), ModelTokenizer.characters(CHARS));
+        }
+    }
+
     static Path modelDir(Path tmp, long seed) throws IOException {
         Path d = tmp.resolve("model-" + seed);
         if (!Files.exists(d.resolve("config.json"))) HfDirectory.write(d, model(seed), Dtype.F32, Map.of());

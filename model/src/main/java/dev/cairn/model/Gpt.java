@@ -183,11 +183,22 @@ public final class Gpt implements LanguageModel {
     // ------------------------------------------------------------------------------------ forward
 
     private DeferredUpdate deferred;
+    private SequenceSink sink; // the running pass's, without targets (null: none)
     private final java.util.concurrent.atomic.AtomicInteger layersUpdated = new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public void deferUpdate(DeferredUpdate u) {
         deferred = u;
+    }
+
+    @Override
+    public void forward(int[] inputs, int B, int T, SequenceSink sink) {
+        this.sink = sink;
+        try {
+            forward(inputs, null, B, T);
+        } finally {
+            this.sink = null;
+        }
     }
 
     /**
@@ -244,6 +255,8 @@ public final class Gpt implements LanguageModel {
             wTallFresh = transpose;
         } else {
             forwardByLayer(gradScale);
+            SequenceSink done = sink;
+            if (done != null && targets == null) par.forEach(B, done::accept);
         }
         if (targets == null) return Float.NaN;
         double sum = 0;
@@ -272,6 +285,8 @@ public final class Gpt implements LanguageModel {
                 attentionInputRows(l + 1, res3[l], r0, r1, lo, ln1At);
             } else {
                 headRows(r0, r1, gradScale);
+                SequenceSink done = sink;
+                if (done != null && targets == null) for (int b = b0; b < b1; b++) done.accept(b, worker);
             }
         }
     }

@@ -39,6 +39,20 @@ public sealed interface LanguageModel permits Gpt, Llama {
      */
     float forward(int[] inputs, int[] targets, int B, int T);
 
+    /**
+     * {@link #forward} without targets that hands every sequence b to {@code sink.accept(b, worker)} once its logits
+     * are ready: on the worker that computed them, while they are in its cache, where the pass carries whole sequences
+     * through every layer; otherwise after the pass, spread over the workers. The sink may read {@link #logitsAt} for
+     * its sequence only, and must not start another pass.
+     */
+    void forward(int[] inputs, int B, int T, SequenceSink sink);
+
+    /** Takes a sequence whose logits a forward pass has finished ({@link #forward(int[], int, int, SequenceSink)}). */
+    @FunctionalInterface
+    interface SequenceSink {
+        void accept(int b, int worker);
+    }
+
     /** Gradients of the last forward pass's mean loss with respect to every parameter, into {@link #grads()}. */
     void backward();
 

@@ -36,6 +36,7 @@ public final class Llama implements LanguageModel {
     private float[] dX, dMid, dLn, dH, dGU, dQkv, dAtty, dLnf, wTall;
     private float[][] workerT, workerTT;
     private DeferredUpdate deferred;
+    private SequenceSink sink; // the running pass's, without targets (null: none)
 
     public Llama(LlamaConfig cfg, Kernels kernels, Parallel parallel) {
         this.cfg = cfg;
@@ -145,6 +146,16 @@ public final class Llama implements LanguageModel {
     // ------------------------------------------------------------------------------------ forward
 
     @Override
+    public void forward(int[] inputs, int B, int T, SequenceSink sink) {
+        this.sink = sink;
+        try {
+            forward(inputs, null, B, T);
+        } finally {
+            this.sink = null;
+        }
+    }
+
+    @Override
     public float forward(int[] inputs, int[] targets, int B, int T) {
         if (T > cfg.contextLen()) throw new IllegalArgumentException("sequence length " + T + " exceeds context " + cfg.contextLen());
         int V = cfg.vocabSize(), BT = B * T, L = cfg.layers();
@@ -174,6 +185,8 @@ public final class Llama implements LanguageModel {
             par.forEach(blocks, blocks, (i, worker) -> forwardSequences(B * i / blocks, B * (i + 1) / blocks, worker, gradScale));
         } else {
             forwardByLayer(gradScale);
+            SequenceSink done = sink;
+            if (done != null && targets == null) par.forEach(B, done::accept);
         }
         if (targets == null) return Float.NaN;
         double sum = 0;
@@ -191,8 +204,13 @@ public final class Llama implements LanguageModel {
                 for (int h = 0; h < NH; h++) attentionHeadForward(l, b, h, worker);
             }
             blockRestRows(l, r0, r1);
-            if (l + 1 < L) attentionInputRows(l + 1, res3[l], r0, r1);
-            else headRows(r0, r1, gradScale);
+            if (l + 1 < L) {
+                attentionInputRows(l + 1, res3[l], r0, r1);
+            } else {
+                headRows(r0, r1, gradScale);
+                SequenceSink done = sink;
+                if (done != null && targets == null) for (int b = b0; b < b1; b++) done.accept(b, worker);
+            }
         }
     }
 
