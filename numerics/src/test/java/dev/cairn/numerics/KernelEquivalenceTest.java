@@ -35,9 +35,9 @@ class KernelEquivalenceTest {
                 "8,64,300,true", "9,64,3,false", "10,70,9,false", "11,130,5,true", "128,128,20,true", "101,256,7,false",
                 // four-row tails of two-vector panels (attention's last 4-row tile at head size 32)
                 "4,32,64,false", "64,32,17,true", "10,32,12,false", "4,16,9,true", "5,40,33,false",
-                // packed four-vector panels over split depths; masked last columns beside them
+                // packed panels (A of 96 rows or more) over split depths and in chunks; masked last columns beside them
                 "30,130,300,false", "24,193,257,true", "13,65,128,false", "7,3,40,true", "1,15,8,false",
-                "60,117,70,false", "50,1100,300,false", "49,1090,260,true", "48,64,5,true"})
+                "120,117,70,false", "100,1100,300,false", "97,1090,260,true", "96,64,5,true", "95,64,5,true"})
     void gemmMatchesReference(int M, int N, int K, boolean transA) {
         float[] a = random(1, M * K + 3, 1f), b = random(2, K * (N + 2) + 5, 1f), bias = random(3, N + 1, 1f);
         int sm = transA ? 1 : K, sk = transA ? M : 1;
