@@ -60,10 +60,15 @@ final class VectorKernels extends ScalarKernels {
     public void gemm(int M, int N, int K, float[] a, int aOff, int sm, int sk,
                      float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                      float[] bias, int biasOff, boolean acc) {
-        if (bias != null && !acc) {
-            // Each chain starts from the bias either way (a copy is exact). Starting it in C keeps a third case out
-            // of the micro-kernels' set-up: C2 compiled them several times slower once it had seen both.
-            for (int m = 0; m < M; m++) System.arraycopy(bias, biasOff, c, cOff + m * ldc, N);
+        if (!acc && (bias != null || W < 16)) {
+            // Each chain starts from the bias or zero either way (a copy is exact). Starting it in C keeps cases out
+            // of the micro-kernels' set-up: C2 compiled them several times slower once it had seen a bias beside the
+            // other cases, and the narrower ones (W < 16) 20-25% slower once they had seen zero beside C. The 512-bit
+            // ones start from zero in registers: zeroing C first cost them 3-20% (its lines come back from memory).
+            for (int m = 0; m < M; m++) {
+                if (bias != null) System.arraycopy(bias, biasOff, c, cOff + m * ldc, N);
+                else java.util.Arrays.fill(c, cOff + m * ldc, cOff + m * ldc + N, 0f);
+            }
             bias = null;
             acc = true;
         }
