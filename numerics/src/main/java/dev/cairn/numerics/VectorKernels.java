@@ -28,6 +28,8 @@ final class VectorKernels extends ScalarKernels {
     private static final int PACK_FLOATS = 1 << 18;
     /** Whether gemm copies B's panels before the micro-kernels read them (-Dcairn.gemm.nopack=true to compare; same bits). */
     private static final boolean PACK_B = !Boolean.getBoolean("cairn.gemm.nopack");
+    /** The fewest rows of A for which gemm copies B's panels (any value gives the same bits). */
+    private static final int PACK_ROWS = Integer.getInteger("cairn.gemm.packrows", 96);
     private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[1][]);
 
     private static float[] packBuffer(int n) {
@@ -99,7 +101,7 @@ final class VectorKernels extends ScalarKernels {
         final int pw = WIDE ? 4 * W : nr, panels = N - N % pw;
         // The copy costs about 1/M of the block's work: from 96 rows of A on, packing paid at every shape measured
         // (in-JVM A/B, AMD EPYC: 10.8M training 4,392 -> 4,624 tokens/s); 48-row weight-gradient items lost (4,239).
-        boolean pack = PACK_B && panels > 0 && M >= 96;
+        boolean pack = PACK_B && panels > 0 && M >= PACK_ROWS;
         // Panels are packed a chunk of columns at a time, so the copy stays at most PACK_FLOATS (a vocabulary-wide
         // head would otherwise copy all of B per thread); each chunk then sweeps every row of A.
         int chunk = pack ? Math.max(pw, Math.min(panels, PACK_FLOATS / K / pw * pw)) : Math.max(panels, pw);
