@@ -92,6 +92,9 @@ final class BenchEvalCommand implements Callable<Integer> {
                     ratio[round] = scored[round] / trained[round];
                 }
                 o.printf(Locale.ROOT, "%-52s %,14.0f %,14.0f %7.2fx%n", c.name(), median(scored), median(trained), median(ratio));
+                StringBuilder rounds = new StringBuilder("  rounds:");
+                for (double x : ratio) rounds.append(String.format(Locale.ROOT, " %.2fx", x));
+                o.println(rounds);
                 o.flush();
             }
         }

@@ -6,6 +6,9 @@ import dev.cairn.numerics.Parallel;
 import dev.cairn.release.LoadedModel;
 import java.util.ArrayList;
 import java.util.List;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Log-likelihoods of continuations, batched, with results that are the same bits for any batch size, thread count
@@ -116,7 +119,7 @@ public final class Scorer {
         return logits[target] - (double) max - StrictMath.log(s);
     }
 
-    private static final jdk.incubator.vector.VectorSpecies<Float> F = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     /**
      * The largest logit as Math.max over them in index order would give (NaN if any is NaN): max is associative
@@ -124,9 +127,9 @@ public final class Scorer {
      */
     static float max(float[] logits) {
         int V = logits.length, i = 0;
-        jdk.incubator.vector.FloatVector m = jdk.incubator.vector.FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (; i + F.length() <= V; i += F.length()) m = m.max(jdk.incubator.vector.FloatVector.fromArray(F, logits, i));
-        float best = m.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
+        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (; i + F.length() <= V; i += F.length()) m = m.max(FloatVector.fromArray(F, logits, i));
+        float best = m.reduceLanes(VectorOperators.MAX);
         for (; i < V; i++) best = Math.max(best, logits[i]);
         return best;
     }
