@@ -183,7 +183,7 @@ public final class Gpt implements LanguageModel {
     // ------------------------------------------------------------------------------------ forward
 
     private DeferredUpdate deferred;
-    private SequenceSink sink; // the running pass's, without targets (null: none)
+    private SequenceSink sink; // set only while forward(inputs, B, T, sink) runs its pass without targets
     private final java.util.concurrent.atomic.AtomicInteger layersUpdated = new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
@@ -256,7 +256,7 @@ public final class Gpt implements LanguageModel {
         } else {
             forwardByLayer(gradScale);
             SequenceSink done = sink;
-            if (done != null && targets == null) par.forEach(B, done::accept);
+            if (done != null) par.forEach(B, done::accept);
         }
         if (targets == null) return Float.NaN;
         double sum = 0;
@@ -286,7 +286,7 @@ public final class Gpt implements LanguageModel {
             } else {
                 headRows(r0, r1, gradScale);
                 SequenceSink done = sink;
-                if (done != null && targets == null) for (int b = b0; b < b1; b++) done.accept(b, worker);
+                if (done != null) for (int b = b0; b < b1; b++) done.accept(b, worker);
             }
         }
     }

@@ -36,7 +36,7 @@ public final class Llama implements LanguageModel {
     private float[] dX, dMid, dLn, dH, dGU, dQkv, dAtty, dLnf, wTall;
     private float[][] workerT, workerTT;
     private DeferredUpdate deferred;
-    private SequenceSink sink; // the running pass's, without targets (null: none)
+    private SequenceSink sink; // set only while forward(inputs, B, T, sink) runs its pass without targets
 
     public Llama(LlamaConfig cfg, Kernels kernels, Parallel parallel) {
         this.cfg = cfg;
@@ -186,7 +186,7 @@ public final class Llama implements LanguageModel {
         } else {
             forwardByLayer(gradScale);
             SequenceSink done = sink;
-            if (done != null && targets == null) par.forEach(B, done::accept);
+            if (done != null) par.forEach(B, done::accept);
         }
         if (targets == null) return Float.NaN;
         double sum = 0;
@@ -209,7 +209,7 @@ public final class Llama implements LanguageModel {
             } else {
                 headRows(r0, r1, gradScale);
                 SequenceSink done = sink;
-                if (done != null && targets == null) for (int b = b0; b < b1; b++) done.accept(b, worker);
+                if (done != null) for (int b = b0; b < b1; b++) done.accept(b, worker);
             }
         }
     }

@@ -71,7 +71,6 @@ final class VectorKernels extends ScalarKernels {
                 if (bias != null) System.arraycopy(bias, biasOff, c, cOff + m * ldc, N);
                 else java.util.Arrays.fill(c, cOff + m * ldc, cOff + m * ldc + N, 0f);
             }
-            bias = null;
             acc = true;
         }
         // K is cut into blocks so the operands of one block stay in cache; C carries each element's fma
@@ -79,15 +78,14 @@ final class VectorKernels extends ScalarKernels {
         int k0 = 0;
         do {
             int kc = Math.min(KC, K - k0);
-            gemmBlock(M, N, kc, a, aOff + k0 * sk, sm, sk, b, bOff + k0 * ldb, ldb, c, cOff, ldc,
-                    k0 == 0 ? bias : null, biasOff, acc || k0 > 0);
+            gemmBlock(M, N, kc, a, aOff + k0 * sk, sm, sk, b, bOff + k0 * ldb, ldb, c, cOff, ldc, acc || k0 > 0);
             k0 += KC;
         } while (k0 < K);
     }
 
+    /** One K block of {@link #gemm}; every chain starts from C (acc) or zero, the bias having been copied into C. */
     private void gemmBlock(int M, int N, int K, float[] a, int aOff, int sm, int sk,
-                           float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                           float[] bias, int biasOff, boolean acc) {
+                           float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
         final int nr = 2 * W;
         final int nPanels = N - N % nr;
         final int last = N - N % W;                  // past it, fewer than W columns
@@ -130,11 +128,11 @@ final class VectorKernels extends ScalarKernels {
                     float[] bb = pack ? pb : b;
                     int bo = pack ? (n - j0) * K - n : bOff, lb = pack ? pw : ldb; // the kernels read bb[bo + n + k*lb]
                     if (WIDE) {
-                        for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
-                        if (mTail < m1) rowTail4(mTail, m1, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
+                        for (int g = 0; g < groups; g++) micro6x4(m0 + 6 * g, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, acc);
+                        if (mTail < m1) rowTail4(mTail, m1, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, acc);
                     } else {
-                        for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
-                        if (mTail < m1) rowTail2(mTail, m1, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, bias, biasOff, acc);
+                        for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, acc);
+                        if (mTail < m1) rowTail2(mTail, m1, n, K, a, aOff, sm, sk, bb, bo, lb, c, cOff, ldc, acc);
                     }
                 }
             }
@@ -144,42 +142,40 @@ final class VectorKernels extends ScalarKernels {
             int groups = (m1 - m0) / 6;
             int mTail = m0 + 6 * groups;
             for (int n = panels; n < nPanels; n += nr) { // a two-vector panel beside the four-vector ones
-                for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-                if (mTail < m1) rowTail2(mTail, m1, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (int g = 0; g < groups; g++) micro6x2(m0 + 6 * g, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, acc);
+                if (mTail < m1) rowTail2(mTail, m1, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, acc);
             }
             if (nPanels < last) {
                 int n = nPanels;
-                for (int g = 0; g < groups; g++) micro6x1(m0 + 6 * g, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-                for (int m = mTail; m < m1; m++) micro1x1(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (int g = 0; g < groups; g++) micro6x1(m0 + 6 * g, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, acc);
+                for (int m = mTail; m < m1; m++) micro1x1(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, acc);
             }
             if (last < N && !masked) {
-                for (int m = m0; m < m1; m++) gemmRowTail(m, last, N, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+                for (int m = m0; m < m1; m++) gemmRowTail(m, last, N, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, null, 0, acc);
             } else if (masked) {
                 // Each lane is still one fma chain in k (a scalar row tail is one latency-bound chain per element).
-                for (int g = 0; g < groups; g++) micro6xMasked(m0 + 6 * g, last, K, a, aOff, sm, sk, pb, tailAt, c, cOff, ldc, bias, biasOff, acc, mask);
-                for (int m = mTail; m < m1; m++) micro1xMasked(m, last, K, a, aOff, sm, sk, pb, tailAt, c, cOff, ldc, bias, biasOff, acc, mask);
+                for (int g = 0; g < groups; g++) micro6xMasked(m0 + 6 * g, last, K, a, aOff, sm, sk, pb, tailAt, c, cOff, ldc, acc, mask);
+                for (int m = mTail; m < m1; m++) micro1xMasked(m, last, K, a, aOff, sm, sk, pb, tailAt, c, cOff, ldc, acc, mask);
             }
         }
     }
 
-    private static FloatVector init(float[] c, int ci, float[] bias, int bi, boolean acc) {
+    private static FloatVector init(float[] c, int ci, boolean acc) {
         if (acc) return FloatVector.fromArray(S, c, ci);
-        if (bias != null) return FloatVector.fromArray(S, bias, bi);
         return FloatVector.zero(S);
     }
 
     /** Six rows by four vectors (24 accumulators); row r of A at step k is a[aOff + (m + r)*sm + k*sk], as in every kernel here. */
     private static void micro6x4(int m, int n, int K, float[] a, int aOff, int sm, int sk,
-                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                                 float[] bias, int biasOff, boolean acc) {
-        int c0 = cOff + m * ldc + n, bi = biasOff + n;
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        int c0 = cOff + m * ldc + n;
         int r1 = c0 + ldc, r2 = c0 + 2 * ldc, r3 = c0 + 3 * ldc, r4 = c0 + 4 * ldc, r5 = c0 + 5 * ldc;
-        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc), c02 = init(c, c0 + 2 * W, bias, bi + 2 * W, acc), c03 = init(c, c0 + 3 * W, bias, bi + 3 * W, acc);
-        FloatVector c10 = init(c, r1, bias, bi, acc), c11 = init(c, r1 + W, bias, bi + W, acc), c12 = init(c, r1 + 2 * W, bias, bi + 2 * W, acc), c13 = init(c, r1 + 3 * W, bias, bi + 3 * W, acc);
-        FloatVector c20 = init(c, r2, bias, bi, acc), c21 = init(c, r2 + W, bias, bi + W, acc), c22 = init(c, r2 + 2 * W, bias, bi + 2 * W, acc), c23 = init(c, r2 + 3 * W, bias, bi + 3 * W, acc);
-        FloatVector c30 = init(c, r3, bias, bi, acc), c31 = init(c, r3 + W, bias, bi + W, acc), c32 = init(c, r3 + 2 * W, bias, bi + 2 * W, acc), c33 = init(c, r3 + 3 * W, bias, bi + 3 * W, acc);
-        FloatVector c40 = init(c, r4, bias, bi, acc), c41 = init(c, r4 + W, bias, bi + W, acc), c42 = init(c, r4 + 2 * W, bias, bi + 2 * W, acc), c43 = init(c, r4 + 3 * W, bias, bi + 3 * W, acc);
-        FloatVector c50 = init(c, r5, bias, bi, acc), c51 = init(c, r5 + W, bias, bi + W, acc), c52 = init(c, r5 + 2 * W, bias, bi + 2 * W, acc), c53 = init(c, r5 + 3 * W, bias, bi + 3 * W, acc);
+        FloatVector c00 = init(c, c0, acc), c01 = init(c, c0 + W, acc), c02 = init(c, c0 + 2 * W, acc), c03 = init(c, c0 + 3 * W, acc);
+        FloatVector c10 = init(c, r1, acc), c11 = init(c, r1 + W, acc), c12 = init(c, r1 + 2 * W, acc), c13 = init(c, r1 + 3 * W, acc);
+        FloatVector c20 = init(c, r2, acc), c21 = init(c, r2 + W, acc), c22 = init(c, r2 + 2 * W, acc), c23 = init(c, r2 + 3 * W, acc);
+        FloatVector c30 = init(c, r3, acc), c31 = init(c, r3 + W, acc), c32 = init(c, r3 + 2 * W, acc), c33 = init(c, r3 + 3 * W, acc);
+        FloatVector c40 = init(c, r4, acc), c41 = init(c, r4 + W, acc), c42 = init(c, r4 + 2 * W, acc), c43 = init(c, r4 + 3 * W, acc);
+        FloatVector c50 = init(c, r5, acc), c51 = init(c, r5 + W, acc), c52 = init(c, r5 + 2 * W, acc), c53 = init(c, r5 + 3 * W, acc);
         int bp = bOff + n, ap = aOff + m * sm;
         for (int k = 0; k < K; k++, ap += sk) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
@@ -208,19 +204,18 @@ final class VectorKernels extends ScalarKernels {
 
     /** One to five leftover rows beside the six-row groups, four vectors wide: four-, two- and one-row kernels. */
     private static void rowTail4(int m, int m1, int n, int K, float[] a, int aOff, int sm, int sk,
-                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                                 float[] bias, int biasOff, boolean acc) {
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
         if (m1 - m >= 4) {
-            micro4x4(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            micro4x4(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, acc);
             m += 4;
         }
         if (m1 - m >= 2) {
-            micro2x4(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            micro2x4(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, acc);
             m += 2;
         }
         if (m < m1) {
-            micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
-            micro1x2(m, n + 2 * W, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, acc);
+            micro1x2(m, n + 2 * W, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, acc);
         }
     }
 
@@ -229,25 +224,23 @@ final class VectorKernels extends ScalarKernels {
      * chains in flight where one row alone has two (latency-bound).
      */
     private static void rowTail2(int m, int m1, int n, int K, float[] a, int aOff, int sm, int sk,
-                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                                 float[] bias, int biasOff, boolean acc) {
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
         if (m1 - m >= 4) {
-            micro4x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+            micro4x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, acc);
             m += 4;
         }
-        for (; m < m1; m++) micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, bias, biasOff, acc);
+        for (; m < m1; m++) micro1x2(m, n, K, a, aOff, sm, sk, b, bOff, ldb, c, cOff, ldc, acc);
     }
 
     /** Four rows by two vectors, A read in place (row-tail kernel). */
     private static void micro4x2(int m, int n, int K, float[] a, int aOff, int sm, int sk,
-                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                                 float[] bias, int biasOff, boolean acc) {
-        int c0 = cOff + m * ldc + n, bi = biasOff + n;
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        int c0 = cOff + m * ldc + n;
         int r1 = c0 + ldc, r2 = c0 + 2 * ldc, r3 = c0 + 3 * ldc;
-        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc);
-        FloatVector c10 = init(c, r1, bias, bi, acc), c11 = init(c, r1 + W, bias, bi + W, acc);
-        FloatVector c20 = init(c, r2, bias, bi, acc), c21 = init(c, r2 + W, bias, bi + W, acc);
-        FloatVector c30 = init(c, r3, bias, bi, acc), c31 = init(c, r3 + W, bias, bi + W, acc);
+        FloatVector c00 = init(c, c0, acc), c01 = init(c, c0 + W, acc);
+        FloatVector c10 = init(c, r1, acc), c11 = init(c, r1 + W, acc);
+        FloatVector c20 = init(c, r2, acc), c21 = init(c, r2 + W, acc);
+        FloatVector c30 = init(c, r3, acc), c31 = init(c, r3 + W, acc);
         int bp = bOff + n, ap = aOff + m * sm;
         for (int k = 0; k < K; k++, ap += sk) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
@@ -269,14 +262,13 @@ final class VectorKernels extends ScalarKernels {
 
     /** Four rows by four vectors, A read in place (row-tail kernel of the wide path). */
     private static void micro4x4(int m, int n, int K, float[] a, int aOff, int sm, int sk,
-                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                                 float[] bias, int biasOff, boolean acc) {
-        int c0 = cOff + m * ldc + n, bi = biasOff + n;
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        int c0 = cOff + m * ldc + n;
         int r1 = c0 + ldc, r2 = c0 + 2 * ldc, r3 = c0 + 3 * ldc;
-        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc), c02 = init(c, c0 + 2 * W, bias, bi + 2 * W, acc), c03 = init(c, c0 + 3 * W, bias, bi + 3 * W, acc);
-        FloatVector c10 = init(c, r1, bias, bi, acc), c11 = init(c, r1 + W, bias, bi + W, acc), c12 = init(c, r1 + 2 * W, bias, bi + 2 * W, acc), c13 = init(c, r1 + 3 * W, bias, bi + 3 * W, acc);
-        FloatVector c20 = init(c, r2, bias, bi, acc), c21 = init(c, r2 + W, bias, bi + W, acc), c22 = init(c, r2 + 2 * W, bias, bi + 2 * W, acc), c23 = init(c, r2 + 3 * W, bias, bi + 3 * W, acc);
-        FloatVector c30 = init(c, r3, bias, bi, acc), c31 = init(c, r3 + W, bias, bi + W, acc), c32 = init(c, r3 + 2 * W, bias, bi + 2 * W, acc), c33 = init(c, r3 + 3 * W, bias, bi + 3 * W, acc);
+        FloatVector c00 = init(c, c0, acc), c01 = init(c, c0 + W, acc), c02 = init(c, c0 + 2 * W, acc), c03 = init(c, c0 + 3 * W, acc);
+        FloatVector c10 = init(c, r1, acc), c11 = init(c, r1 + W, acc), c12 = init(c, r1 + 2 * W, acc), c13 = init(c, r1 + 3 * W, acc);
+        FloatVector c20 = init(c, r2, acc), c21 = init(c, r2 + W, acc), c22 = init(c, r2 + 2 * W, acc), c23 = init(c, r2 + 3 * W, acc);
+        FloatVector c30 = init(c, r3, acc), c31 = init(c, r3 + W, acc), c32 = init(c, r3 + 2 * W, acc), c33 = init(c, r3 + 3 * W, acc);
         int bp = bOff + n, ap = aOff + m * sm;
         for (int k = 0; k < K; k++, ap += sk) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
@@ -299,11 +291,10 @@ final class VectorKernels extends ScalarKernels {
 
     /** Two rows by four vectors, A read in place (row-tail kernel of the wide path). */
     private static void micro2x4(int m, int n, int K, float[] a, int aOff, int sm, int sk,
-                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                                 float[] bias, int biasOff, boolean acc) {
-        int c0 = cOff + m * ldc + n, bi = biasOff + n, r1 = c0 + ldc;
-        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc), c02 = init(c, c0 + 2 * W, bias, bi + 2 * W, acc), c03 = init(c, c0 + 3 * W, bias, bi + 3 * W, acc);
-        FloatVector c10 = init(c, r1, bias, bi, acc), c11 = init(c, r1 + W, bias, bi + W, acc), c12 = init(c, r1 + 2 * W, bias, bi + 2 * W, acc), c13 = init(c, r1 + 3 * W, bias, bi + 3 * W, acc);
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        int c0 = cOff + m * ldc + n, r1 = c0 + ldc;
+        FloatVector c00 = init(c, c0, acc), c01 = init(c, c0 + W, acc), c02 = init(c, c0 + 2 * W, acc), c03 = init(c, c0 + 3 * W, acc);
+        FloatVector c10 = init(c, r1, acc), c11 = init(c, r1 + W, acc), c12 = init(c, r1 + 2 * W, acc), c13 = init(c, r1 + 3 * W, acc);
         int bp = bOff + n, ap = aOff + m * sm;
         for (int k = 0; k < K; k++, ap += sk) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
@@ -320,15 +311,14 @@ final class VectorKernels extends ScalarKernels {
 
     /** Six rows by two vectors. */
     private static void micro6x2(int m, int n, int K, float[] a, int aOff, int sm, int sk,
-                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                                 float[] bias, int biasOff, boolean acc) {
-        int c0 = cOff + m * ldc + n, bi = biasOff + n;
-        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc);
-        FloatVector c10 = init(c, c0 + ldc, bias, bi, acc), c11 = init(c, c0 + ldc + W, bias, bi + W, acc);
-        FloatVector c20 = init(c, c0 + 2 * ldc, bias, bi, acc), c21 = init(c, c0 + 2 * ldc + W, bias, bi + W, acc);
-        FloatVector c30 = init(c, c0 + 3 * ldc, bias, bi, acc), c31 = init(c, c0 + 3 * ldc + W, bias, bi + W, acc);
-        FloatVector c40 = init(c, c0 + 4 * ldc, bias, bi, acc), c41 = init(c, c0 + 4 * ldc + W, bias, bi + W, acc);
-        FloatVector c50 = init(c, c0 + 5 * ldc, bias, bi, acc), c51 = init(c, c0 + 5 * ldc + W, bias, bi + W, acc);
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        int c0 = cOff + m * ldc + n;
+        FloatVector c00 = init(c, c0, acc), c01 = init(c, c0 + W, acc);
+        FloatVector c10 = init(c, c0 + ldc, acc), c11 = init(c, c0 + ldc + W, acc);
+        FloatVector c20 = init(c, c0 + 2 * ldc, acc), c21 = init(c, c0 + 2 * ldc + W, acc);
+        FloatVector c30 = init(c, c0 + 3 * ldc, acc), c31 = init(c, c0 + 3 * ldc + W, acc);
+        FloatVector c40 = init(c, c0 + 4 * ldc, acc), c41 = init(c, c0 + 4 * ldc + W, acc);
+        FloatVector c50 = init(c, c0 + 5 * ldc, acc), c51 = init(c, c0 + 5 * ldc + W, acc);
         int bp = bOff + n, ap = aOff + m * sm;
         for (int k = 0; k < K; k++, ap += sk) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp), b1 = FloatVector.fromArray(S, b, bp + W);
@@ -355,10 +345,9 @@ final class VectorKernels extends ScalarKernels {
     }
 
     private static void micro1x2(int m, int n, int K, float[] a, int aOff, int sm, int sk,
-                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                                 float[] bias, int biasOff, boolean acc) {
-        int c0 = cOff + m * ldc + n, bi = biasOff + n;
-        FloatVector c00 = init(c, c0, bias, bi, acc), c01 = init(c, c0 + W, bias, bi + W, acc);
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        int c0 = cOff + m * ldc + n;
+        FloatVector c00 = init(c, c0, acc), c01 = init(c, c0 + W, acc);
         int ap = aOff + m * sm, bp = bOff + n;
         for (int k = 0; k < K; k++) {
             FloatVector av = FloatVector.broadcast(S, a[ap]);
@@ -372,12 +361,11 @@ final class VectorKernels extends ScalarKernels {
     }
 
     private static void micro6x1(int m, int n, int K, float[] a, int aOff, int sm, int sk,
-                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                                 float[] bias, int biasOff, boolean acc) {
-        int c0 = cOff + m * ldc + n, bi = biasOff + n;
-        FloatVector c00 = init(c, c0, bias, bi, acc), c10 = init(c, c0 + ldc, bias, bi, acc);
-        FloatVector c20 = init(c, c0 + 2 * ldc, bias, bi, acc), c30 = init(c, c0 + 3 * ldc, bias, bi, acc);
-        FloatVector c40 = init(c, c0 + 4 * ldc, bias, bi, acc), c50 = init(c, c0 + 5 * ldc, bias, bi, acc);
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        int c0 = cOff + m * ldc + n;
+        FloatVector c00 = init(c, c0, acc), c10 = init(c, c0 + ldc, acc);
+        FloatVector c20 = init(c, c0 + 2 * ldc, acc), c30 = init(c, c0 + 3 * ldc, acc);
+        FloatVector c40 = init(c, c0 + 4 * ldc, acc), c50 = init(c, c0 + 5 * ldc, acc);
         int bp = bOff + n, ap = aOff + m * sm;
         for (int k = 0; k < K; k++, ap += sk) {
             FloatVector b0 = FloatVector.fromArray(S, b, bp);
@@ -397,19 +385,18 @@ final class VectorKernels extends ScalarKernels {
         c50.intoArray(c, c0 + 5 * ldc);
     }
 
-    private static FloatVector initMasked(float[] c, int ci, float[] bias, int bi, boolean acc, VectorMask<Float> mask) {
+    private static FloatVector initMasked(float[] c, int ci, boolean acc, VectorMask<Float> mask) {
         if (acc) return FloatVector.fromArray(S, c, ci, mask);
-        if (bias != null) return FloatVector.fromArray(S, bias, bi, mask);
         return FloatVector.zero(S);
     }
 
     /** Six rows of the last columns n .. N (the mask's lanes, from 0), from pt[ptOff ..] (K rows of W floats, zero past N). */
     private static void micro6xMasked(int m, int n, int K, float[] a, int aOff, int sm, int sk, float[] pt, int ptOff,
-                                      float[] c, int cOff, int ldc, float[] bias, int biasOff, boolean acc, VectorMask<Float> mask) {
-        int c0 = cOff + m * ldc + n, bi = biasOff + n;
-        FloatVector c00 = initMasked(c, c0, bias, bi, acc, mask), c10 = initMasked(c, c0 + ldc, bias, bi, acc, mask);
-        FloatVector c20 = initMasked(c, c0 + 2 * ldc, bias, bi, acc, mask), c30 = initMasked(c, c0 + 3 * ldc, bias, bi, acc, mask);
-        FloatVector c40 = initMasked(c, c0 + 4 * ldc, bias, bi, acc, mask), c50 = initMasked(c, c0 + 5 * ldc, bias, bi, acc, mask);
+                                      float[] c, int cOff, int ldc, boolean acc, VectorMask<Float> mask) {
+        int c0 = cOff + m * ldc + n;
+        FloatVector c00 = initMasked(c, c0, acc, mask), c10 = initMasked(c, c0 + ldc, acc, mask);
+        FloatVector c20 = initMasked(c, c0 + 2 * ldc, acc, mask), c30 = initMasked(c, c0 + 3 * ldc, acc, mask);
+        FloatVector c40 = initMasked(c, c0 + 4 * ldc, acc, mask), c50 = initMasked(c, c0 + 5 * ldc, acc, mask);
         int ap = aOff + m * sm;
         for (int k = 0; k < K; k++, ap += sk) {
             FloatVector b0 = FloatVector.fromArray(S, pt, ptOff + k * W);
@@ -430,19 +417,18 @@ final class VectorKernels extends ScalarKernels {
 
     /** {@link #micro6xMasked} for one row. */
     private static void micro1xMasked(int m, int n, int K, float[] a, int aOff, int sm, int sk, float[] pt, int ptOff,
-                                      float[] c, int cOff, int ldc, float[] bias, int biasOff, boolean acc, VectorMask<Float> mask) {
+                                      float[] c, int cOff, int ldc, boolean acc, VectorMask<Float> mask) {
         int c0 = cOff + m * ldc + n;
-        FloatVector c00 = initMasked(c, c0, bias, biasOff + n, acc, mask);
+        FloatVector c00 = initMasked(c, c0, acc, mask);
         int ap = aOff + m * sm;
         for (int k = 0; k < K; k++, ap += sk) c00 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, pt, ptOff + k * W), c00);
         c00.intoArray(c, c0, mask);
     }
 
     private static void micro1x1(int m, int n, int K, float[] a, int aOff, int sm, int sk,
-                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
-                                 float[] bias, int biasOff, boolean acc) {
+                                 float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
         int c0 = cOff + m * ldc + n;
-        FloatVector c00 = init(c, c0, bias, biasOff + n, acc);
+        FloatVector c00 = init(c, c0, acc);
         int ap = aOff + m * sm, bp = bOff + n;
         for (int k = 0; k < K; k++) {
             c00 = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, b, bp), c00);
