@@ -37,7 +37,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "presets", mixinStandardHelpOptions = true,
         description = {"The presets gpt2-124m and llama-100m at batch 8 on State of the Union + Shakespeare (ingested with provenance,",
-                "10 % of the documents held out, BPE tokenizer trained on the rest): tokens/s, MFU against the FMA peak measured",
+                "10 %% of the documents held out, BPE tokenizer trained on the rest): tokens/s, MFU against the FMA peak measured",
                 "in the same invocation, and the heap used (goal <= 6 GB)."})
 final class BenchPresetsCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
