@@ -31,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "anchor", mixinStandardHelpOptions = true,
         description = {"Quality anchor: Cairn and the PyTorch peer train the same GPT-2 recipe on the same BPE token ids",
                 "(written as the peer's --tokens file) and score the same validation split; prints both losses and their",
-                "relative difference (goal within 1 %)."})
+                "relative difference (goal within 1 %%)."})
 final class BenchAnchorCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--data", paramLabel = "FILE", description = "UTF-8 text to tokenise (default: the bundled Shakespeare sample).") Path data;

@@ -9,7 +9,7 @@ import dev.cairn.governance.Member;
 import picocli.CommandLine.Command;
 
 /** {@code cairn community}: the state replayed from the log, with its digest (equal on every replay). */
-@Command(name = "community", description = "Replay the log and show the community: members, rules, delegations,"
+@Command(name = "community", mixinStandardHelpOptions = true, description = "Replay the log and show the community: members, rules, delegations,"
         + " what it enacted, and the state digest (the same for every replay of the same log).")
 final class CommunityCommand extends GovernanceCli {
     @picocli.CommandLine.Option(names = "--state", description = "With --json: print the whole canonical state.") boolean full;

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cairn delegate --to MEMBER --key K}: delegate voting power (transitively; cycles are refused). */
-@Command(name = "delegate", description = "Delegate your voting power to MEMBER (name, @keyname or public key);"
+@Command(name = "delegate", mixinStandardHelpOptions = true, description = "Delegate your voting power to MEMBER (name, @keyname or public key);"
         + " --to self withdraws. Power counts at each proposal's snapshot, where the charter allows delegation.")
 final class DelegateCommand extends GovernanceCli {
     @Option(names = "--to", required = true, paramLabel = "MEMBER") String to;

@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
  * {@code cairn execute ID}: carries out a proposal that succeeded (after its timelock, if queued). Execution
  * is permissionless, as in OpenZeppelin Governor; without {@code --key} the home's log operator key signs it.
  */
-@Command(name = "execute", description = "Execute proposal ID once it has succeeded (or, if queued, once its timelock has ended).")
+@Command(name = "execute", mixinStandardHelpOptions = true, description = "Execute proposal ID once it has succeeded (or, if queued, once its timelock has ended).")
 final class ExecuteCommand extends GovernanceCli {
     @Parameters(index = "0", paramLabel = "ID") String id;
     @Option(names = "--key", paramLabel = "K", description = "Sign with this key (default: the home's log operator key).") String key;

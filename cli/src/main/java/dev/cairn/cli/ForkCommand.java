@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cairn fork}: starts a new community from another's log at a checkpoint. */
-@Command(name = "fork", description = "Start a new community in HOME from the community whose log is LOG_DIR, at CHECKPOINT"
+@Command(name = "fork", mixinStandardHelpOptions = true, description = "Start a new community in HOME from the community whose log is LOG_DIR, at CHECKPOINT"
         + " (a tree size, or a file holding a signed checkpoint of that log): the genesis cites the parent and checkpoint"
         + " and takes along its datasets, runs and releases.")
 final class ForkCommand extends GovernanceCli {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code cairn init}: founds a community in the home by writing its genesis statement to a new log. */
-@Command(name = "init", description = "Found a community: write its genesis statement (name + charter) to a new log in HOME.")
+@Command(name = "init", mixinStandardHelpOptions = true, description = "Found a community: write its genesis statement (name + charter) to a new log in HOME.")
 final class InitCommand extends GovernanceCli {
     @Option(names = "--name", required = true, paramLabel = "NAME", description = "The community's name.") String name;
     @Option(names = "--charter", required = true, paramLabel = "FILE", description = "The charter (TOML); @NAME keys resolve to HOME's keys.") Path charterFile;

@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code cairn key new|show|export|release-key}: Ed25519 identities in {@code HOME/keys}. */
-@Command(name = "key", description = "Make, show and export Ed25519 identities (HOME/keys).",
+@Command(name = "key", mixinStandardHelpOptions = true, description = "Make, show and export Ed25519 identities (HOME/keys).",
         subcommands = {KeyCommand.New.class, KeyCommand.Show.class, KeyCommand.Export.class, KeyCommand.ReleaseKey.class})
 public final class KeyCommand implements Runnable {
     @Spec CommandSpec spec;
@@ -57,7 +57,7 @@ public final class KeyCommand implements Runnable {
         return n;
     }
 
-    @Command(name = "new", description = "Make an Ed25519 key pair NAME.key (owner-only) and NAME.pub.")
+    @Command(name = "new", mixinStandardHelpOptions = true, description = "Make an Ed25519 key pair NAME.key (owner-only) and NAME.pub.")
     static final class New implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Mixin HomeOption home;
@@ -103,7 +103,7 @@ public final class KeyCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", description = "Print a key's public key and key id (hex SHA-256 of the raw public key).")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Print a key's public key and key id (hex SHA-256 of the raw public key).")
     static final class Show implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Mixin HomeOption home;
@@ -142,7 +142,7 @@ public final class KeyCommand implements Runnable {
     /** The fixed PKCS#8 (RFC 8410) prefix of an Ed25519 private key: version 0, algorithm id-Ed25519, then the 32-byte seed. */
     static final byte[] PKCS8_ED25519 = dev.cairn.ledger.Hex.decode("302e020100300506032b657004220420");
 
-    @Command(name = "export", description = {"Write a member's Ed25519 private key as PKCS#8 (RFC 8410), for the dashboard, which imports it with "
+    @Command(name = "export", mixinStandardHelpOptions = true, description = {"Write a member's Ed25519 private key as PKCS#8 (RFC 8410), for the dashboard, which imports it with "
             + "WebCrypto and keeps it in the browser. The output is SECRET: whoever holds it can vote as this member.",
             "PEM by default; --base64 for the DER bytes in base64."},
             footer = {"", "Example:", "  cairn key export boreal-institute --pkcs8 --out boreal.pem    # then paste it into the dashboard's \"Your key\" page"})
@@ -182,7 +182,7 @@ public final class KeyCommand implements Runnable {
         }
     }
 
-    @Command(name = "release-key", description = "Give an existing identity an ECDSA P-256 release key (OpenSSF model signing accepts only ECDSA) "
+    @Command(name = "release-key", mixinStandardHelpOptions = true, description = "Give an existing identity an ECDSA P-256 release key (OpenSSF model signing accepts only ECDSA) "
             + "and, where HOME holds a community, bind it to the identity with a signed statement in the ledger.")
     static final class ReleaseKey implements Callable<Integer> {
         @Spec CommandSpec spec;

@@ -7,7 +7,7 @@ import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code cairn lineage}: the line of forks from the root community to this one. */
-@Command(name = "lineage", description = "Show the tree of communities this one descends from (root first), and the models "
+@Command(name = "lineage", mixinStandardHelpOptions = true, description = "Show the tree of communities this one descends from (root first), and the models "
         + "released along it with what each was trained from.")
 final class LineageCommand extends GovernanceCli {
     @picocli.CommandLine.Option(names = "--svg", paramLabel = "FILE", description = "Also draw the lineage as an SVG picture.") java.nio.file.Path svg;

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * ({@code HOME/log}). Every command opens the log read-only, which already checks every byte against the
  * signed checkpoint; hashes print as lower-case hex.
  */
-@Command(name = "log", description = "Inspect and verify the transparency log (HOME/log).",
+@Command(name = "log", mixinStandardHelpOptions = true, description = "Inspect and verify the transparency log (HOME/log).",
         subcommands = {LogCommand.Show.class, LogCommand.CheckpointCmd.class, LogCommand.Prove.class,
                 LogCommand.Consistency.class, LogCommand.Verify.class, LogCommand.Evidence.class})
 public final class LogCommand implements Runnable {
@@ -79,7 +79,7 @@ public final class LogCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", description = "Print the log's origin, size, root and its latest entries.")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Print the log's origin, size, root and its latest entries.")
     static final class Show extends LogReader {
         @Option(names = "--from", paramLabel = "INDEX", description = "First entry to list (default: the last --limit).") Long from;
         @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "Entries to list (default 20).") int limit;
@@ -130,7 +130,7 @@ public final class LogCommand implements Runnable {
         }
     }
 
-    @Command(name = "checkpoint", description = "Print the latest signed checkpoint (C2SP tlog-checkpoint).")
+    @Command(name = "checkpoint", mixinStandardHelpOptions = true, description = "Print the latest signed checkpoint (C2SP tlog-checkpoint).")
     static final class CheckpointCmd extends LogReader {
         @Override
         void run(TransparencyLog log, PrintWriter out) {
@@ -152,7 +152,7 @@ public final class LogCommand implements Runnable {
         }
     }
 
-    @Command(name = "prove", description = "Print the inclusion proof (audit path) of entry INDEX.")
+    @Command(name = "prove", mixinStandardHelpOptions = true, description = "Print the inclusion proof (audit path) of entry INDEX.")
     static final class Prove extends LogReader {
         @Parameters(paramLabel = "INDEX") long index;
         @Option(names = "--tree-size", paramLabel = "N", description = "Prove against the tree of the first N entries (default: all).") Long treeSize;
@@ -181,7 +181,7 @@ public final class LogCommand implements Runnable {
         }
     }
 
-    @Command(name = "consistency", description = "Print the consistency proof between tree sizes OLD_SIZE and NEW_SIZE.")
+    @Command(name = "consistency", mixinStandardHelpOptions = true, description = "Print the consistency proof between tree sizes OLD_SIZE and NEW_SIZE.")
     static final class Consistency extends LogReader {
         @Parameters(index = "0", paramLabel = "OLD_SIZE") long oldSize;
         @Parameters(index = "1", paramLabel = "NEW_SIZE") long newSize;
@@ -210,7 +210,7 @@ public final class LogCommand implements Runnable {
         }
     }
 
-    @Command(name = "verify", description = "Check every entry: framing, checksums, the signed checkpoint's root,"
+    @Command(name = "verify", mixinStandardHelpOptions = true, description = "Check every entry: framing, checksums, the signed checkpoint's root,"
             + " and every envelope's signatures and types.")
     static final class Verify extends LogReader {
         @Override
@@ -240,7 +240,7 @@ public final class LogCommand implements Runnable {
     }
 
 
-    @Command(name = "evidence", description = "Check a split-view evidence file a mirror or client wrote: both checkpoints' signatures with the "
+    @Command(name = "evidence", mixinStandardHelpOptions = true, description = "Check a split-view evidence file a mirror or client wrote: both checkpoints' signatures with the "
             + "log's key, and what they show together (two trees of one size: a fork, proven; a smaller tree after a larger one: a rollback).")
     static final class Evidence implements Callable<Integer> {
         @Spec CommandSpec spec;

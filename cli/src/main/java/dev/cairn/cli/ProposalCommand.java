@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code cairn proposal show|list|cancel}: read proposals (state, tallies, quorum, what is left); withdraw one. */
-@Command(name = "proposal", description = "Show, list or cancel proposals.",
+@Command(name = "proposal", mixinStandardHelpOptions = true, description = "Show, list or cancel proposals.",
         subcommands = {ProposalCommand.Show.class, ProposalCommand.ListProposals.class, ProposalCommand.Cancel.class})
 final class ProposalCommand implements Runnable {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -27,7 +27,7 @@ final class ProposalCommand implements Runnable {
                 + s.name() + " (it has " + s.proposals().size() + "; give a number or a digest prefix of 8+ hex digits)"));
     }
 
-    @Command(name = "show", description = "A proposal's state, tallies, quorum and what is left, judged now.")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "A proposal's state, tallies, quorum and what is left, judged now.")
     static final class Show extends GovernanceCli {
         @Parameters(index = "0", paramLabel = "ID", description = "Number or digest (prefix).") String id;
 
@@ -69,7 +69,7 @@ final class ProposalCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", description = "Every proposal with its state now.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Every proposal with its state now.")
     static final class ListProposals extends GovernanceCli {
         @Override
         int execute() throws Exception {
@@ -94,7 +94,7 @@ final class ProposalCommand implements Runnable {
         }
     }
 
-    @Command(name = "cancel", description = "Withdraw your own proposal while it is still Pending.")
+    @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Withdraw your own proposal while it is still Pending.")
     static final class Cancel extends GovernanceCli {
         @Parameters(index = "0", paramLabel = "ID") String id;
         @Option(names = "--key", required = true, paramLabel = "K", description = "The proposer's key.") String key;

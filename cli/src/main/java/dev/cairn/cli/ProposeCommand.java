@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cairn propose KIND --file PROPOSAL --key K}: puts a motion to the vote. */
-@Command(name = "propose", description = "Make a proposal: KIND is admit-data, start-run, release-model, amend-charter,"
+@Command(name = "propose", mixinStandardHelpOptions = true, description = "Make a proposal: KIND is admit-data, start-run, release-model, amend-charter,"
         + " add-member or remove-member; PROPOSAL is a TOML file (title, description, the action's fields, or [[options]]).")
 final class ProposeCommand extends GovernanceCli {
     @Parameters(index = "0", paramLabel = "KIND") String kind;

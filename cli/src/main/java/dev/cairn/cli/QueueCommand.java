@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cairn queue ID}: starts a succeeded proposal's timelock (permissionless, as in OpenZeppelin Governor). */
-@Command(name = "queue", description = "Queue succeeded proposal ID behind its timelock; execute it once the timelock has ended.")
+@Command(name = "queue", mixinStandardHelpOptions = true, description = "Queue succeeded proposal ID behind its timelock; execute it once the timelock has ended.")
 final class QueueCommand extends GovernanceCli {
     @Parameters(index = "0", paramLabel = "ID") String id;
     @Option(names = "--key", paramLabel = "K", description = "Sign with this key (default: the home's log operator key).") String key;

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cairn vote ID for|against|abstain --key K} or {@code cairn vote ID --rank A,B,C --key K}. */
-@Command(name = "vote", description = "Vote on proposal ID (number or digest): for, against or abstain; or rank its options"
+@Command(name = "vote", mixinStandardHelpOptions = true, description = "Vote on proposal ID (number or digest): for, against or abstain; or rank its options"
         + " with --rank A,B,C (unranked options rank last, equal; \"none\" is none of the above).")
 final class VoteCommand extends GovernanceCli {
     @Parameters(index = "0", paramLabel = "ID") String id;
