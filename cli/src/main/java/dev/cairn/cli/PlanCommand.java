@@ -22,14 +22,14 @@ import picocli.CommandLine.Model.CommandSpec;
 final class PlanCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--config", required = true, description = "default, 10.8m, gpt2-124m, llama-100m or 1b.") String config;
-    @Option(names = "--tokens", required = true, description = "Training tokens (e.g. 10e9).") double tokens;
-    @Option(names = "--nodes", required = true, split = ",", description = "Node counts (powers of two), comma-separated.") int[] nodes;
-    @Option(names = "--flops-per-node", required = true, description = "Achieved model FLOP/s of one node (cairn train's compute line).") double flopsPerNode;
-    @Option(names = "--bandwidth", required = true, description = "Bytes/s each node sends and receives at once.") double bandwidth;
-    @Option(names = "--latency", defaultValue = "2e-5", description = "Seconds per message (default 2e-5).") double latency;
-    @Option(names = "--batch-tokens", description = "Tokens per step (default: the config's).") Long batchTokens;
-    @Option(names = "--node-hour-cost", defaultValue = "1", description = "Price of a node-hour, in any currency (default 1).") double nodeHourCost;
+    @Option(names = "--config", paramLabel = "NAME", required = true, description = "default, 10.8m, gpt2-124m, llama-100m or 1b.") String config;
+    @Option(names = "--tokens", paramLabel = "N", required = true, description = "Training tokens (e.g. 10e9).") double tokens;
+    @Option(names = "--nodes", paramLabel = "N", required = true, split = ",", description = "Node counts (powers of two), comma-separated.") int[] nodes;
+    @Option(names = "--flops-per-node", paramLabel = "FLOP_S", required = true, description = "Achieved model FLOP/s of one node (cairn train's compute line).") double flopsPerNode;
+    @Option(names = "--bandwidth", paramLabel = "BYTES_S", required = true, description = "Bytes/s each node sends and receives at once.") double bandwidth;
+    @Option(names = "--latency", paramLabel = "SECONDS", defaultValue = "2e-5", description = "Seconds per message (default 2e-5).") double latency;
+    @Option(names = "--batch-tokens", paramLabel = "N", description = "Tokens per step (default: the config's).") Long batchTokens;
+    @Option(names = "--node-hour-cost", paramLabel = "PRICE", defaultValue = "1", description = "Price of a node-hour, in any currency (default 1).") double nodeHourCost;
 
     /** name, layers, heads, embd, ctx, vocab, tokens per step. */
     private static final Object[][] CONFIGS = {
