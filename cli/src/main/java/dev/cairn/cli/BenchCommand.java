@@ -46,6 +46,24 @@ final class BenchCommand implements Runnable {
         }
     }
 
+    /**
+     * A line for the figures' reader when the CPU offers AVX-512 but the kernels run narrower without being asked to
+     * (the JVM started without the launcher's -XX:UseAVX=3, or refused it): the figures are then the narrow kernels'.
+     */
+    static void noteNarrowVectors(PrintWriter out, Kernels k, ExecutionOptions exec) {
+        if (exec.vectorBits != null || !k.name().startsWith("vector-") || k.name().equals("vector-512")) return;
+        boolean avx512;
+        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            avx512 = lines.anyMatch(l -> l.startsWith("flags") && (" " + l + " ").contains(" avx512f "));
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return;
+        }
+        if (avx512) {
+            out.println("  note: this CPU has AVX-512 but the JVM offers " + k.name().substring(7) + "-bit vectors, so these are the narrow"
+                    + " kernels' figures; ./cairn passes -XX:UseAVX=3 unless CAIRN_JAVA_OPTS sets UseAVX");
+        }
+    }
+
     /** A training configuration benchmarked against the PyTorch peer. */
     record Config(String name, int layers, int heads, int embd, int ctx, int batch, int warmSteps, int steps) {}
 
@@ -81,6 +99,7 @@ final class BenchCommand implements Runnable {
                     exec.threadCount(), file, rounds, rounds == 1 ? "" : "s", peer != null ? " (Cairn, then the peer, in each)" : ""));
             FmaPeak.Result peak = FmaPeak.measure(Runtime.getRuntime().availableProcessors(), 0.5);
             out.println("  CPU " + cpuModel() + "; peak: " + peak);
+            noteNarrowVectors(out, k, exec);
             out.flush();
             for (int i = 0; i < TRAIN_CONFIGS.size(); i++) {
                 if (only != null && only != i + 1) continue;
@@ -212,6 +231,7 @@ final class BenchCommand implements Runnable {
                     numpyOk ? "OpenBLAS via " + python + ", measured just before Cairn at each shape" : "not measured", cpuModel()));
             FmaPeak.Result peak = FmaPeak.measure(Runtime.getRuntime().availableProcessors(), 0.5);
             out.println("  peak: " + peak + "; each figure below also as a share of it");
+            noteNarrowVectors(out, k, exec);
             out.flush();
             try (Parallel par = exec.parallel()) {
                 for (int i = 0; i < SHAPES.length; i++) {

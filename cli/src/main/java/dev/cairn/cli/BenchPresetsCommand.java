@@ -80,7 +80,8 @@ final class BenchPresetsCommand implements Callable<Integer> {
                 m.ref(), m.documentIds().size(), heldOut.size(), m.root().substring(0, 12), bpe.vocabSize(), data.train().length, data.validation().length,
                 (System.nanoTime() - t0) / 1e9));
         FmaPeak.Result peak = FmaPeak.measure(Runtime.getRuntime().availableProcessors(), 0.5);
-        out.println("  peak: " + peak);
+        out.println("  peak: " + peak + "; kernels " + exec.kernels().name());
+        BenchCommand.noteNarrowVectors(out, exec.kernels(), exec);
         out.flush();
         for (String name : Recipe.PRESETS) {
             if (only != null && !only.equals(name)) continue;
