@@ -636,8 +636,8 @@ public final class Gpt implements LanguageModel {
     private static final int ITEM_ELEMENTS = 24 * 128;
     private static final int EMBED_CHANNELS = 32;
     /**
-     * dy's floats over a stage's rows past which an item takes at least 48 rows of the gradient: each item streams all
-     * of dy, and six rows per pass (3 FLOPs per byte) leave the product waiting on memory once dy outgrows the caches.
+     * dy's floats over a stage's rows past which the items are {@link WeightGradTiles}: a strip of the gradient's rows
+     * streams all of dy, and narrow strips leave the product waiting on memory once dy outgrows the caches.
      */
     private static final long BIG_DY = 1L << 20;
 
@@ -713,9 +713,12 @@ public final class Gpt implements LanguageModel {
 
         /** {@link #weightGrad} with x's row r at x[xShift + r * in]. */
         void weightGrad(int wOff, float[] x, int xShift, float[] dy, int in, int out, Runnable last) {
-            int rows = Math.max(6, ITEM_ELEMENTS / out / 6 * 6);
-            if ((long) (r1 - r0) * out > BIG_DY) rows = Math.max(rows, 48);
-            items(in, rows, (m0, m1) -> weightGradRows(wOff, x, xShift, dy, r0, r1, in, out, m0, m1, fresh), last);
+            if ((long) (r1 - r0) * out > BIG_DY) {
+                items(WeightGradTiles.count(in, out), 1, (t0, t1) -> WeightGradTiles.run(k, t0, t1, in, out, x, xShift + r0 * in, dy,
+                        r0 * out, r1 - r0, grads, wOff, fresh), last);
+                return;
+            }
+            items(in, Math.max(6, ITEM_ELEMENTS / out / 6 * 6), (m0, m1) -> weightGradRows(wOff, x, xShift, dy, r0, r1, in, out, m0, m1, fresh), last);
         }
     }
 
@@ -735,9 +738,9 @@ public final class Gpt implements LanguageModel {
         });
         // The head's weight gradients and the last layer's fcproj gradient run beside the first MLP rows.
         ColWork[] pending = {
-                wrows(V, (m0, m1) -> weightGradRows(P.wte.offset(), logits, lnf, 0, BT, V, C, m0, m1)),
+                wgrad(P.wte.offset(), logits, lnf, V, C),
                 cols(C, (m0, m1) -> lnParamGrads(P.lnfw.offset(), P.lnfb, 0, dln, res3[L - 1], lnfs, 0, BT, m0, m1)),
-                wrows(4 * C, (m0, m1) -> weightGradRows(P.fcprojw.offset() + (L - 1) * 4 * C * C, fchg[L - 1], dres, 0, BT, 4 * C, C, m0, m1)),
+                wgrad(P.fcprojw.offset() + (L - 1) * 4 * C * C, fchg[L - 1], dres, 4 * C, C),
                 cols(C, (m0, m1) -> biasGrad(P.fcprojb, (L - 1) * C, dres, 0, BT, C, m0, m1))};
         for (int l = L - 1; l >= 0; l--) {
             int layer = l;
@@ -755,7 +758,7 @@ public final class Gpt implements LanguageModel {
             });
             // fc weight gradient beside d ln2 = d fchg @ fcw^T and LayerNorm 2 backward.
             colRegion(new ColWork[] {
-                    wrows(C, (m0, m1) -> weightGradRows(P.fcw.offset() + layer * C * 4 * C, ln2[layer], dbig, 0, BT, C, 4 * C, m0, m1)),
+                    wgrad(P.fcw.offset() + layer * C * 4 * C, ln2[layer], dbig, C, 4 * C),
                     cols(4 * C, (m0, m1) -> biasGrad(P.fcb, layer * 4 * C, dbig, 0, BT, 4 * C, m0, m1))},
                     (r0, r1) -> {
                         k.gemm(r1 - r0, C, 4 * C, dbig, r0 * 4 * C, 4 * C, 1, wTall, tf + layer * 4 * C * C, C, dln, r0 * C, C, null, 0, false);
@@ -763,7 +766,7 @@ public final class Gpt implements LanguageModel {
                     });
             // ln2 and attention-projection gradients beside d atty = dres @ attprojw^T.
             colRegion(new ColWork[] {
-                    wrows(C, (m0, m1) -> weightGradRows(P.attprojw.offset() + layer * C * C, atty[layer], dres, 0, BT, C, C, m0, m1)),
+                    wgrad(P.attprojw.offset() + layer * C * C, atty[layer], dres, C, C),
                     cols(C, (m0, m1) -> lnParamGrads(P.ln2w.offset() + layer * C, P.ln2b, layer * C, dln, res2[layer], ln2s[layer], 0, BT, m0, m1)),
                     cols(C, (m0, m1) -> biasGrad(P.attprojb, layer * C, dres, 0, BT, C, m0, m1))},
                     (r0, r1) -> k.gemm(r1 - r0, C, C, dres, r0 * C, C, 1, wTall, ta + layer * C * C, C, datty, r0 * C, C, null, 0, false));
@@ -771,7 +774,7 @@ public final class Gpt implements LanguageModel {
             float[] x = layer == 0 ? encoded : res3[layer - 1];
             // qkv weight gradient (column tasks) beside d ln1 and LayerNorm 1 backward (row tasks).
             colRegion(new ColWork[] {
-                    wrows(C, (m0, m1) -> weightGradRows(P.qkvw.offset() + layer * C * 3 * C, ln1[layer], dqkv, 0, BT, C, 3 * C, m0, m1)),
+                    wgrad(P.qkvw.offset() + layer * C * 3 * C, ln1[layer], dqkv, C, 3 * C),
                     cols(3 * C, (m0, m1) -> biasGrad(P.qkvb, layer * 3 * C, dqkv, 0, BT, 3 * C, m0, m1))},
                     (r0, r1) -> {
                         k.gemm(r1 - r0, C, 3 * C, dqkv, r0 * 3 * C, 3 * C, 1, wTall, tq + layer * 3 * C * C, C, dln, r0 * C, C, null, 0, false);
@@ -780,7 +783,7 @@ public final class Gpt implements LanguageModel {
             if (layer > 0) {
                 int prev = layer - 1;
                 pending = new ColWork[] {
-                        wrows(4 * C, (m0, m1) -> weightGradRows(P.fcprojw.offset() + prev * 4 * C * C, fchg[prev], dres, 0, BT, 4 * C, C, m0, m1)),
+                        wgrad(P.fcprojw.offset() + prev * 4 * C * C, fchg[prev], dres, 4 * C, C),
                         cols(C, (m0, m1) -> lnParamGrads(P.ln1w.offset() + layer * C, P.ln1b, layer * C, dln, x, ln1s[layer], 0, BT, m0, m1)),
                         cols(C, (m0, m1) -> biasGrad(P.fcprojb, prev * C, dres, 0, BT, C, m0, m1))};
             } else {
@@ -799,9 +802,9 @@ public final class Gpt implements LanguageModel {
         return new ColWork(n, 32, task);
     }
 
-    /** n rows of a weight gradient, chunks of 24: whole six-row groups of the gemm micro-kernel. */
-    private static ColWork wrows(int n, Parallel.RangeTask task) {
-        return new ColWork(n, 24, task);
+    /** A weight gradient over all B*T rows as column work, in {@link WeightGradTiles}. */
+    private ColWork wgrad(int wOff, float[] x, float[] dy, int in, int out) {
+        return new ColWork(WeightGradTiles.count(in, out), 1, (t0, t1) -> WeightGradTiles.run(k, t0, t1, in, out, x, 0, dy, 0, B * T, grads, wOff, false));
     }
 
     /**
@@ -878,10 +881,6 @@ public final class Gpt implements LanguageModel {
      */
     private void weightGradRows(int wOff, float[] x, int xShift, float[] dy, int r0, int r1, int in, int out, int m0, int m1, boolean fresh) {
         k.gemm(m1 - m0, out, r1 - r0, x, xShift + r0 * in + m0, 1, in, dy, r0 * out, out, grads, wOff + m0 * out, out, null, 0, !fresh);
-    }
-
-    private void weightGradRows(int wOff, float[] x, float[] dy, int r0, int r1, int in, int out, int m0, int m1) {
-        weightGradRows(wOff, x, 0, dy, r0, r1, in, out, m0, m1, false);
     }
 
     private void biasGrad(ParameterLayout.Tensor bias, int rel, float[] dy, int r0, int r1, int n, int j0, int j1) {

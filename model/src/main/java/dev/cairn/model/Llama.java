@@ -430,22 +430,9 @@ public final class Llama implements LanguageModel {
         void run(int from, int to, int worker);
     }
 
-    /**
-     * grads[wOff ..] (in, out) = x^T @ dy over all rows, in tiles of the gradient (each element a sum over all rows in
-     * order, whatever the tile): about half its rows (24 to 384) by half its columns (64 to 512). A tile streams its
-     * columns of dy once per pass over the rows, so full-width strips of 48 rows read all of dy 16 times for a
-     * 768-row gradient: at llama-100m (AMD EPYC) they ran 20-30 % slower than 384 x 512 tiles, memory-bound.
-     */
+    /** grads[wOff ..] (in, out) = x^T @ dy over all rows, in {@link WeightGradTiles}. */
     private Work weightGrad(int wOff, float[] x, float[] dy, int in, int out) {
-        int rows = B * T;
-        int mt = Math.min(384, Math.max(24, (in / 2 + 5) / 6 * 6)), nt = Math.min(512, Math.max(64, (out / 2 + 63) / 64 * 64));
-        int nTiles = (out + nt - 1) / nt;
-        return new Work((in + mt - 1) / mt * nTiles, 1, (i0, i1, w) -> {
-            for (int i = i0; i < i1; i++) {
-                int m0 = i / nTiles * mt, n0 = i % nTiles * nt;
-                k.gemm(Math.min(mt, in - m0), Math.min(nt, out - n0), rows, x, m0, 1, in, dy, n0, out, grads, wOff + m0 * out + n0, out, null, 0, true);
-            }
-        });
+        return new Work(WeightGradTiles.count(in, out), 1, (t0, t1, w) -> WeightGradTiles.run(k, t0, t1, in, out, x, 0, dy, 0, B * T, grads, wOff, false));
     }
 
     /** An RMSNorm weight's gradient over all rows, in channel chunks of 32 (a multiple of every vector width). */
