@@ -640,6 +640,8 @@ public final class Gpt implements LanguageModel {
      * streams all of dy, and narrow strips leave the product waiting on memory once dy outgrows the caches.
      */
     private static final long BIG_DY = 1L << 20;
+    /** Where the staged items become tiles: BIG_DY, lowered by tests so tiny models run the tiled items too. */
+    long tileItemsAbove = BIG_DY;
 
     /** One stage's walk through the pipeline's items, which every stage visits in the same order. */
     private final class Stage {
@@ -713,7 +715,7 @@ public final class Gpt implements LanguageModel {
 
         /** {@link #weightGrad} with x's row r at x[xShift + r * in]. */
         void weightGrad(int wOff, float[] x, int xShift, float[] dy, int in, int out, Runnable last) {
-            if ((long) (r1 - r0) * out > BIG_DY) {
+            if ((long) (r1 - r0) * out > tileItemsAbove) {
                 items(WeightGradTiles.count(in, out), 1, (t0, t1) -> WeightGradTiles.run(k, t0, t1, in, out, x, xShift + r0 * in, dy,
                         r0 * out, r1 - r0, grads, wOff, fresh), last);
                 return;

@@ -19,8 +19,14 @@ class BackwardPathsTest {
 
     /** Gradients after two backward passes (a full-context batch, then one of T) on a model with fixed weights. */
     static float[] grads(GptConfig cfg, Kernels k, int threads, int B, int T) {
+        return grads(cfg, k, threads, B, T, false);
+    }
+
+    /** As above; tiled, the staged backward's weight gradients come in tiles as they do once dy outgrows the caches. */
+    static float[] grads(GptConfig cfg, Kernels k, int threads, int B, int T, boolean tiled) {
         try (Parallel par = new Parallel(threads)) {
             Gpt g = new Gpt(cfg, k, par);
+            if (tiled) g.tileItemsAbove = 0;
             g.initialize(3);
             Philox rng = new Philox(21);
             for (int i = 0; i < g.params.length; i++) g.params[i] += (float) (0.2 * rng.normal(4, 0, i));
@@ -47,10 +53,12 @@ class BackwardPathsTest {
             float[] ref = grads(cfg, Kernels.scalar(), 1, B, 17);
             for (int threads : new int[] {1, 2, 3, 4}) {
                 // B=3 with 2 or 4 threads runs by layer; the rest run staged with min(threads, B) stages.
-                float[] got = grads(cfg, Kernels.vector(), threads, B, 17);
-                for (int i = 0; i < ref.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(ref[i]), Float.floatToRawIntBits(got[i]),
-                            "gradient " + i + ", batch " + B + ", " + threads + " threads");
+                for (boolean tiled : new boolean[] {false, true}) {
+                    float[] got = grads(cfg, Kernels.vector(), threads, B, 17, tiled);
+                    for (int i = 0; i < ref.length; i++) {
+                        assertEquals(Float.floatToRawIntBits(ref[i]), Float.floatToRawIntBits(got[i]),
+                                "gradient " + i + ", batch " + B + ", " + threads + " threads" + (tiled ? ", tiled items" : ""));
+                    }
                 }
             }
         }
