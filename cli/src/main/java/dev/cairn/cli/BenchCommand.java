@@ -64,6 +64,17 @@ final class BenchCommand implements Runnable {
         }
     }
 
+    /**
+     * The peak measured again after a configuration's rounds. Others' work on a shared machine only ever lowers a
+     * reading, so the higher one is the truer peak, and using it keeps MFU from being overstated; a line says so.
+     */
+    static FmaPeak.Result remeasurePeak(PrintWriter out, FmaPeak.Result peak) {
+        FmaPeak.Result again = FmaPeak.measure(Runtime.getRuntime().availableProcessors(), 0.5);
+        if (again.flopsPerSecond() <= peak.flopsPerSecond()) return peak;
+        out.println("  peak measured again, higher: " + again + "; MFU from here on uses it");
+        return again;
+    }
+
     /** A training configuration benchmarked against the PyTorch peer. */
     record Config(String name, int layers, int heads, int embd, int ctx, int batch, int warmSteps, int steps) {}
 
@@ -139,6 +150,7 @@ final class BenchCommand implements Runnable {
                     }
                     out.flush();
                 }
+                peak = remeasurePeak(out, peak);
                 // model FLOPs per token as the compute record counts them (6 N + 12 L C T), over the measured peak
                 double fpt = ComputeRecord.flopsPerToken(params, r.layers(), r.embd(), r.ctx());
                 String summary = String.format(Locale.ROOT, "  median:  cairn %,8.0f tokens/s (MFU %.1f %%)", median(mine),

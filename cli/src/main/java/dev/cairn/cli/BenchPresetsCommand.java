@@ -110,6 +110,7 @@ final class BenchPresetsCommand implements Callable<Integer> {
                 long peakBytes = heapPeak();
                 System.gc(); // what the trainer holds between steps: parameters, gradients, moments, activations
                 long live = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+                peak = BenchCommand.remeasurePeak(out, peak);
                 out.println(String.format(Locale.ROOT, "  %-10s %,d params, batch %d x ctx %d: %.1f s per step, %,.0f tokens/s, MFU %.1f %% (%.3g FLOPs per token), loss %.3f after %d steps",
                         name, params, r.batch(), r.ctx(), sec / steps, tps, 100 * tps * fpt / peak.flopsPerSecond(), fpt, loss, warm + steps));
                 out.println(String.format(Locale.ROOT, "  %-10s heap: %s live after a full collection, %s the pools' peaks summed (an upper bound); goal <= 6 GB",
