@@ -636,12 +636,16 @@ public final class Gpt implements LanguageModel {
     private static final int ITEM_ELEMENTS = 24 * 128;
     private static final int EMBED_CHANNELS = 32;
     /**
-     * dy's floats over a stage's rows past which the items are {@link WeightGradTiles}: a strip of the gradient's rows
-     * streams all of dy, and narrow strips leave the product waiting on memory once dy outgrows the caches.
+     * dy's floats over a stage's rows past which an item takes at least 48 rows of the gradient: each item streams all
+     * of dy, and six rows per pass (3 FLOPs per byte) leave the product waiting on memory once dy outgrows the caches.
      */
     private static final long BIG_DY = 1L << 20;
-    /** Where the staged items become tiles: BIG_DY, lowered by tests so tiny models run the tiled items too. */
-    long tileItemsAbove = BIG_DY;
+    /**
+     * dy's floats over a stage's rows past which the items are {@link WeightGradTiles} (8 MiB): 48-row strips read
+     * all of dy in/48 times. In one JVM on AMD EPYC, tiles gave gpt2-124m (3-13M floats) 4 % (5 of 6 paired rounds)
+     * and the 10.8M config (at most 1.6M floats, in cache) nothing (5 of 15). Tests lower it to reach tiny models.
+     */
+    long tileItemsAbove = 1L << 21;
 
     /** One stage's walk through the pipeline's items, which every stage visits in the same order. */
     private final class Stage {
@@ -720,7 +724,9 @@ public final class Gpt implements LanguageModel {
                         r0 * out, r1 - r0, grads, wOff, fresh), last);
                 return;
             }
-            items(in, Math.max(6, ITEM_ELEMENTS / out / 6 * 6), (m0, m1) -> weightGradRows(wOff, x, xShift, dy, r0, r1, in, out, m0, m1, fresh), last);
+            int rows = Math.max(6, ITEM_ELEMENTS / out / 6 * 6);
+            if ((long) (r1 - r0) * out > BIG_DY) rows = Math.max(rows, 48);
+            items(in, rows, (m0, m1) -> weightGradRows(wOff, x, xShift, dy, r0, r1, in, out, m0, m1, fresh), last);
         }
     }
 
