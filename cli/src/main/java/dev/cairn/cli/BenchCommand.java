@@ -39,10 +39,15 @@ final class BenchCommand implements Runnable {
 
     /** The CPU's model name from /proc/cpuinfo ("unknown" elsewhere): figures compare only on one CPU. */
     static String cpuModel() {
+        return cpuinfo("model name").orElse("unknown");
+    }
+
+    /** The first value of a /proc/cpuinfo field, where there is one. */
+    private static java.util.Optional<String> cpuinfo(String field) {
         try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown");
+            return lines.filter(l -> l.startsWith(field)).map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst();
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            return "unknown";
+            return java.util.Optional.empty();
         }
     }
 
@@ -52,13 +57,7 @@ final class BenchCommand implements Runnable {
      */
     static void noteNarrowVectors(PrintWriter out, Kernels k, ExecutionOptions exec) {
         if (exec.vectorBits != null || !k.name().startsWith("vector-") || k.name().equals("vector-512")) return;
-        boolean avx512;
-        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
-            avx512 = lines.anyMatch(l -> l.startsWith("flags") && (" " + l + " ").contains(" avx512f "));
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            return;
-        }
-        if (avx512) {
+        if (cpuinfo("flags").map(f -> (" " + f + " ").contains(" avx512f ")).orElse(false)) {
             out.println("  note: this CPU has AVX-512 but the JVM offers " + k.name().substring(7) + "-bit vectors, so these are the narrow"
                     + " kernels' figures; ./cairn passes -XX:UseAVX=3 unless CAIRN_JAVA_OPTS sets UseAVX");
         }

@@ -240,9 +240,10 @@ public final class Llama implements LanguageModel {
 
     /**
      * Rows per task in row-local regions: each worker's share of the B*T rows, kept within [24, 1026], a multiple of
-     * the gemm micro-kernel's six rows (the tests' tiny batches get a different split at every thread count). Each task's gemm copies the weight's panels once, so short tasks copy it often:
-     * at llama-100m (8,192 rows, 2 threads, AMD EPYC) 96-row tasks took 20.8 s per step, 1,024-row ones 18.9 s.
-     * The cap keeps tasks for every worker on many-core machines. Rows never change a result, only who computes them.
+     * the gemm micro-kernel's six rows (the tests' tiny batches get a different split at every thread count). Each
+     * task's gemm copies the weight's panels once, so short tasks copy it often: at llama-100m (8,192 rows, 2 threads,
+     * AMD EPYC) 96-row tasks took 20.8 s per step, 1,024-row ones 18.9 s. The cap keeps tasks for every worker on
+     * many-core machines. Rows never change a result, only who computes them.
      */
     private int rowChunk() {
         int share = (B * T + par.threads() - 1) / par.threads();
