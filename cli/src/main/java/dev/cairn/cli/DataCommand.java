@@ -1,5 +1,7 @@
 package dev.cairn.cli;
 
+import static dev.cairn.cli.KeyCommand.fail;
+
 import dev.cairn.data.DataException;
 import dev.cairn.data.DatasetManifest;
 import dev.cairn.data.DatasetPolicy;
@@ -35,11 +37,6 @@ final class DataCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static int fail(CommandSpec spec, RuntimeException e) {
-        spec.commandLine().getErr().println("cairn: " + e.getMessage());
-        spec.commandLine().getErr().flush();
-        return 1;
-    }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = {"Ingest .txt, .md, .jsonl (Dolma shape) and .jsonl.gz files, or directories of them, as a new dataset version.",

@@ -41,7 +41,7 @@ final class DataTraceCommand implements Callable<Integer> {
             out.flush();
             return r.count() > 0 ? 0 : 1;
         } catch (DataException e) {
-            return DataCommand.fail(spec, e);
+            return KeyCommand.fail(spec, e);
         }
     }
 }

@@ -31,9 +31,9 @@ public final class KeyCommand implements Runnable {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Prints the error as one line on err and returns the exit code 1. */
+    /** Prints the error as one line on err, as the command line's other refusals do ("cairn key new: error: ..."); exit code 1. */
     static int fail(CommandSpec spec, RuntimeException e) {
-        spec.commandLine().getErr().println("cairn: " + e.getMessage());
+        spec.commandLine().getErr().println(spec.qualifiedName() + ": error: " + e.getMessage());
         spec.commandLine().getErr().flush();
         return 1;
     }

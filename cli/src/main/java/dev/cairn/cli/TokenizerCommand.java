@@ -46,7 +46,7 @@ final class TokenizerCommand implements Runnable {
                 spec.commandLine().getOut().flush();
                 return 0;
             } catch (DataException e) {
-                return DataCommand.fail(spec, e);
+                return KeyCommand.fail(spec, e);
             }
         }
     }
@@ -74,7 +74,7 @@ final class TokenizerCommand implements Runnable {
                 spec.commandLine().getOut().flush();
                 return 0;
             } catch (DataException e) {
-                return DataCommand.fail(spec, e);
+                return KeyCommand.fail(spec, e);
             }
         }
     }
@@ -94,7 +94,7 @@ final class TokenizerCommand implements Runnable {
                 spec.commandLine().getOut().flush();
                 return 0;
             } catch (DataException e) {
-                return DataCommand.fail(spec, e);
+                return KeyCommand.fail(spec, e);
             }
         }
     }

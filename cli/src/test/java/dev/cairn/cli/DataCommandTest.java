@@ -59,7 +59,7 @@ class DataCommandTest {
         assertEquals(0, rm.code, rm.err);
         Result other = cairn("data", "check-proof", proof.toString(), "--dataset", "demo@2", "--home", home.toString());
         assertEquals(1, other.code);
-        assertTrue(other.err.startsWith("cairn: proof is for root ") && other.err.strip().lines().count() == 1, other.err);
+        assertTrue(other.err.startsWith("cairn data check-proof: error: proof is for root ") && other.err.strip().lines().count() == 1, other.err);
         Result show = cairn("data", "show", "demo", "--doc", idA, "--home", home.toString());
         assertEquals(0, show.code, show.err);
         List<String> lines = new ArrayList<>(show.out.lines().toList());
@@ -73,7 +73,7 @@ class DataCommandTest {
         Files.writeString(f, "{\"text\":\"" + A + "\"}\n{\"txt\":\"x\"}\n");
         Result r = cairn("data", "add", f.toString(), "--dataset", "demo", "--license", "MIT", "--source", "https://e.org", "--home", home.toString());
         assertEquals(1, r.code);
-        assertEquals("cairn: " + f + ": line 2: missing field \"text\"", r.err.strip());
+        assertEquals("cairn data add: error: " + f + ": line 2: missing field \"text\"", r.err.strip());
         Result t = cairn("tokenizer", "train", "--dataset", "nothing", "--vocab", "300", "--home", home.toString());
         assertEquals(1, t.code);
         assertTrue(t.err.contains("no dataset named \"nothing\""), t.err);

@@ -63,7 +63,7 @@ class KeyCommandTest {
         assertEquals(0, cairn("key", "new", "carol", "--home", home.toString()).code);
         Result again = cairn("key", "new", "carol", "--home", home.toString());
         assertNotEquals(0, again.code);
-        assertTrue(again.err.startsWith("cairn: key carol already exists"), again.err);
+        assertTrue(again.err.startsWith("cairn key new: error: key carol already exists"), again.err);
         assertEquals(1, again.err.strip().lines().count());
         Result missing = cairn("key", "show", "nobody", "--home", home.toString());
         assertNotEquals(0, missing.code);

@@ -99,7 +99,7 @@ class LogCommandTest {
         assertTrue(r.err().contains("entry 7 is not in a tree of 7"), r.err());
         r = cairn("log", "consistency", "5", "3", "--home", home.toString());
         assertNotEquals(0, r.code());
-        assertTrue(r.err().startsWith("cairn: old size 5"), r.err());
+        assertTrue(r.err().startsWith("cairn log consistency: error: old size 5"), r.err());
         Path file = home.resolve("log/entries.bin");
         byte[] bytes = Files.readAllBytes(file);
         bytes[bytes.length - 40] ^= 1;
