@@ -69,9 +69,10 @@ abstract class GovernanceCli implements Callable<Integer> {
         }
     }
 
+    /** One line on err: "cairn vote: rejected: ..." where the log's rules refused the entry, else "cairn vote: error: ...". */
     int fail(String message, int code) {
         PrintWriter err = spec.commandLine().getErr();
-        err.println(spec.qualifiedName() + ": " + message);
+        err.println(spec.qualifiedName() + ": " + (message.startsWith("rejected: ") ? "" : "error: ") + message);
         err.flush();
         return code;
     }

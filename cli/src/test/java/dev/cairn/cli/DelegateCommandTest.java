@@ -28,7 +28,7 @@ class DelegateCommandTest {
         assertTrue(text.startsWith("Alice (key "), text);
         assertTrue(text.contains("withdrew its delegation"), text);
         assertTrue(h.fails(2, "delegate", "--to", "Zed", "--key", "alice")
-                .startsWith("cairn delegate: \"Zed\" is not a member's name, a key name or a public key"));
+                .startsWith("cairn delegate: error: \"Zed\" is not a member's name, a key name or a public key"));
     }
 
     @Test

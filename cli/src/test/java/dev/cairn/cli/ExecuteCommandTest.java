@@ -46,6 +46,6 @@ class ExecuteCommandTest {
         assertTrue(left.startsWith("executable from ") && left.contains(" (in 23h 59m); expires "), left);
         String early = h.fails(1, "execute", "2");
         assertTrue(early.startsWith("cairn execute: rejected: proposal 2 is in its timelock until ") && early.endsWith("it cannot be executed before"), early);
-        assertTrue(h.fails(2, "execute", "2", "--key", "cairn-log").startsWith("cairn execute: the key cairn-log is the log operator's"));
+        assertTrue(h.fails(2, "execute", "2", "--key", "cairn-log").startsWith("cairn execute: error: the key cairn-log is the log operator's"));
     }
 }

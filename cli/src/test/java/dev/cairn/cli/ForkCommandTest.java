@@ -49,11 +49,11 @@ class ForkCommandTest {
         GovernanceCliFixture child = new GovernanceCliFixture(dir.resolve("child")).keys("alice", "bob", "carol");
         Path charter = child.write("c.toml", GovernanceCliFixture.CHARTER);
         String from = dir.resolve("parent/log").toString();
-        assertEquals("cairn fork: fork point 99 is outside the parent log (1..6)",
+        assertEquals("cairn fork: error: fork point 99 is outside the parent log (1..6)",
                 child.fails(2, "fork", "--from", from, "--at", "99", "--name", "x", "--charter", charter.toString(), "--key", "alice"));
         Path forged = child.write("forged-checkpoint", Files.readString(dir.resolve("parent/log/checkpoint")).replaceFirst("\n6\n", "\n5\n"));
         String e = child.fails(1, "fork", "--from", from, "--at", forged.toString(), "--name", "x", "--charter", charter.toString(), "--key", "alice");
-        assertTrue(e.startsWith("cairn fork: "), e);
+        assertTrue(e.startsWith("cairn fork: error: "), e);
         assertTrue(child.fails(2, "fork", "--from", dir.toString(), "--at", "1", "--name", "x", "--charter", charter.toString(), "--key", "alice")
                 .endsWith(": no log there (no log.json)"));
         assertTrue(!Files.exists(dir.resolve("child/log/log.json")));

@@ -24,7 +24,7 @@ class InitCommandTest {
         assertTrue(Files.exists(dir.resolve("home/log/checkpoint")));
         assertEquals(n.get("state_digest").asText(), h.stateDigest()); // replaying the log gives the same state
         String again = h.fails(2, "init", "--name", "Again", "--charter", charter.toString(), "--key", "alpine-lab");
-        assertTrue(again.startsWith("cairn init: a community already exists in "), again);
+        assertTrue(again.startsWith("cairn init: error: a community already exists in "), again);
     }
 
     @Test
@@ -32,7 +32,7 @@ class InitCommandTest {
         GovernanceCliFixture h = new GovernanceCliFixture(dir.resolve("home")).keys("alice", "bob", "carol", "mallory");
         Path bad = h.write("bad.toml", GovernanceCliFixture.CHARTER.replace("quorum = \"67%\"", "quorum = \"lots\""));
         String e = h.fails(2, "init", "--name", "X", "--charter", bad.toString(), "--key", "alice");
-        assertEquals("cairn init: " + bad + ": defaults.quorum: \"lots\" is not a share (write e.g. \"50%\") or a weight (an integer)", e);
+        assertEquals("cairn init: error: " + bad + ": defaults.quorum: \"lots\" is not a share (write e.g. \"50%\") or a weight (an integer)", e);
         Path unknown = h.write("u.toml", GovernanceCliFixture.CHARTER.replace("@carol", "@dave"));
         String missing = h.fails(2, "init", "--name", "X", "--charter", unknown.toString(), "--key", "alice");
         assertTrue(missing.contains("members[2].key: no key named \"dave\""), missing);

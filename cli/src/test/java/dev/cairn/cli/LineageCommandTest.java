@@ -24,6 +24,6 @@ class LineageCommandTest {
     void noCommunityIsOneLineError() {
         GovernanceCliFixture h = new GovernanceCliFixture(dir.resolve("empty"));
         String e = h.fails(1, "lineage");
-        assertTrue(e.startsWith("cairn lineage: no log in "), e);
+        assertTrue(e.startsWith("cairn lineage: error: no log in "), e);
     }
 }

@@ -40,7 +40,7 @@ class ProposalCommandTest {
 
         String list = h.ok("proposal", "list").out();
         assertTrue(list.contains("   1  Active     admit_data     Admit shakespeare"), list);
-        assertTrue(h.fails(2, "proposal", "show", "42").startsWith("cairn proposal show: no proposal 42 in community Test coalition"));
+        assertTrue(h.fails(2, "proposal", "show", "42").startsWith("cairn proposal show: error: no proposal 42 in community Test coalition"));
     }
 
     @Test

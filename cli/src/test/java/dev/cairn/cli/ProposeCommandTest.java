@@ -21,7 +21,7 @@ class ProposeCommandTest {
         assertTrue(p.get("state").asText().matches("Pending|Active"), p.get("state").asText()); // voting delay 0
         assertEquals("admit_data", p.get("motion").get("class").asText());
         Path add = h.write("add.toml", "title = \"Add Dave\"\nname = \"Dave\"\nkey = \"@dave\"\nweight = 2\n");
-        assertEquals("cairn propose: " + add + ": key: no key named \"dave\"",
+        assertEquals("cairn propose: error: " + add + ": key: no key named \"dave\"",
                 h.fails(2, "propose", "add-member", "--file", add.toString(), "--key", "bob"));
         h.keys("dave");
         String text = h.ok("propose", "add-member", "--file", add.toString(), "--key", "bob").out();
@@ -63,18 +63,18 @@ class ProposeCommandTest {
     void badProposalsAreRefusedWithOneLine() throws Exception {
         GovernanceCliFixture h = new GovernanceCliFixture(dir).founded();
         Path f = h.write("bad.toml", "title = \"Admit\"\ndataset = \"d\"\nroot = \"not-a-digest\"\n");
-        assertEquals("cairn propose: " + f + ": root: must be a SHA-256 digest (64 lower-case hex digits)",
+        assertEquals("cairn propose: error: " + f + ": root: must be a SHA-256 digest (64 lower-case hex digits)",
                 h.fails(2, "propose", "admit-data", "--file", f.toString(), "--key", "alice"));
         assertTrue(h.fails(2, "propose", "train-now", "--file", f.toString(), "--key", "alice")
-                .startsWith("cairn propose: unknown proposal kind \"train-now\""));
+                .startsWith("cairn propose: error: unknown proposal kind \"train-now\""));
         Path extra = h.write("extra.toml", "title = \"Admit\"\ndataset = \"d\"\nroot = \"" + GovernanceCliFixture.sha256("d") + "\"\nlicense = \"MIT\"\n");
-        assertEquals("cairn propose: " + extra + ": license: unknown field",
+        assertEquals("cairn propose: error: " + extra + ": license: unknown field",
                 h.fails(2, "propose", "admit-data", "--file", extra.toString(), "--key", "alice"));
         h.keys("mallory");
         Path ok = h.write("ok.toml", "title = \"Admit\"\ndataset = \"d\"\nroot = \"" + GovernanceCliFixture.sha256("d") + "\"\n");
         assertTrue(h.fails(1, "propose", "admit-data", "--file", ok.toString(), "--key", "mallory")
                 .matches("cairn propose: rejected: proposer key [0-9a-f]{12}… is not a member of this community"));
         assertTrue(h.fails(2, "propose", "admit-data", "--file", ok.toString(), "--key", "nobody")
-                .startsWith("cairn propose: no private key named nobody"));
+                .startsWith("cairn propose: error: no private key named nobody"));
     }
 }

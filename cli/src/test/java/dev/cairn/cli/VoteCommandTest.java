@@ -36,11 +36,11 @@ class VoteCommandTest {
                 "already voted on proposal 1 and the charter forbids replacing votes (decisions.admit_data.vote_replacement = false)"), again);
         String outsider = h.fails(1, "vote", "" + n, "for", "--key", "mallory");
         assertTrue(outsider.contains("was not a member at proposal 1's snapshot"), outsider);
-        assertEquals("cairn vote: \"maybe\" is not a vote (expected for, against or abstain)", h.fails(2, "vote", "1", "maybe", "--key", "bob"));
+        assertEquals("cairn vote: error: \"maybe\" is not a vote (expected for, against or abstain)", h.fails(2, "vote", "1", "maybe", "--key", "bob"));
         assertEquals("cairn vote: rejected: proposal 1 is a single motion; vote for, against or abstain",
                 h.fails(1, "vote", "1", "--rank", "a,b", "--key", "bob"));
-        assertEquals("cairn vote: give exactly one of for|against|abstain or --rank A,B,C", h.fails(2, "vote", "1", "--key", "bob"));
-        assertTrue(h.fails(2, "vote", "9", "for", "--key", "bob").startsWith("cairn vote: no proposal 9 in community Test coalition"));
+        assertEquals("cairn vote: error: give exactly one of for|against|abstain or --rank A,B,C", h.fails(2, "vote", "1", "--key", "bob"));
+        assertTrue(h.fails(2, "vote", "9", "for", "--key", "bob").startsWith("cairn vote: error: no proposal 9 in community Test coalition"));
         assertEquals(before, h.stateDigest());
     }
 
