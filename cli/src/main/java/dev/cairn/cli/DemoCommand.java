@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -316,9 +315,7 @@ final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         try (InputStream in = DemoCommand.class.getResourceAsStream(SAMPLE_RESOURCE)) {
             if (in == null) throw new IOException("the bundled sample corpus is missing from the build (" + SAMPLE_RESOURCE + ")");
-            Path tmp = Files.createTempFile(dir, ".tinyshakespeare", ".tmp");
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            dev.cairn.ledger.AtomicFiles.write(f, in.readAllBytes());
         }
         return f;
     }

@@ -30,19 +30,41 @@ public final class AtomicFiles {
 
     /** Writes bytes to {@code target}; {@code ownerOnly} makes the file mode 600 from the moment it exists. */
     public static void write(Path target, byte[] bytes, boolean ownerOnly) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
         FileAttribute<?>[] attrs = ownerOnly && POSIX
                 ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
                         Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))}
                 : new FileAttribute<?>[0];
+        write(target, attrs, null, ch -> {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) ch.write(buf);
+        });
+    }
+
+    /** Streams a file's content into the channel of its temporary file. */
+    @FunctionalInterface
+    public interface ChannelWriter {
+        void write(FileChannel ch) throws IOException;
+    }
+
+    /**
+     * Writes what {@code body} streams to {@code target} atomically, for files too large to hold as one array
+     * (checkpoints, weights). {@code mode} (such as "rw-r--r--", for published files) is set before the rename where
+     * the file system has POSIX modes; null leaves the temporary file's owner-only mode.
+     */
+    public static void write(Path target, String mode, ChannelWriter body) throws IOException {
+        write(target, new FileAttribute<?>[0], mode, body);
+    }
+
+    private static void write(Path target, FileAttribute<?>[] attrs, String mode, ChannelWriter body) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, Leftovers.tempPrefix(target), ".tmp", attrs); // owner pid in the name: see Leftovers
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) ch.write(buf);
+                body.write(ch);
                 ch.force(true);
             }
+            if (mode != null && POSIX) Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

@@ -6,45 +6,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /** File helpers the release room shares: atomic streamed writes and content digests. */
 final class Bundles {
-    private static final boolean POSIX = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-
     private Bundles() {}
 
-    interface ChannelWriter {
-        void write(FileChannel ch) throws IOException;
-    }
+    /** Published files are readable by everyone. */
+    private static final String PUBLIC = "rw-r--r--";
 
-    /** Writes through a temporary file in the same directory, fsyncs it, renames it over the target, fsyncs the directory. */
-    static void writeAtomically(Path file, ChannelWriter body) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, dev.cairn.ledger.Leftovers.tempPrefix(file), ".tmp"); // names its process: sweeps spare it
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                body.write(ch);
-                ch.force(true);
-            }
-            if (POSIX) Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--")); // released files are public
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            AtomicFiles.fsyncDir(dir);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    /** Writes what body streams through {@link AtomicFiles}, readable by everyone (what a release publishes). */
+    static void writeAtomically(Path file, AtomicFiles.ChannelWriter body) throws IOException {
+        AtomicFiles.write(file, PUBLIC, body);
     }
 
     /** Writes bytes atomically, readable by everyone (what a release publishes). */

@@ -68,12 +68,7 @@ public final class ChatTemplate {
         ObjectNode tc = (ObjectNode) Safetensors.JSON.readTree(f.toFile());
         new ChatTemplate(template, token(tc, "bos_token"), token(tc, "eos_token")); // refuse one that does not render
         tc.put("chat_template", template);
-        Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
-        Files.write(tmp, Safetensors.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(tc));
-        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Bundles.writeBytes(f, Safetensors.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(tc));
     }
 
     /** The prompt text for a conversation; with addGenerationPrompt, ready for the assistant's turn. */

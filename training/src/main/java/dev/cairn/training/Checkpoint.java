@@ -5,11 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -52,51 +49,33 @@ public final class Checkpoint {
     /** As above, the state streamed (from the ranks that hold its shards); the file is the same bytes. */
     static void write(Path file, String metaJson, int step, int n, State state) throws IOException {
         byte[] meta = metaJson.getBytes(StandardCharsets.UTF_8);
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, dev.cairn.ledger.Leftovers.tempPrefix(file), ".tmp");
-        try {
+        dev.cairn.ledger.AtomicFiles.write(file, null, ch -> {
             MessageDigest md = sha256();
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer head = ByteBuffer.allocate(16 + meta.length + 16).order(ByteOrder.LITTLE_ENDIAN);
-                head.put(MAGIC).putInt(VERSION).putInt(meta.length).put(meta).putLong(step).putLong(n).flip();
-                writeHashed(ch, md, head);
-                ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-                long[] written = {0};
-                state.writeTo((arr, off, len) -> {
-                    for (int i = 0; i < len; ) {
-                        int k = Math.min(len - i, buf.capacity() / 4);
-                        buf.clear();
-                        buf.asFloatBuffer().put(arr, off + i, k);
-                        buf.limit(4 * k);
-                        writeHashed(ch, md, buf);
-                        i += k;
-                    }
-                    written[0] += len;
-                });
-                if (written[0] != 3L * n) throw new IllegalStateException("checkpoint state has " + written[0] + " floats, expected " + 3L * n);
-                ByteBuffer tail = ByteBuffer.wrap(md.digest());
-                while (tail.hasRemaining()) ch.write(tail);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            fsyncDirectory(dir);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            ByteBuffer head = ByteBuffer.allocate(16 + meta.length + 16).order(ByteOrder.LITTLE_ENDIAN);
+            head.put(MAGIC).putInt(VERSION).putInt(meta.length).put(meta).putLong(step).putLong(n).flip();
+            writeHashed(ch, md, head);
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            long[] written = {0};
+            state.writeTo((arr, off, len) -> {
+                for (int i = 0; i < len; ) {
+                    int k = Math.min(len - i, buf.capacity() / 4);
+                    buf.clear();
+                    buf.asFloatBuffer().put(arr, off + i, k);
+                    buf.limit(4 * k);
+                    writeHashed(ch, md, buf);
+                    i += k;
+                }
+                written[0] += len;
+            });
+            if (written[0] != 3L * n) throw new IllegalStateException("checkpoint state has " + written[0] + " floats, expected " + 3L * n);
+            ByteBuffer tail = ByteBuffer.wrap(md.digest());
+            while (tail.hasRemaining()) ch.write(tail);
+        });
     }
 
     private static void writeHashed(FileChannel ch, MessageDigest md, ByteBuffer b) throws IOException {
         md.update(b.duplicate());
         while (b.hasRemaining()) ch.write(b);
-    }
-
-    static void fsyncDirectory(Path dir) {
-        dev.cairn.ledger.AtomicFiles.fsyncDir(dir);
     }
 
     /** Reads and verifies a checkpoint; the error says which file and what is wrong. */
