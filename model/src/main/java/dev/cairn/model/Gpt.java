@@ -34,7 +34,7 @@ public final class Gpt implements LanguageModel {
     private float[] encoded;        // (B*T, C)
     private float[][] ln1, ln1s;    // L x (BT, C) kept only by the by-layer passes (allocated there), L x (BT, 2) mean and rstd
     private float[][] qkv;          // L x (BT, 3C)
-    private float[][] att;          // L x (B, NH, T, T) softmax probabilities, masked entries 0
+    private float[][] att;          // L x (B, NH, T, T) softmax probabilities, masked entries 0; null unless every layer is kept
     private float[][] atty;         // L x (BT, C)
     private float[][] res2;         // L x (BT, C) residual after attention
     private float[][] ln2, ln2s;    // as ln1, ln1s
@@ -57,6 +57,7 @@ public final class Gpt implements LanguageModel {
     private float[] gLnf;           // (BT, C) d lnf output
     private float[][] workerTT;     // per worker (T, T) attention gradient scratch
     private float[][] workerT;      // per worker (hs, T) transposed K (forward) or V (backward)
+    private float[][] workerK, workerP; // per worker (hs, T) transposed K and (T, T) probabilities, for a backward without att
     private Pipeline pipe;          // the backward stages' progress (one stage per worker)
     private float[] wT;             // wte transposed, (C, V), for the tied head
     private float[] wTall;          // every layer's weight matrices transposed, for the input gradients
@@ -128,7 +129,7 @@ public final class Gpt implements LanguageModel {
         res3 = new float[L][bt * C];
         activations = new Activations(L, keptLayers);
         qkv = activations.perLayer(L, bt * 3 * C);
-        att = activations.perLayer(L, b * NH * t * t);
+        att = keptLayers >= L ? activations.perLayer(L, b * NH * t * t) : null;
         atty = activations.perLayer(L, bt * C);
         res2 = activations.perLayer(L, bt * C);
         fch = activations.perLayer(L, bt * 4 * C);
@@ -143,6 +144,8 @@ public final class Gpt implements LanguageModel {
         gX = gMid = gLn2 = gLn1 = gBig = gQkv = null;
         workerTT = new float[par.threads()][t * t];
         workerT = new float[par.threads()][cfg.headSize() * t];
+        workerK = new float[par.threads()][cfg.headSize() * t];
+        workerP = new float[par.threads()][t * t];
         wT = new float[V * C];
         capBT = bt;
         capB = b;
@@ -171,12 +174,14 @@ public final class Gpt implements LanguageModel {
     @Override
     public long activationBytes(int b, int t, int kept) {
         long C = cfg.embd(), L = cfg.layers(), bt = (long) b * t;
-        long perLayer = bt * (3 * C + C + C + 4 * C + 4 * C) + (long) b * cfg.heads() * t * t; // qkv atty res2 fch fcht, att
+        long perLayer = bt * (3 * C + C + C + 4 * C + 4 * C) // qkv atty res2 fch fcht, and att where every layer is kept
+                + (kept >= L ? (long) b * cfg.heads() * t * t : 0);
         if (b < 2 * par.threads() && b % par.threads() != 0) perLayer += bt * (4 * C + C + C); // the by-layer pass keeps fchg ln1 ln2
         long always = L * bt * (C + 4) + bt * (C + C + C + cfg.vocabSize() + 1) // res3 and LayerNorm stats; encoded lnf tmp logits losses
                 + bt * (2 * C + 4 * C) // the blocks' LayerNorm and GELU outputs
                 + bt * (5 * C + C + 4 * C + 3 * C + C) // the backward's gradients: gX (2), gMid, gLn2, gLn1, gLnf, gBig, gQkv, datty
-                + (long) cfg.vocabSize() * C; // the head's transpose
+                + (long) cfg.vocabSize() * C // the head's transpose
+                + (long) par.threads() * 2 * ((long) t * t + (long) cfg.headSize() * t); // each worker's attention scratch
         return 4 * (always + Activations.sets(cfg.layers(), kept) * perLayer);
     }
 
@@ -473,28 +478,39 @@ public final class Gpt implements LanguageModel {
         par.forEach(B * NH, B * NH, (task, worker) -> attentionHeadForward(l, task / NH, task % NH, worker));
     }
 
-    /** Causal attention of head h over sequence b in layer l (reads qkv rows of b, writes att and atty). */
+    /**
+     * Causal attention of head h over sequence b in layer l (reads qkv rows of b, writes atty). Its probabilities are
+     * kept in att for the backward pass only when every layer keeps its activations; otherwise they live in the
+     * worker's scratch and the backward pass computes them again (the same operations on the same q and k, so the
+     * same bits) rather than hold B x heads x T^2 floats per layer: 45 % of a GPT-2 124M layer's activations.
+     */
     private void attentionHeadForward(int l, int b, int h, int worker) {
-        int C = cfg.embd(), NH = cfg.heads(), hs = cfg.headSize(), C3 = 3 * C;
-        float scale = (float) (1.0 / StrictMath.sqrt(hs));
-        float[] q = qkv[l], a = att[l], y = atty[l];
+        int C = cfg.embd(), hs = cfg.headSize(), C3 = 3 * C;
+        float[] q = qkv[l], a = att != null ? att[l] : workerTT[worker], y = atty[l];
         float[] kT = workerT[worker];
-        int base = b * T * C3 + h * hs;
+        int base = b * T * C3 + h * hs, ab = att != null ? (b * cfg.heads() + h) * T * T : 0;
         k.transpose(q, base + C, T, hs, C3, kT, 0, T);
-        int ab = (b * NH + h) * T * T;
-        for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
-            int r1 = Math.min(T, r0 + ATT_TILE);
-            // Columns past the tile's end are scratch (softmax overwrites them); rounding to 32 keeps the product vectorised.
-            k.gemm(r1 - r0, scoreCols(r1, T), hs, q, base + r0 * C3, C3, 1, kT, 0, T, a, ab + r0 * T, T, null, 0, false);
-        }
-        k.softmaxCausal(a, ab, T, T, 1, scale);
-        // Zeros above the diagonal up to the tile's end: the P.V products and the backward's d v read no further.
-        for (int t = 0; t + 1 < T; t++) java.util.Arrays.fill(a, ab + t * T + t + 1, ab + t * T + tileEnd(t), 0f);
+        attentionProbs(l, b, h, kT, a, ab);
         for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
             int r1 = Math.min(T, r0 + ATT_TILE);
             k.gemm(r1 - r0, hs, r1, a, ab + r0 * T, T, 1, q, base + 2 * C, C3,
                     y, (b * T + r0) * C + h * hs, C, null, 0, false);
         }
+    }
+
+    /** Head h's attention probabilities over sequence b in layer l into a[ab ..] (T, T), from kT (its keys, transposed). */
+    private void attentionProbs(int l, int b, int h, float[] kT, float[] a, int ab) {
+        int C3 = 3 * cfg.embd(), hs = cfg.headSize();
+        float scale = (float) (1.0 / StrictMath.sqrt(hs));
+        int base = b * T * C3 + h * hs;
+        for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
+            int r1 = Math.min(T, r0 + ATT_TILE);
+            // Columns past the tile's end are scratch (softmax overwrites them); rounding to 32 keeps the product vectorised.
+            k.gemm(r1 - r0, scoreCols(r1, T), hs, qkv[l], base + r0 * C3, C3, 1, kT, 0, T, a, ab + r0 * T, T, null, 0, false);
+        }
+        k.softmaxCausal(a, ab, T, T, 1, scale);
+        // Zeros above the diagonal up to the tile's end: the P.V products and the backward's d v read no further.
+        for (int t = 0; t + 1 < T; t++) java.util.Arrays.fill(a, ab + t * T + t + 1, ab + t * T + tileEnd(t), 0f);
     }
 
     // ------------------------------------------------------------------------------------ backward
@@ -957,13 +973,18 @@ public final class Gpt implements LanguageModel {
     private void attentionHeadBackward(int l, int b, int h, int worker, float[] dqkv) {
         int C = cfg.embd(), NH = cfg.heads(), hs = cfg.headSize(), C3 = 3 * C;
         float scale = (float) (1.0 / StrictMath.sqrt(hs));
-        float[] q = qkv[l], a = att[l];
+        float[] q = qkv[l], a = att != null ? att[l] : workerP[worker];
         float[] vT = workerT[worker], dp = workerTT[worker];
-        int base = b * T * C3 + h * hs, ybase = b * T * C + h * hs, ab = (b * NH + h) * T * T;
+        int base = b * T * C3 + h * hs, ybase = b * T * C + h * hs, ab = att != null ? (b * NH + h) * T * T : 0;
         // att and qkv were written a whole forward pass ago and have left the caches; read them in one
         // sweep first, which the prefetchers stream, rather than as the small products' scattered misses.
         if (h == 0) warm(q, b * T * C3, T * C3);
-        warm(a, ab, T * T);
+        if (att != null) {
+            warm(a, ab, T * T);
+        } else { // as the forward pass made them
+            k.transpose(q, base + C, T, hs, C3, workerK[worker], 0, T);
+            attentionProbs(l, b, h, workerK[worker], a, 0);
+        }
         k.transpose(q, base + 2 * C, T, hs, C3, vT, 0, T); // V^T for d att; made here, it is never kept per layer
         for (int r0 = 0; r0 < T; r0 += ATT_TILE) {
             int r1 = Math.min(T, r0 + ATT_TILE);

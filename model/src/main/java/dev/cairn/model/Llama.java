@@ -31,10 +31,10 @@ public final class Llama implements LanguageModel {
     private int capBT, capB, B, T;
     private int[] inputs, targets;
     private float[] encoded;                  // (BT, C) the embedding rows
-    private float[][] ln1, ln1s, qkv, att, atty, res2, ln2, ln2s, gu, hmlp, res3; // per layer
+    private float[][] ln1, ln1s, qkv, att, atty, res2, ln2, ln2s, gu, hmlp, res3; // per layer (att: null unless every layer is kept)
     private float[] lnf, lnfs, logits, losses, tmp, wT;
     private float[] dX, dMid, dLn, dH, dGU, dQkv, dAtty, dLnf, wTall;
-    private float[][] workerT, workerTT;
+    private float[][] workerT, workerTT, workerK, workerP; // per worker: (hs, T) transposes; (T, T) gradients, probabilities
     private DeferredUpdate deferred;
     private SequenceSink sink; // set only while forward(inputs, B, T, sink) runs its pass without targets
 
@@ -97,7 +97,7 @@ public final class Llama implements LanguageModel {
         activations = new Activations(L, keptLayers);
         ln1 = activations.perLayer(L, bt * C, 2); // layer l+1's qkv weight gradient reads it while layer l is recomputed
         qkv = activations.perLayer(L, bt * Q);
-        att = activations.perLayer(L, b * NH * t * t);
+        att = keptLayers >= L ? activations.perLayer(L, b * NH * t * t) : null;
         atty = activations.perLayer(L, bt * C);
         res2 = activations.perLayer(L, bt * C);
         ln2 = activations.perLayer(L, bt * C);
@@ -112,6 +112,8 @@ public final class Llama implements LanguageModel {
         dX = null; // backward scratch is allocated on the first backward pass
         workerT = new float[par.threads()][cfg.headSize() * t];
         workerTT = new float[par.threads()][t * t];
+        workerK = new float[par.threads()][cfg.headSize() * t];
+        workerP = new float[par.threads()][t * t];
         capBT = bt;
         capB = b;
     }
@@ -134,12 +136,14 @@ public final class Llama implements LanguageModel {
     @Override
     public long activationBytes(int b, int t, int kept) {
         long C = cfg.embd(), L = cfg.layers(), F = cfg.hidden(), Q = cfg.qkvWidth(), bt = (long) b * t;
-        long perLayer = bt * (C + Q + C + C + C + 2 * F + F) + (long) b * cfg.heads() * t * t; // ln1 qkv atty res2 ln2 gu hmlp, att
+        long perLayer = bt * (C + Q + C + C + C + 2 * F + F) // ln1 qkv atty res2 ln2 gu hmlp, and att where every layer is kept
+                + (kept >= L ? (long) b * cfg.heads() * t * t : 0);
         int sets = Activations.sets(cfg.layers(), kept);
         long always = L * bt * (C + 2) + bt * (C + C + C + cfg.vocabSize() + 2) // res3 and norm stats; encoded lnf tmp logits losses
                 + (sets < L && sets > 0 ? bt * C : 0) // ln1's second shared set
                 + bt * (5 * C + F + 2 * F + Q) // the backward's gradients: dX dMid dLn dLnf dAtty, dH dGU dQkv
-                + (long) cfg.vocabSize() * C; // the head's transpose
+                + (long) cfg.vocabSize() * C // the head's transpose
+                + (long) par.threads() * 2 * ((long) t * t + (long) cfg.headSize() * t); // each worker's attention scratch
         return 4 * (always + sets * perLayer);
     }
 
@@ -269,24 +273,39 @@ public final class Llama implements LanguageModel {
         }
     }
 
-    /** Causal attention of query head h over sequence b in layer l, reading its key/value head's columns. */
+    /**
+     * Causal attention of query head h over sequence b in layer l, reading its key/value head's columns. Its
+     * probabilities are kept for the backward pass only when every layer keeps its activations; otherwise they live in
+     * the worker's scratch, and the backward pass computes them again (the same operations on the same q and k, so the
+     * same bits) rather than hold B x heads x T^2 floats per layer: 54 % of a llama-100m layer's activations.
+     */
     private void attentionHeadForward(int l, int b, int h, int worker) {
-        int C = cfg.embd(), Q = cfg.qkvWidth(), hs = cfg.headSize(), NH = cfg.heads();
-        int g = h / (NH / cfg.kvHeads());
-        float scale = (float) (1.0 / StrictMath.sqrt(hs));
-        float[] q = qkv[l], a = att[l], kT = workerT[worker];
-        int qb = b * T * Q + h * hs, kb = b * T * Q + C + g * hs, vb = kb + cfg.kvHeads() * hs, ab = (b * NH + h) * T * T;
+        int C = cfg.embd(), Q = cfg.qkvWidth(), hs = cfg.headSize();
+        int g = h / (cfg.heads() / cfg.kvHeads());
+        float[] q = qkv[l], a = att != null ? att[l] : workerTT[worker], kT = workerT[worker];
+        int kb = b * T * Q + C + g * hs, vb = kb + cfg.kvHeads() * hs, ab = att != null ? (b * cfg.heads() + h) * T * T : 0;
         k.transpose(q, kb, T, hs, Q, kT, 0, T);
-        for (int r0 = 0; r0 < T; r0 += TILE) { // scores up to the tile's end (rounded to 32; softmax reads no further)
-            int r1 = Math.min(T, r0 + TILE);
-            k.gemm(r1 - r0, scoreCols(r1), hs, q, qb + r0 * Q, Q, 1, kT, 0, T, a, ab + r0 * T, T, null, 0, false);
-        }
-        k.softmaxCausal(a, ab, T, T, 1, scale);
-        for (int t = 0; t + 1 < T; t++) Arrays.fill(a, ab + t * T + t + 1, ab + tileEnd(t) + t * T, 0f);
+        attentionProbs(l, b, h, kT, a, ab);
         for (int r0 = 0; r0 < T; r0 += TILE) {
             int r1 = Math.min(T, r0 + TILE);
             k.gemm(r1 - r0, hs, r1, a, ab + r0 * T, T, 1, q, vb, Q, atty[l], (b * T + r0) * C + h * hs, C, null, 0, false);
         }
+    }
+
+    /**
+     * Query head h's attention probabilities over sequence b in layer l, into a (T, T) from kT (its key head's columns,
+     * transposed), at a[ab ..]: each row valid up to the end of its tile, zero above the diagonal.
+     */
+    private void attentionProbs(int l, int b, int h, float[] kT, float[] a, int ab) {
+        int Q = cfg.qkvWidth(), hs = cfg.headSize();
+        float scale = (float) (1.0 / StrictMath.sqrt(hs));
+        int qb = b * T * Q + h * hs;
+        for (int r0 = 0; r0 < T; r0 += TILE) { // scores up to the tile's end (rounded to 32; softmax reads no further)
+            int r1 = Math.min(T, r0 + TILE);
+            k.gemm(r1 - r0, scoreCols(r1), hs, qkv[l], qb + r0 * Q, Q, 1, kT, 0, T, a, ab + r0 * T, T, null, 0, false);
+        }
+        k.softmaxCausal(a, ab, T, T, 1, scale);
+        for (int t = 0; t + 1 < T; t++) Arrays.fill(a, ab + t * T + t + 1, ab + tileEnd(t) + t * T, 0f);
     }
 
     /**
@@ -467,12 +486,14 @@ public final class Llama implements LanguageModel {
     private void attentionGroupBackward(int l, int b, int g, int worker) {
         int C = cfg.embd(), Q = cfg.qkvWidth(), hs = cfg.headSize(), NH = cfg.heads(), per = NH / cfg.kvHeads();
         float scale = (float) (1.0 / StrictMath.sqrt(hs));
-        float[] q = qkv[l], a = att[l], vT = workerT[worker], dp = workerTT[worker];
+        float[] q = qkv[l], a = att != null ? att[l] : workerP[worker], vT = workerT[worker], kT = workerK[worker], dp = workerTT[worker];
         int kb = b * T * Q + C + g * hs, vb = kb + cfg.kvHeads() * hs;
         k.transpose(q, vb, T, hs, Q, vT, 0, T);
+        if (att == null) k.transpose(q, kb, T, hs, Q, kT, 0, T);
         for (int h = g * per; h < (g + 1) * per; h++) {
             boolean first = h == g * per;
-            int qb = b * T * Q + h * hs, yb = b * T * C + h * hs, ab = (b * NH + h) * T * T;
+            int qb = b * T * Q + h * hs, yb = b * T * C + h * hs, ab = att != null ? (b * NH + h) * T * T : 0;
+            if (att == null) attentionProbs(l, b, h, kT, a, 0); // as the forward pass made them
             for (int r0 = 0; r0 < T; r0 += TILE) {
                 int r1 = Math.min(T, r0 + TILE);
                 // d att (tile rows, columns up to the tile's end) = d y @ v^T; d v (rows r0..r1) += att^T @ d y over t1 >= r0
