@@ -1,6 +1,8 @@
 package dev.cairn.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,6 +21,7 @@ public final class Cairn implements Runnable {
     /** Runs the command line and returns the exit code; tests call this directly. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Cairn());
+        joinDescriptions(cl);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
@@ -45,5 +48,21 @@ public final class Cairn implements Runnable {
             throw ex;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * Picocli wraps each element of a description array on its own, so prose split across elements (to keep the
+     * source narrow) printed as ragged lines; each run of elements becomes one paragraph, wrapped to the terminal.
+     * An element starting with a space stays a line of its own.
+     */
+    static void joinDescriptions(CommandLine cl) {
+        var usage = cl.getCommandSpec().usageMessage();
+        List<String> paragraphs = new ArrayList<>();
+        for (String line : usage.description()) {
+            if (paragraphs.isEmpty() || line.startsWith(" ")) paragraphs.add(line);
+            else paragraphs.set(paragraphs.size() - 1, paragraphs.getLast() + " " + line.strip());
+        }
+        usage.description(paragraphs.toArray(String[]::new));
+        for (CommandLine sub : cl.getSubcommands().values()) joinDescriptions(sub);
     }
 }

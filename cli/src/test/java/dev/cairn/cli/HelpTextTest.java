@@ -35,11 +35,29 @@ class HelpTextTest {
                 if (rc != 0) problems.add(name + " --help: exit " + rc + ": " + err.toString().lines().findFirst().orElse(""));
                 else if (!out.toString().startsWith("Usage: " + name.trim())) problems.add(name + " --help printed: " + out);
                 if (warned.contains("WARN")) problems.add(name + " --help: " + warned.strip());
+                String ragged = raggedDescriptionLine(out.toString());
+                if (ragged != null) problems.add(name + " --help breaks its description early: \"" + ragged + "\"");
             }
         } finally {
             System.setErr(stderr);
         }
         assertTrue(problems.isEmpty(), problems.size() + " problems:\n" + String.join("\n", problems));
+    }
+
+    /**
+     * A description line that ends well short of the width while its paragraph goes on (the next line is description
+     * too), or null. Description lines are the unindented ones between the usage lines and the first blank or indented one.
+     */
+    static String raggedDescriptionLine(String help) {
+        List<String> lines = help.lines().toList();
+        int i = 1;
+        while (i < lines.size() && lines.get(i).startsWith(" ")) i++; // the usage line's continuations
+        for (; i + 1 < lines.size(); i++) {
+            String line = lines.get(i), next = lines.get(i + 1);
+            if (line.isBlank() || line.startsWith(" ") || line.endsWith(":")) break;
+            if (!next.isBlank() && !next.startsWith(" ") && line.length() < 50) return line;
+        }
+        return null;
     }
 
     private static void collect(CommandLine cl, List<String> path, List<List<String>> paths) {
