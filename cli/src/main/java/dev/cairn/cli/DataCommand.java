@@ -61,21 +61,17 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try {
-                DatasetPolicy policy = new DatasetPolicy(allow, allowUnknown, refuse, !noExact, !noNear, threshold, pii, !noQuality, maxBytes);
-                DatasetStore store = new DatasetStore(home.dir());
-                DatasetStore.AddResult r = store.add(new DatasetStore.AddRequest(dataset, paths, license, source, policy, append));
-                PrintWriter out = spec.commandLine().getOut();
-                DatasetManifest m = r.manifest();
-                out.printf(Locale.ROOT, "%s: %d documents read, %d added, %d in the version (root %s)%n", m.ref(), r.read(), r.kept(), m.documents().size(), m.root());
-                if (r.skippedFiles() > 0) out.printf(Locale.ROOT, "skipped %d files of other types%n", r.skippedFiles());
-                out.println("filter               removed");
-                for (Map.Entry<String, Integer> e : r.removedByFilter().entrySet()) out.printf(Locale.ROOT, "%-20s %7d%n", e.getKey(), e.getValue());
-                out.flush();
-                return 0;
-            } catch (DataException e) {
-                return fail(spec, e);
-            }
+            DatasetPolicy policy = new DatasetPolicy(allow, allowUnknown, refuse, !noExact, !noNear, threshold, pii, !noQuality, maxBytes);
+            DatasetStore store = new DatasetStore(home.dir());
+            DatasetStore.AddResult r = store.add(new DatasetStore.AddRequest(dataset, paths, license, source, policy, append));
+            PrintWriter out = spec.commandLine().getOut();
+            DatasetManifest m = r.manifest();
+            out.printf(Locale.ROOT, "%s: %d documents read, %d added, %d in the version (root %s)%n", m.ref(), r.read(), r.kept(), m.documents().size(), m.root());
+            if (r.skippedFiles() > 0) out.printf(Locale.ROOT, "skipped %d files of other types%n", r.skippedFiles());
+            out.println("filter               removed");
+            for (Map.Entry<String, Integer> e : r.removedByFilter().entrySet()) out.printf(Locale.ROOT, "%-20s %7d%n", e.getKey(), e.getValue());
+            out.flush();
+            return 0;
         }
     }
 
@@ -88,14 +84,10 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try {
-                DatasetManifest m = new DatasetStore(home.dir()).manifest(dataset);
-                spec.commandLine().getOut().println(InclusionProofJson.write(m.prove(doc), m.ref(), doc));
-                spec.commandLine().getOut().flush();
-                return 0;
-            } catch (DataException e) {
-                return fail(spec, e);
-            }
+            DatasetManifest m = new DatasetStore(home.dir()).manifest(dataset);
+            spec.commandLine().getOut().println(InclusionProofJson.write(m.prove(doc), m.ref(), doc));
+            spec.commandLine().getOut().flush();
+            return 0;
         }
     }
 
@@ -109,20 +101,16 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
+            byte[] json;
             try {
-                byte[] json;
-                try {
-                    json = Files.readAllBytes(file);
-                } catch (IOException e) {
-                    throw new DataException(file + ": " + e.getMessage());
-                }
-                String ref = new DatasetStore(home.dir()).checkProof(json, dataset);
-                spec.commandLine().getOut().println("ok: the proof verifies" + (ref == null ? " (its root was not compared with a local dataset)" : " against " + ref));
-                spec.commandLine().getOut().flush();
-                return 0;
-            } catch (DataException e) {
-                return fail(spec, e);
+                json = Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new DataException(file + ": " + e.getMessage());
             }
+            String ref = new DatasetStore(home.dir()).checkProof(json, dataset);
+            spec.commandLine().getOut().println("ok: the proof verifies" + (ref == null ? " (its root was not compared with a local dataset)" : " against " + ref));
+            spec.commandLine().getOut().flush();
+            return 0;
         }
     }
 
@@ -136,14 +124,10 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try {
-                DatasetManifest m = new DatasetStore(home.dir()).remove(dataset, doc, reason);
-                spec.commandLine().getOut().printf(Locale.ROOT, "%s: removed %s (%d documents, root %s)%n", m.ref(), doc, m.documents().size(), m.root());
-                spec.commandLine().getOut().flush();
-                return 0;
-            } catch (DataException e) {
-                return fail(spec, e);
-            }
+            DatasetManifest m = new DatasetStore(home.dir()).remove(dataset, doc, reason);
+            spec.commandLine().getOut().printf(Locale.ROOT, "%s: removed %s (%d documents, root %s)%n", m.ref(), doc, m.documents().size(), m.root());
+            spec.commandLine().getOut().flush();
+            return 0;
         }
     }
 
@@ -156,30 +140,26 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try {
-                PrintWriter out = spec.commandLine().getOut();
-                List<DatasetManifest> all = new DatasetStore(home.dir()).history(name);
-                out.printf(Locale.ROOT, "%-8s %-20s %9s %-64s %s%n", "version", "created", "documents", "root", doc == null ? "change" : "contains " + doc.substring(0, Math.min(12, doc.length())));
-                for (DatasetManifest m : all) {
-                    String last = doc != null ? (m.indexOf(doc) >= 0 ? "yes" : "no") : describe(m);
-                    out.printf(Locale.ROOT, "%-8d %-20s %9d %-64s %s%n", m.version(), m.created(), m.documents().size(), m.root(), last);
-                }
-                if (doc != null) {
-                    for (DatasetManifest m : all) {
-                        int i = m.indexOf(doc);
-                        if (i >= 0) {
-                            DocumentEntry d = m.documents().get(i);
-                            out.printf(Locale.ROOT, "document %s: %d bytes, licence %s, source %s, from %s%n", d.id(), d.bytes(), d.license(), d.source(), d.origin());
-                            break;
-                        }
-                    }
-                    trainedOn(out, all, doc);
-                }
-                out.flush();
-                return 0;
-            } catch (DataException e) {
-                return fail(spec, e);
+            PrintWriter out = spec.commandLine().getOut();
+            List<DatasetManifest> all = new DatasetStore(home.dir()).history(name);
+            out.printf(Locale.ROOT, "%-8s %-20s %9s %-64s %s%n", "version", "created", "documents", "root", doc == null ? "change" : "contains " + doc.substring(0, Math.min(12, doc.length())));
+            for (DatasetManifest m : all) {
+                String last = doc != null ? (m.indexOf(doc) >= 0 ? "yes" : "no") : describe(m);
+                out.printf(Locale.ROOT, "%-8d %-20s %9d %-64s %s%n", m.version(), m.created(), m.documents().size(), m.root(), last);
             }
+            if (doc != null) {
+                for (DatasetManifest m : all) {
+                    int i = m.indexOf(doc);
+                    if (i >= 0) {
+                        DocumentEntry d = m.documents().get(i);
+                        out.printf(Locale.ROOT, "document %s: %d bytes, licence %s, source %s, from %s%n", d.id(), d.bytes(), d.license(), d.source(), d.origin());
+                        break;
+                    }
+                }
+                trainedOn(out, all, doc);
+            }
+            out.flush();
+            return 0;
         }
 
         /** The governed runs trained on a version holding the document, and the releases made from them. */

@@ -1,6 +1,5 @@
 package dev.cairn.cli;
 
-import dev.cairn.data.DataException;
 import dev.cairn.data.DatasetStore;
 import dev.cairn.data.TraceIndex;
 import java.io.PrintWriter;
@@ -25,23 +24,19 @@ final class DataTraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            PrintWriter out = spec.commandLine().getOut();
-            long t0 = System.nanoTime();
-            TraceIndex index = TraceIndex.open(new DatasetStore(home.dir()), dataset);
-            long t1 = System.nanoTime();
-            TraceIndex.Result r = index.find(span, limit);
-            long t2 = System.nanoTime();
-            out.printf(Locale.ROOT, "%s: %d occurrence%s (index ready in %.0f ms, query %.2f ms)%n", index.manifest().ref(), r.count(),
-                    r.count() == 1 ? "" : "s", (t1 - t0) / 1e6, (t2 - t1) / 1e6);
-            for (TraceIndex.Match m : r.matches()) {
-                out.printf(Locale.ROOT, "%s  byte %d  char %d  %s%n", m.documentId(), m.byteOffset(), m.charOffset(), m.origin());
-            }
-            if (r.count() > r.matches().size()) out.printf(Locale.ROOT, "... %d more (--limit)%n", r.count() - r.matches().size());
-            out.flush();
-            return r.count() > 0 ? 0 : 1;
-        } catch (DataException e) {
-            return KeyCommand.fail(spec, e);
+        PrintWriter out = spec.commandLine().getOut();
+        long t0 = System.nanoTime();
+        TraceIndex index = TraceIndex.open(new DatasetStore(home.dir()), dataset);
+        long t1 = System.nanoTime();
+        TraceIndex.Result r = index.find(span, limit);
+        long t2 = System.nanoTime();
+        out.printf(Locale.ROOT, "%s: %d occurrence%s (index ready in %.0f ms, query %.2f ms)%n", index.manifest().ref(), r.count(),
+                r.count() == 1 ? "" : "s", (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+        for (TraceIndex.Match m : r.matches()) {
+            out.printf(Locale.ROOT, "%s  byte %d  char %d  %s%n", m.documentId(), m.byteOffset(), m.charOffset(), m.origin());
         }
+        if (r.count() > r.matches().size()) out.printf(Locale.ROOT, "... %d more (--limit)%n", r.count() - r.matches().size());
+        out.flush();
+        return r.count() > 0 ? 0 : 1;
     }
 }

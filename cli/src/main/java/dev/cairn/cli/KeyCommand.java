@@ -69,37 +69,33 @@ public final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() throws java.io.IOException {
-            try {
-                if (LedgerHome.LOG_KEY.equals(name)) throw new LedgerException("the name " + name + " is reserved for the log's key");
-                KeyStore ks = new LedgerHome(home.dir()).keys();
-                char[] pass = passphraseFile == null ? null : KeyStore.readPassphraseFile(passphraseFile);
-                SigningKey key = ks.create(name, pass);
-                boolean encrypted = pass != null;
-                if (pass != null) Arrays.fill(pass, '\0');
-                ObjectNode n = describe(name, key.identity(), ks);
-                n.put("private_key_file", ks.privateKeyPath(name).toString());
-                n.put("encrypted", encrypted);
-                if (releaseKey) {
-                    var rk = dev.cairn.release.ReleaseKeys.create(home.dir(), name);
-                    n.put("release_public_key_pem", rk.publicPem());
-                    n.put("release_key_hint", rk.hint());
-                }
-                if (json) {
-                    printJson(spec, n);
-                } else {
-                    PrintWriter out = spec.commandLine().getOut();
-                    out.println("created key " + name + (encrypted ? " (passphrase-encrypted)" : ""));
-                    out.println("public_key " + key.identity().publicKeyHex());
-                    out.println("key_id     " + key.identity().keyId());
-                    out.println("private    " + ks.privateKeyPath(name) + " (owner read/write only)");
-                    out.println("public     " + ks.publicKeyPath(name));
-                    if (releaseKey) out.println("release    " + dev.cairn.release.ReleaseKeys.publicPath(home.dir(), name) + " (ECDSA P-256, for model signing)");
-                    out.flush();
-                }
-                return 0;
-            } catch (LedgerException e) {
-                return fail(spec, e);
+            if (LedgerHome.LOG_KEY.equals(name)) throw new LedgerException("the name " + name + " is reserved for the log's key");
+            KeyStore ks = new LedgerHome(home.dir()).keys();
+            char[] pass = passphraseFile == null ? null : KeyStore.readPassphraseFile(passphraseFile);
+            SigningKey key = ks.create(name, pass);
+            boolean encrypted = pass != null;
+            if (pass != null) Arrays.fill(pass, '\0');
+            ObjectNode n = describe(name, key.identity(), ks);
+            n.put("private_key_file", ks.privateKeyPath(name).toString());
+            n.put("encrypted", encrypted);
+            if (releaseKey) {
+                var rk = dev.cairn.release.ReleaseKeys.create(home.dir(), name);
+                n.put("release_public_key_pem", rk.publicPem());
+                n.put("release_key_hint", rk.hint());
             }
+            if (json) {
+                printJson(spec, n);
+            } else {
+                PrintWriter out = spec.commandLine().getOut();
+                out.println("created key " + name + (encrypted ? " (passphrase-encrypted)" : ""));
+                out.println("public_key " + key.identity().publicKeyHex());
+                out.println("key_id     " + key.identity().keyId());
+                out.println("private    " + ks.privateKeyPath(name) + " (owner read/write only)");
+                out.println("public     " + ks.publicKeyPath(name));
+                if (releaseKey) out.println("release    " + dev.cairn.release.ReleaseKeys.publicPath(home.dir(), name) + " (ECDSA P-256, for model signing)");
+                out.flush();
+            }
+            return 0;
         }
     }
 
@@ -112,30 +108,26 @@ public final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() throws java.io.IOException {
-            try {
-                KeyStore ks = new LedgerHome(home.dir()).keys();
-                Identity id = ks.loadPublic(name);
-                boolean hasPrivate = java.nio.file.Files.exists(ks.privateKeyPath(name));
-                boolean encrypted = hasPrivate && ks.isEncrypted(name);
-                if (json) {
-                    ObjectNode n = describe(name, id, ks);
-                    n.put("has_private_key", hasPrivate);
-                    n.put("encrypted", encrypted);
-                    String pem = dev.cairn.release.ReleaseKeys.loadPublicPem(home.dir(), name);
-                    if (pem != null) n.put("release_public_key_pem", pem).put("release_key_hint", dev.cairn.release.ReleaseKeys.hint(pem));
-                    printJson(spec, n);
-                } else {
-                    PrintWriter out = spec.commandLine().getOut();
-                    out.println("name       " + name);
-                    out.println("public_key " + id.publicKeyHex());
-                    out.println("key_id     " + id.keyId());
-                    out.println("private    " + (hasPrivate ? (encrypted ? "present, passphrase-encrypted" : "present") : "absent"));
-                    out.flush();
-                }
-                return 0;
-            } catch (LedgerException e) {
-                return fail(spec, e);
+            KeyStore ks = new LedgerHome(home.dir()).keys();
+            Identity id = ks.loadPublic(name);
+            boolean hasPrivate = java.nio.file.Files.exists(ks.privateKeyPath(name));
+            boolean encrypted = hasPrivate && ks.isEncrypted(name);
+            if (json) {
+                ObjectNode n = describe(name, id, ks);
+                n.put("has_private_key", hasPrivate);
+                n.put("encrypted", encrypted);
+                String pem = dev.cairn.release.ReleaseKeys.loadPublicPem(home.dir(), name);
+                if (pem != null) n.put("release_public_key_pem", pem).put("release_key_hint", dev.cairn.release.ReleaseKeys.hint(pem));
+                printJson(spec, n);
+            } else {
+                PrintWriter out = spec.commandLine().getOut();
+                out.println("name       " + name);
+                out.println("public_key " + id.publicKeyHex());
+                out.println("key_id     " + id.keyId());
+                out.println("private    " + (hasPrivate ? (encrypted ? "present, passphrase-encrypted" : "present") : "absent"));
+                out.flush();
             }
+            return 0;
         }
     }
 

@@ -61,11 +61,7 @@ public final class LogCommand implements Runnable {
             String remote = dev.cairn.training.NodeConfig.remote(home.dir(), this.remote);
             if (remote != null) {
                 java.nio.file.Path mirror = GovernanceCli.mirrorHome(home.dir(), remote);
-                try {
-                    dev.cairn.governance.Community.syncWitnessed(remote, mirror.resolve("log"));
-                } catch (LedgerException e) {
-                    return fail(spec, e);
-                }
+                dev.cairn.governance.Community.syncWitnessed(remote, mirror.resolve("log"));
                 GovernanceCli.pinLogKey(mirror);
                 lh = new LedgerHome(mirror);
             }
@@ -73,8 +69,6 @@ public final class LogCommand implements Runnable {
                 run(log, spec.commandLine().getOut());
                 spec.commandLine().getOut().flush();
                 return 0;
-            } catch (LedgerException e) {
-                return fail(spec, e);
             }
         }
     }

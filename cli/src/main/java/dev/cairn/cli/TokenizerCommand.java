@@ -38,16 +38,12 @@ final class TokenizerCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try {
-                long t0 = System.nanoTime();
-                TokenizerStore.Stored s = new TokenizerStore(home.dir()).train(new DatasetStore(home.dir()), dataset, vocab);
-                spec.commandLine().getOut().printf(Locale.ROOT, "tokenizer %s (vocab %d, %d merges) trained on %s in %.1f s: %s%n", s.digest(),
-                        s.tokenizer().vocabSize(), s.tokenizer().mergeCount(), dataset, (System.nanoTime() - t0) / 1e9, s.file());
-                spec.commandLine().getOut().flush();
-                return 0;
-            } catch (DataException e) {
-                return KeyCommand.fail(spec, e);
-            }
+            long t0 = System.nanoTime();
+            TokenizerStore.Stored s = new TokenizerStore(home.dir()).train(new DatasetStore(home.dir()), dataset, vocab);
+            spec.commandLine().getOut().printf(Locale.ROOT, "tokenizer %s (vocab %d, %d merges) trained on %s in %.1f s: %s%n", s.digest(),
+                    s.tokenizer().vocabSize(), s.tokenizer().mergeCount(), dataset, (System.nanoTime() - t0) / 1e9, s.file());
+            spec.commandLine().getOut().flush();
+            return 0;
         }
     }
 
@@ -59,23 +55,19 @@ final class TokenizerCommand implements Runnable {
 
         @Override
         public Integer call() {
+            BpeTokenizer t;
             try {
-                BpeTokenizer t;
-                try {
-                    t = BpeTokenizer.fromHuggingFaceJson(Files.readAllBytes(file));
-                } catch (IOException e) {
-                    throw new DataException(file + ": " + e.getMessage());
-                } catch (IllegalArgumentException e) {
-                    throw new DataException(file + ": " + e.getMessage());
-                }
-                var prov = JsonNodeFactory.instance.objectNode().put("digest", t.digest()).put("imported_from", file.toString());
-                TokenizerStore.Stored s = new TokenizerStore(home.dir()).store(t, prov);
-                spec.commandLine().getOut().println("tokenizer " + s.digest() + " (vocab " + t.vocabSize() + "): " + s.file());
-                spec.commandLine().getOut().flush();
-                return 0;
-            } catch (DataException e) {
-                return KeyCommand.fail(spec, e);
+                t = BpeTokenizer.fromHuggingFaceJson(Files.readAllBytes(file));
+            } catch (IOException e) {
+                throw new DataException(file + ": " + e.getMessage());
+            } catch (IllegalArgumentException e) {
+                throw new DataException(file + ": " + e.getMessage());
             }
+            var prov = JsonNodeFactory.instance.objectNode().put("digest", t.digest()).put("imported_from", file.toString());
+            TokenizerStore.Stored s = new TokenizerStore(home.dir()).store(t, prov);
+            spec.commandLine().getOut().println("tokenizer " + s.digest() + " (vocab " + t.vocabSize() + "): " + s.file());
+            spec.commandLine().getOut().flush();
+            return 0;
         }
     }
 
@@ -88,14 +80,10 @@ final class TokenizerCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try {
-                int[] ids = new TokenizerStore(home.dir()).load(ref).tokenizer().encode(text);
-                spec.commandLine().getOut().println(java.util.Arrays.toString(ids));
-                spec.commandLine().getOut().flush();
-                return 0;
-            } catch (DataException e) {
-                return KeyCommand.fail(spec, e);
-            }
+            int[] ids = new TokenizerStore(home.dir()).load(ref).tokenizer().encode(text);
+            spec.commandLine().getOut().println(java.util.Arrays.toString(ids));
+            spec.commandLine().getOut().flush();
+            return 0;
         }
     }
 }
