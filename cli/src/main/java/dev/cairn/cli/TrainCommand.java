@@ -172,8 +172,28 @@ final class TrainCommand implements Callable<Integer> {
             long params = 4L * t.model().params().length, opt = t.optimizerStateBytes(), P = t.ranks().size();
             err.println(String.format(Locale.ROOT, "memory per rank: parameters %.1f MB + optimizer state %.1f MB%s", params / 1e6, opt / 1e6,
                     P > 1 ? String.format(Locale.ROOT, " (its 1/%d shard of %.1f MB, ZeRO-1)", P, 2.0 * params / 1e6) : ""));
+            String recompute = recomputeNote(t, Runtime.getRuntime().maxMemory());
+            if (recompute != null) err.println(recompute);
             err.flush();
             progress = new Progress(err, r.steps());
+        }
+
+        /**
+         * Where some layers' activations did not fit the heap: how many the backward pass recomputes, and the heap
+         * that would keep them (the same bits either way; only the step's time differs). Null when none is recomputed.
+         * With all but one layer kept nothing is recomputed (the last shared set is still intact); the attention
+         * probabilities, then taken again in the backward pass, cost nothing measurable.
+         */
+        static String recomputeNote(Trainer t, long maxHeap) {
+            Recipe r = t.recipe();
+            int kept = t.model().keptLayers(), L = r.layers(), rows = r.batch() / r.microBatchCount();
+            int recomputed = Math.max(0, L - kept - 1);
+            if (recomputed == 0) return null;
+            long more = t.model().activationBytes(rows, r.ctx(), L - 1) - t.model().activationBytes(rows, r.ctx(), kept);
+            long gb = (maxHeap + more * 10 / 9 + (1L << 30) - 1) >> 30; // the trainer leaves a tenth of the heap for the rest
+            return String.format(Locale.ROOT, "activations: the backward pass recomputes %d of %d layers, whose activations do not fit this "
+                    + "%.1f GB heap (the same bits, a slower step); %.1f GB more keeps them: CAIRN_JAVA_OPTS=-Xmx%dg", recomputed, L,
+                    maxHeap / 1e9, more / 1e9, gb);
         }
 
         @Override

@@ -166,4 +166,23 @@ class TrainCommandTest {
         assertTrue(r.err().contains(fragment), "stderr should mention '" + fragment + "': " + r.err());
         assertEquals(1, r.err().strip().lines().filter(l -> l.contains("error")).count(), r.err());
     }
+
+    @Test
+    void aHeapTooSmallForEveryLayerSaysWhatIsRecomputedAndWhatHeapKeepsThemAll() {
+        dev.cairn.training.Recipe r = new dev.cairn.training.Recipe(2, 2, 32, 16, 2, 4, 1e-3f, 1e-4f, 1, 0.1f, 0.9f, 0.99f, 1e-8f, 1f,
+                1337, false, 0, 0);
+        try (dev.cairn.numerics.Parallel par = new dev.cairn.numerics.Parallel(1)) {
+            dev.cairn.training.Trainer t = new dev.cairn.training.Trainer(r, dev.cairn.training.CharCorpus.read(data, 16),
+                    dev.cairn.numerics.Kernels.vector(), par);
+            assertNull(TrainCommand.ConsoleListener.recomputeNote(t, 1L << 32), "every layer fits: nothing to say");
+            t.model().keepActivations(1);
+            assertNull(TrainCommand.ConsoleListener.recomputeNote(t, 1L << 32), "one layer of two kept: the other's set is intact");
+            t.model().keepActivations(0);
+            long more = t.model().activationBytes(2, 16, 1) - t.model().activationBytes(2, 16, 0);
+            assertTrue(more > 0);
+            String note = TrainCommand.ConsoleListener.recomputeNote(t, 6L << 30);
+            assertTrue(note.startsWith("activations: the backward pass recomputes 1 of 2 layers, whose activations do not fit this 6.4 GB heap"), note);
+            assertTrue(note.endsWith("CAIRN_JAVA_OPTS=-Xmx7g"), note);
+        }
+    }
 }
