@@ -16,7 +16,7 @@ import java.util.Set;
 
 /**
  * Whole-file writes that readers see either entirely or not at all: temp file, fsync, rename, fsync dir.
- * Every room's small state files (manifests, run files, keys) go through here.
+ * Every room's state files (manifests, run files, keys) go through here, and, streamed, checkpoints and released files.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}

@@ -144,8 +144,8 @@ public final class Gpt implements LanguageModel {
         gX = gMid = gLn2 = gLn1 = gBig = gQkv = null;
         workerTT = new float[par.threads()][t * t];
         workerT = new float[par.threads()][cfg.headSize() * t];
-        workerK = new float[par.threads()][cfg.headSize() * t];
-        workerP = new float[par.threads()][t * t];
+        workerK = att == null ? new float[par.threads()][cfg.headSize() * t] : null; // for the probabilities taken again
+        workerP = att == null ? new float[par.threads()][t * t] : null;
         wT = new float[V * C];
         capBT = bt;
         capB = b;

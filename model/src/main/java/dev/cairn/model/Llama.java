@@ -112,8 +112,8 @@ public final class Llama implements LanguageModel {
         dX = null; // backward scratch is allocated on the first backward pass
         workerT = new float[par.threads()][cfg.headSize() * t];
         workerTT = new float[par.threads()][t * t];
-        workerK = new float[par.threads()][cfg.headSize() * t];
-        workerP = new float[par.threads()][t * t];
+        workerK = att == null ? new float[par.threads()][cfg.headSize() * t] : null; // for the probabilities taken again
+        workerP = att == null ? new float[par.threads()][t * t] : null;
         capBT = bt;
         capB = b;
     }
@@ -486,7 +486,7 @@ public final class Llama implements LanguageModel {
     private void attentionGroupBackward(int l, int b, int g, int worker) {
         int C = cfg.embd(), Q = cfg.qkvWidth(), hs = cfg.headSize(), NH = cfg.heads(), per = NH / cfg.kvHeads();
         float scale = (float) (1.0 / StrictMath.sqrt(hs));
-        float[] q = qkv[l], a = att != null ? att[l] : workerP[worker], vT = workerT[worker], kT = workerK[worker], dp = workerTT[worker];
+        float[] q = qkv[l], a = att != null ? att[l] : workerP[worker], vT = workerT[worker], kT = att == null ? workerK[worker] : null, dp = workerTT[worker];
         int kb = b * T * Q + C + g * hs, vb = kb + cfg.kvHeads() * hs;
         k.transpose(q, vb, T, hs, Q, vT, 0, T);
         if (att == null) k.transpose(q, kb, T, hs, Q, kT, 0, T);
